@@ -1,0 +1,42 @@
+package org.imaarchiver.replay.quote;
+
+import java.util.Collections;
+import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import org.imaarchiver.replay.pcr.HashAlgorithm;
+import org.imaarchiver.replay.pcr.PcrBank;
+
+/**
+ * One TPMS_PCR_SELECTION entry: a bank and the PCRs selected in it (ima-kernel.md C.1). The quote's
+ * pcrDigest walks entries in list order and, inside an entry, PCR indices ascending (C.2).
+ */
+public record PcrSelection(HashAlgorithm bank, SortedSet<Integer> pcrs) {
+    public PcrSelection {
+        Objects.requireNonNull(bank, "bank");
+        var copy = new TreeSet<Integer>();
+        for (int p : pcrs) {
+            if (p < 0 || p > PcrBank.MAX_PCR) throw new IllegalArgumentException("PCR out of range: " + p);
+            copy.add(p);
+        }
+        pcrs = Collections.unmodifiableSortedSet(copy);
+    }
+
+    public static PcrSelection of(HashAlgorithm bank, int... pcrs) {
+        var s = new TreeSet<Integer>();
+        for (int p : pcrs) s.add(p);
+        return new PcrSelection(bank, s);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(bank.kernelName()).append(':');
+        boolean first = true;
+        for (int p : pcrs) {
+            if (!first) sb.append(',');
+            sb.append(p);
+            first = false;
+        }
+        return sb.toString();
+    }
+}
