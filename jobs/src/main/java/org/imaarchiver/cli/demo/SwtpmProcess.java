@@ -34,10 +34,16 @@ public final class SwtpmProcess implements AutoCloseable {
         this.port = port;
     }
 
-    /** The executable on PATH, if any. */
+    /**
+     * The executable on PATH, if any. The system property {@code imaarchiver.toolPath} replaces PATH
+     * and the sbin fallbacks (tests use it to simulate a machine without the tools).
+     */
     public static Optional<Path> find(String executable) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        for (String dir : (path + ":/usr/sbin:/sbin").split(File.pathSeparator)) {
+        String override = System.getProperty("imaarchiver.toolPath");
+        String path = override != null ? override
+                : System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin";
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isEmpty()) continue;
             Path p = Path.of(dir, executable);
             if (Files.isExecutable(p)) return Optional.of(p);
         }
