@@ -164,5 +164,4 @@ class QuoteLiveSwtpmTest {
         b.copyTo(out, a.length());
         return out;
     }
-
 }

@@ -65,6 +65,19 @@ class QuoteParseTest {
     }
 
     @Test
+    void matcherComparesWithTheSigningHashAndNeverThrowsOnADigestOfAnotherSize() throws Exception {
+        Quote q = Quote.parse(derived("quote-200.msg"));
+        java.util.Map<PcrBank, Digest> v = java.util.Map.of(PcrBank.of(10, HashAlgorithm.SHA1), SHA1_200,
+                PcrBank.of(10, HashAlgorithm.SHA256), SHA256_200);
+        PcrDigestMatcher m = q.matcher(HashAlgorithm.SHA256);
+        assertThat(m.selectedPcrs()).containsExactly(PcrBank.of(10, HashAlgorithm.SHA1), PcrBank.of(10, HashAlgorithm.SHA256));
+        for (int i = 0; i < 3; i++) assertThat(m.matches(v::get)).isTrue(); // reusable
+        assertThat(m.matches(k -> k.algorithm().zero())).isFalse();
+        assertThat(q.matcher(HashAlgorithm.SHA384).matches(v::get)).isFalse();
+        assertThat(q.quotedDigestOver(HashAlgorithm.SHA256, v::get)).isEqualTo(q.pcrDigest());
+    }
+
+    @Test
     void unwrapsTpm2bAttest() throws Exception {
         byte[] msg = derived("quote-200.msg");
         byte[] wrapped = new byte[msg.length + 2];
