@@ -7,7 +7,20 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.log.MalformedLogException;
+import org.imaarchiver.replay.quote.AkPublicKey;
+import org.imaarchiver.replay.quote.MalformedQuoteException;
+import org.imaarchiver.replay.quote.PcrDigestMatcher;
+import org.imaarchiver.replay.quote.PcrValues;
+import org.imaarchiver.replay.quote.Quote;
+import org.imaarchiver.replay.quote.QuoteResult;
+import org.imaarchiver.replay.quote.QuoteSignature;
+import org.imaarchiver.replay.quote.QuoteVerifier;
+import org.imaarchiver.replay.quote.VerifiedQuote;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrState;
@@ -95,8 +108,95 @@ final class Engine {
                         long restartCount, List<PcrSelection> selection, Digest pcrDigest, Optional<PcrState> state,
                         long entries) {}
 
-    static QuoteVerdict checkQuote(Evidence evidence, Path quote, Path signature, Path ak, Optional<byte[]> nonce)
+    /**
+     * Verifies the quote (signature, magic, type, nonce: {@link QuoteVerifier}), then its pcrDigest
+     * against the evidence. Unparseable files are usage errors (exit 2); a quote that parses but does
+     * not verify is a verdict with problems (exit 1).
+     */
+    static QuoteVerdict checkQuote(Evidence evidence, Path quotePath, Path signaturePath, Path akPath,
+                                   Optional<byte[]> nonce) throws CliError, MalformedLogException, IOException {
+        byte[] msg = Inputs.readBytes(quotePath, "--quote");
+        byte[] sigBytes = Inputs.readBytes(signaturePath, "--signature");
+        byte[] akBytes = Inputs.readBytes(akPath, "--ak");
+        Quote quote;
+        QuoteSignature sig;
+        AkPublicKey ak;
+        try {
+            quote = Quote.parse(msg);
+        } catch (MalformedQuoteException e) {
+            throw CliError.usage("--quote " + quotePath + ": " + e.getMessage(), e);
+        }
+        try {
+            sig = QuoteSignature.parse(sigBytes);
+        } catch (MalformedQuoteException e) {
+            throw CliError.usage("--signature " + signaturePath + ": " + e.getMessage(), e);
+        }
+        try {
+            ak = AkPublicKey.load(akBytes);
+        } catch (MalformedQuoteException e) {
+            throw CliError.usage("--ak " + akPath + ": " + e.getMessage(), e);
+        }
+        QuoteVerifier verifier = new QuoteVerifier();
+        QuoteResult result = nonce.isPresent()
+                ? verifier.verify(Bytes.wrap(msg), sig, ak, Bytes.wrap(nonce.get()))
+                : verifier.verifyWithoutNonce(Bytes.wrap(msg), sig, ak);
+        List<String> problems = new ArrayList<>();
+        result.failure().ifPresent(f -> problems.add(f.describe()));
+        // Reported facts come from the parsed quote; they are trustworthy only when verified is true.
+        long reset = quote.resetCount();
+        long restart = quote.restartCount();
+        List<PcrSelection> selection = quote.pcrSelection();
+        Digest pcrDigest = quote.pcrDigest();
+
+        if (evidence instanceof PcrFileEvidence pf) {
+            PcrValues values = readPcrValues(pf.pcrs());
+            if (result.verified().isPresent()) {
+                verifier.checkPcrDigest(result.verified().get(), values).ifPresent(f -> problems.add(f.describe()));
+            }
+            return new QuoteVerdict(problems.isEmpty(), problems, OptionalLong.empty(), reset, restart, selection,
+                    pcrDigest, Optional.empty(), 0);
+        }
+        LogEvidence le = (LogEvidence) evidence;
+        Set<HashAlgorithm> banks = EnumSet.noneOf(HashAlgorithm.class);
+        for (PcrSelection s : selection) banks.add(s.bank());
+        if (banks.isEmpty()) banks.add(HashAlgorithm.SHA256);
+        Optional<PcrDigestMatcher> matcher = result.verified().map(VerifiedQuote::matcher);
+        QuotePointSearch search = findQuotePoint(le, banks, matcher);
+        if (result.verified().isPresent() && search.quotePoint().isEmpty()) {
+            problems.add("no prefix of the list (records " + search.firstIndex() + ".." + (search.end().nextIndex() - 1)
+                    + ") gives the quoted pcrDigest " + pcrDigest.hex());
+        }
+        boolean verified = problems.isEmpty();
+        return new QuoteVerdict(verified, problems, search.quotePoint(), reset, restart, selection, pcrDigest,
+                Optional.of(verified ? search.atPoint().orElseThrow() : search.end()), search.entries());
+    }
+
+    /** The result of replaying a list while comparing every prefix with a quote (ima-kernel.md C.3). */
+    record QuotePointSearch(long firstIndex, long entries, OptionalLong quotePoint, Optional<PcrState> atPoint,
+                            PcrState end) {}
+
+    private static QuotePointSearch findQuotePoint(LogEvidence le, Set<HashAlgorithm> banks,
+                                                   Optional<PcrDigestMatcher> matcher)
             throws CliError, MalformedLogException, IOException {
-        throw notMerged("check-quote");
+        throw notMerged("check-quote --log");
+    }
+
+    /** tpm2-tools serialized PCR file (binary) or tpm2_pcrread YAML (text). */
+    static PcrValues readPcrValues(Path file) throws CliError {
+        byte[] b = Inputs.readBytes(file, "--pcrs");
+        try {
+            return looksLikeText(b) ? PcrValues.parsePcrreadYaml(new String(b, StandardCharsets.UTF_8))
+                    : PcrValues.parseSerialized(b);
+        } catch (MalformedQuoteException e) {
+            throw CliError.usage("--pcrs " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean looksLikeText(byte[] b) {
+        if (b.length == 0) return true;
+        for (byte x : b) {
+            if (x == 0 || (x < 0x20 && x != '\n' && x != '\r' && x != '\t')) return false;
+        }
+        return true;
     }
 }
