@@ -423,7 +423,8 @@ public final class Replayer {
                 b.endFailure = ReplayFailure.MalformedInput.of(e);
             } catch (IOException e) {
                 b.ioError = e;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Handed to the extend stage, which rethrows it on the caller's thread.
                 b.unexpected = e;
             }
             b.sourceEnded = b.endOfSource || b.endFailure != null || b.ioError != null || b.unexpected != null;
