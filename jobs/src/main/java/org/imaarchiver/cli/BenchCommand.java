@@ -38,7 +38,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--banks", defaultValue = Inputs.DEFAULT_BANKS, description = "Banks (default ${DEFAULT-VALUE}).")
     String banks;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Threads for our replay (default ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "0", description = "Hashing threads for our replay (default: one per core).")
     int threads;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where the list and PCR files go (default: a temporary directory).")
@@ -133,7 +133,7 @@ final class BenchCommand implements Callable<Integer> {
         cmd.addAll(jvmOpts);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "replay", "--json",
                 "--banks", banks));
-        if (threads != 1) cmd.addAll(List.of("--threads", Integer.toString(threads)));
+        cmd.addAll(List.of("--threads", Integer.toString(threads)));
         cmd.add(log.toString());
         return cmd;
     }

@@ -14,13 +14,17 @@ import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.quote.AkPublicKey;
 import org.imaarchiver.replay.quote.MalformedQuoteException;
-import org.imaarchiver.replay.quote.PcrDigestMatcher;
 import org.imaarchiver.replay.quote.PcrValues;
 import org.imaarchiver.replay.quote.Quote;
 import org.imaarchiver.replay.quote.QuoteResult;
 import org.imaarchiver.replay.quote.QuoteSignature;
 import org.imaarchiver.replay.quote.QuoteVerifier;
-import org.imaarchiver.replay.quote.VerifiedQuote;
+import org.imaarchiver.replay.replay.PcrStateJson;
+import org.imaarchiver.replay.replay.QuotePointFinder;
+import org.imaarchiver.replay.replay.QuotePointResult;
+import org.imaarchiver.replay.replay.ReplayFailure;
+import org.imaarchiver.replay.replay.ReplayResult;
+import org.imaarchiver.replay.replay.Replayer;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrState;
@@ -43,37 +47,62 @@ final class Engine {
      * @param entries    records replayed by this call
      * @param violations violations among them
      * @param state      the state after the last record (feeds --base of the next slice)
+     * @param failures   template digest mismatches (the replay went on; the list does not verify)
      */
-    record Replayed(long firstIndex, long entries, long violations, PcrState state) {}
+    record Replayed(long firstIndex, long entries, long violations, PcrState state, List<ReplayFailure> failures,
+                    long failureCount) {}
 
     /** False until the replay-engine reader/replayer/quote packages are merged. */
     static boolean available() {
-        return false;
+        return LogSource.available();
     }
 
     private static CliError notMerged(String what) {
-        return CliError.environment(what + ": the replay engine (replay.log/replay.replay/replay.quote) "
-                + "is not in this build yet");
+        return CliError.environment(what + ": the replay engine's log reader (replay.log) is not in this build yet");
     }
 
     /**
      * Replays {@code log}. The log's first record has absolute index {@code logStart} (default: the
      * base's next index, or 0); records before the base's next index are skipped unverified, so a
-     * whole list can be continued from a saved state.
+     * whole list can be continued from a saved state. Stopping failures (malformed input, index
+     * gaps) are usage errors naming the record; template digest mismatches are returned in the result.
      */
     static Replayed replay(Path log, Format format, Set<HashAlgorithm> banks, Optional<PcrState> base,
-                           OptionalLong logStart) throws CliError, MalformedLogException, IOException {
-        throw notMerged("replay");
+                           OptionalLong logStart, int threads) throws CliError, MalformedLogException, IOException {
+        PcrState start = base.orElseGet(() -> PcrState.initial(banks));
+        try (LogSource source = LogSource.open(log, format, start, logStart)) {
+            ReplayResult r = replayer(threads).replay(start, source);
+            failIfStopped(r);
+            return new Replayed(start.nextIndex(), r.recordsReplayed(), r.violations(), r.state(), r.failures(),
+                    r.failureCount());
+        }
+    }
+
+    static Replayer replayer(int threads) {
+        return threads <= 0 ? Replayer.parallel() : threads == 1 ? Replayer.of(1, Replayer.DEFAULT_BATCH_SIZE)
+                : Replayer.of(threads, Replayer.DEFAULT_BATCH_SIZE);
+    }
+
+    /** A failure that stopped the replay is a property of the input: one line, exit 2. */
+    private static void failIfStopped(ReplayResult r) throws CliError {
+        Optional<ReplayFailure> stop = r.stoppingFailure();
+        if (stop.isPresent() && !(stop.get() instanceof ReplayFailure.NoQuotePoint)) {
+            throw CliError.usage(stop.get().describe());
+        }
     }
 
     /** A PcrState as the JSON value --base accepts. */
-    static Object stateToJson(PcrState state) throws CliError {
-        throw notMerged("state JSON");
+    static Object stateToJson(PcrState state) {
+        return PcrStateJson.toJsonValue(state);
     }
 
     /** Parses a --base state (the "state" object of replay --json). */
     static PcrState stateFromJson(Object json, String source) throws CliError {
-        throw notMerged("state JSON");
+        try {
+            return PcrStateJson.fromJsonValue(json, "$");
+        } catch (PcrStateJson.DecodeException e) {
+            throw CliError.usage("--base " + source + ": " + e.getMessage(), e);
+        }
     }
 
     /** Prints the records in the kernel's ASCII format, or decoded, or as JSON lines. */
@@ -160,8 +189,10 @@ final class Engine {
         Set<HashAlgorithm> banks = EnumSet.noneOf(HashAlgorithm.class);
         for (PcrSelection s : selection) banks.add(s.bank());
         if (banks.isEmpty()) banks.add(HashAlgorithm.SHA256);
-        Optional<PcrDigestMatcher> matcher = result.verified().map(VerifiedQuote::matcher);
-        QuotePointSearch search = findQuotePoint(le, banks, matcher);
+        if (le.base().isPresent()) banks = le.base().get().banks();
+        QuotePointSearch search = findQuotePoint(le, banks, quote, sig.hash(), result.verified().isPresent());
+        // a quote point reached through a record whose stored digest was altered does not verify the records
+        for (ReplayFailure f : search.failures()) problems.add(f.describe());
         if (result.verified().isPresent() && search.quotePoint().isEmpty()) {
             problems.add("no prefix of the list (records " + search.firstIndex() + ".." + (search.end().nextIndex() - 1)
                     + ") gives the quoted pcrDigest " + pcrDigest.hex());
@@ -173,12 +204,35 @@ final class Engine {
 
     /** The result of replaying a list while comparing every prefix with a quote (ima-kernel.md C.3). */
     record QuotePointSearch(long firstIndex, long entries, OptionalLong quotePoint, Optional<PcrState> atPoint,
-                            PcrState end) {}
+                            PcrState end, List<ReplayFailure> failures) {}
 
-    private static QuotePointSearch findQuotePoint(LogEvidence le, Set<HashAlgorithm> banks,
-                                                   Optional<PcrDigestMatcher> matcher)
+    private static QuotePointSearch findQuotePoint(LogEvidence le, Set<HashAlgorithm> banks, Quote quote,
+                                                   HashAlgorithm signingHash, boolean quoteVerified)
             throws CliError, MalformedLogException, IOException {
-        throw notMerged("check-quote --log");
+        PcrState start = le.base().orElseGet(() -> PcrState.initial(banks));
+        try (LogSource source = LogSource.open(le.log(), le.format(), start, le.logStart())) {
+            if (!quoteVerified) {
+                // nothing to match: replay to the end so the values can be shown
+                ReplayResult r = replayer(0).replay(start, source);
+                failIfStopped(r);
+                return new QuotePointSearch(start.nextIndex(), r.recordsReplayed(), OptionalLong.empty(), Optional.empty(),
+                        r.state(), r.failures());
+            }
+            QuotePointResult res = new QuotePointFinder(replayer(0)).find(start, source, quote.pcrSelection(),
+                    signingHash, quote.pcrDigest());
+            ReplayResult r = res.replay();
+            failIfStopped(r);
+            if (res instanceof QuotePointResult.Found f) {
+                return new QuotePointSearch(start.nextIndex(), r.recordsReplayed(), OptionalLong.of(f.quotePoint()),
+                        Optional.of(f.state()), r.state(), r.failures());
+            }
+            QuotePointResult.NotFound nf = (QuotePointResult.NotFound) res;
+            if (nf.failure() instanceof ReplayFailure.BankNotReplayed b) {
+                throw CliError.usage("--base: the quote selects bank " + b.bank() + " which the base state does not carry");
+            }
+            return new QuotePointSearch(start.nextIndex(), r.recordsReplayed(), OptionalLong.empty(), Optional.empty(),
+                    r.state(), r.failures());
+        }
     }
 
     /** tpm2-tools serialized PCR file (binary) or tpm2_pcrread YAML (text). */

@@ -25,9 +25,13 @@ final class ReplayCommand implements Callable<Integer> {
             description = "List format (default: ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--banks", paramLabel = "sha1,sha256,...", defaultValue = Inputs.DEFAULT_BANKS,
-            description = "PCR banks to compute (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--banks", paramLabel = "sha1,sha256,...",
+            description = "PCR banks to compute (default: " + Inputs.DEFAULT_BANKS + ", or the base state's banks).")
     String banks;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Hashing threads (default: one per core).")
+    int threads;
 
     @Option(names = "--base", paramLabel = "STATE.json",
             description = "Start from this state (the \"state\" of an earlier replay --json) instead of all-zero PCRs.")
@@ -55,16 +59,30 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Inputs.requireFile(log, "LOG");
-        var bankSet = Inputs.banks(banks, "--banks");
         Optional<PcrState> baseState = StateFiles.readBase(base);
+        var bankSet = Inputs.banks(banks != null ? banks : Inputs.DEFAULT_BANKS, "--banks");
+        if (baseState.isPresent()) {
+            if (banks != null && !bankSet.equals(baseState.get().banks())) {
+                throw CliError.usage("--banks " + banks + " differs from the base state's banks " + baseState.get().banks());
+            }
+            bankSet = baseState.get().banks();
+        }
         OptionalLong start = logStart == null ? OptionalLong.empty() : OptionalLong.of(logStart);
-        Engine.Replayed r = Engine.replay(log, format(format), bankSet, baseState, start);
+        Engine.Replayed r = Engine.replay(log, format(format), bankSet, baseState, start, threads);
         if (json) {
             ctx.out().print(Json.pretty(toJson(r)));
         } else {
             ctx.out().printf("entries %d (records %d..%d), violations %d%n", r.entries(), r.firstIndex(),
                     r.state().nextIndex() - 1, r.violations());
             StateFiles.printPcrs(r.state(), ctx.out());
+        }
+        if (r.failureCount() > 0) {
+            // the replay went on past altered records; the values are not those of an untampered list
+            for (var f : r.failures()) ctx.err().println("replay: " + f.describe());
+            if (r.failureCount() > r.failures().size()) {
+                ctx.err().println("replay: ... " + (r.failureCount() - r.failures().size()) + " more failures");
+            }
+            return ExitCode.NOT_VERIFIED;
         }
         return ExitCode.OK;
     }
@@ -75,6 +93,10 @@ final class ReplayCommand implements Callable<Integer> {
         m.put("firstIndex", r.firstIndex());
         m.put("nextIndex", r.state().nextIndex());
         m.put("violations", r.violations());
+        m.put("clean", r.failureCount() == 0);  // every stored template digest matched
+        java.util.List<Object> failures = new java.util.ArrayList<>();
+        for (var f : r.failures()) failures.add(f.describe());
+        m.put("failures", failures);
         m.put("pcrs", StateFiles.pcrsJson(r.state()));
         m.put("state", Engine.stateToJson(r.state()));
         return m;
