@@ -47,6 +47,9 @@ public final class Tpm2 implements AutoCloseable {
     /** EK certificates are a few KiB; refuse absurd sizes before allocating. */
     private static final int NV_MAX_READ = 16 * 1024;
 
+    /** Resends of a command answered with a retry warning before giving up. */
+    private static final int MAX_RETRIES = 16;
+
     private final TpmTransport transport;
 
     public Tpm2(TpmTransport transport) {
@@ -376,13 +379,21 @@ public final class Tpm2 implements AutoCloseable {
         byte[] command = new TpmWriter().u16(authCount > 0 ? ST_SESSIONS : ST_NO_SESSIONS)
                 .u32(TpmTransport.HEADER_SIZE + bodyBytes.length).u32(cc.code()).bytes(bodyBytes).toByteArray();
 
-        byte[] response = transport.transmit(command);
-        TpmReader r = new TpmReader(cc, response, 0, response.length);
-        int tag = r.u16();
-        int size = r.u32();
-        int rc = r.u32();
-        if (size != response.length) throw r.error("header size " + size + " but " + response.length + " bytes received");
-        if (rc != TpmResponseCode.SUCCESS) throw new TpmException(cc, new TpmResponseCode(rc));
+        TpmReader r;
+        int tag;
+        for (int attempt = 1; ; attempt++) {
+            byte[] response = transport.transmit(command);
+            r = new TpmReader(cc, response, 0, response.length);
+            tag = r.u16();
+            int size = r.u32();
+            int rc = r.u32();
+            if (size != response.length) throw r.error("header size " + size + " but " + response.length + " bytes received");
+            if (rc == TpmResponseCode.SUCCESS) break;
+            TpmResponseCode code = new TpmResponseCode(rc);
+            // RETRY/YIELDED/TESTING mean "not executed, send it again" (Part 2 §6.6.3). swtpm answers
+            // an ECDSA quote with TPM_RC_RETRY now and then; tpm2-tss resends these the same way.
+            if (!code.isRetryable() || attempt >= MAX_RETRIES) throw new TpmException(cc, code);
+        }
         int expectedTag = authCount > 0 ? ST_SESSIONS : ST_NO_SESSIONS;
         if (tag != expectedTag) throw r.error(String.format("tag 0x%04x, expected 0x%04x", tag, expectedTag));
         int[] outHandles = new int[responseHandles];
