@@ -76,6 +76,17 @@ class Tpm2ErrorTest {
     }
 
     @Test
+    void transportSpecsOpenTheRightTransport() throws Exception {
+        try (TpmTransport t = TpmTransports.open(swtpm.tcti())) { // tpm2-tools' own spelling
+            assertThat(t).isInstanceOfSatisfying(SwtpmSocketTransport.class,
+                    s -> assertThat(s.mode()).isEqualTo(SwtpmSocketTransport.Mode.PER_COMMAND));
+            assertThat(new Tpm2(t).pcrBanks()).isNotEmpty();
+        }
+        assertThatThrownBy(() -> TpmTransports.open("device:" + dir.resolve("nope"))).isInstanceOf(TpmUnavailableException.class);
+        assertThatThrownBy(() -> TpmTransports.open("mssim:host=127.0.0.1,port=2321")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void missingDeviceIsUnavailable() {
         assertThatThrownBy(() -> DeviceTransport.open(dir.resolve("no-such-tpmrm0")))
                 .isInstanceOf(TpmUnavailableException.class);
