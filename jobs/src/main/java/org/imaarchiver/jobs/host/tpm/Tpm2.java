@@ -1,0 +1,412 @@
+package org.imaarchiver.jobs.host.tpm;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.pcr.Digest;
+import org.imaarchiver.replay.pcr.HashAlgorithm;
+import org.imaarchiver.replay.pcr.PcrBank;
+import org.imaarchiver.replay.quote.PcrSelection;
+
+/**
+ * A minimal TPM 2.0 client speaking the command/response protocol directly (TCG TPM 2.0 Library
+ * Part 3 marshalling, big-endian). Authorization is always a password session (TPM_RS_PW) with the
+ * empty password, which is what hierarchies, PCRs and our AKs use by default; there are no HMAC or
+ * policy sessions and no parameter encryption, so nothing secret crosses the wire.
+ *
+ * <p>Not thread-safe: one command at a time per instance, like the transport under it.
+ */
+public final class Tpm2 implements AutoCloseable {
+    /** EK certificate NV indices (TCG EK Credential Profile §2.2.1.5). */
+    public static final int NV_EK_CERT_RSA2048 = 0x01C00002;
+    public static final int NV_EK_CERT_ECC_P256 = 0x01C0000A;
+
+    private static final int ST_NO_SESSIONS = 0x8001;
+    private static final int ST_SESSIONS = 0x8002;
+    private static final int RS_PW = 0x40000009;
+    private static final int SU_CLEAR = 0x0000;
+    private static final int CAP_PCRS = 5;
+    private static final int CAP_TPM_PROPERTIES = 6;
+    private static final int PT_MANUFACTURER = 0x105;
+    private static final int PT_NV_BUFFER_MAX = 0x12C;
+    /** Chunk for NV_Read when the TPM does not say (MAX_NV_BUFFER_SIZE is at least 512 on PC clients). */
+    private static final int NV_CHUNK_FALLBACK = 512;
+    /** PCR_Read returns at most 8 digests per call (ms-tpm-20-ref PCRRead); re-read if a chunk's counter moved. */
+    private static final int PCR_READ_ATTEMPTS = 5;
+    /** EK certificates are a few KiB; refuse absurd sizes before allocating. */
+    private static final int NV_MAX_READ = 16 * 1024;
+
+    /** Resends of a command answered with a retry warning before giving up. */
+    private static final int MAX_RETRIES = 16;
+
+    private final TpmTransport transport;
+
+    public Tpm2(TpmTransport transport) {
+        this.transport = Objects.requireNonNull(transport, "transport");
+    }
+
+    public String endpoint() { return transport.endpoint(); }
+
+    // ---------------------------------------------------------------------------------- commands
+
+    /**
+     * TPM2_Startup(TPM_SU_CLEAR). Returns true if this call started the TPM, false if it was already
+     * started (TPM_RC_INITIALIZE: the normal case on a booted host, where firmware ran Startup).
+     */
+    public boolean startup() throws TpmFailure {
+        try {
+            execute(TpmCommandCode.STARTUP, new int[0], 0, new TpmWriter().u16(SU_CLEAR), 0);
+            return true;
+        } catch (TpmException e) {
+            if (e.responseCode().baseCode() == TpmResponseCode.INITIALIZE) return false;
+            throw e;
+        }
+    }
+
+    /** The allocated PCR banks (TPM_CAP_PCRS), without banks that have no PCR allocated. */
+    public List<PcrSelection> pcrBanks() throws TpmFailure {
+        Response rsp = execute(TpmCommandCode.GET_CAPABILITY, new int[0], 0,
+                new TpmWriter().u32(CAP_PCRS).u32(0).u32(1), 0);
+        TpmReader r = rsp.params();
+        r.u8(); // moreData: the whole selection fits in one response
+        int cap = r.u32();
+        if (cap != CAP_PCRS) throw r.error("capability " + cap + " returned for TPM_CAP_PCRS");
+        List<PcrSelection> banks = new ArrayList<>();
+        for (PcrSelection s : r.pcrSelection(new ArrayList<>())) {
+            if (!s.pcrs().isEmpty()) banks.add(s);
+        }
+        r.expectEnd("TPMS_CAPABILITY_DATA");
+        return List.copyOf(banks);
+    }
+
+    /** TPM_PT_MANUFACTURER as its four ASCII characters (e.g. "IBM" for swtpm), trimmed. */
+    public Optional<String> manufacturer() throws TpmFailure {
+        return fixedProperty(PT_MANUFACTURER).map(value -> {
+            int v = value;
+            byte[] b = {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+            return new String(b, StandardCharsets.US_ASCII).replace('\0', ' ').trim();
+        });
+    }
+
+    /** One TPM_PT property value, if the TPM reports it. */
+    public Optional<Integer> fixedProperty(int property) throws TpmFailure {
+        Response rsp = execute(TpmCommandCode.GET_CAPABILITY, new int[0], 0,
+                new TpmWriter().u32(CAP_TPM_PROPERTIES).u32(property).u32(1), 0);
+        TpmReader r = rsp.params();
+        r.u8();
+        if (r.u32() != CAP_TPM_PROPERTIES) throw r.error("wrong capability in TPM_CAP_TPM_PROPERTIES response");
+        int count = r.u32();
+        Optional<Integer> out = Optional.empty();
+        for (int i = 0; i < count; i++) {
+            int p = r.u32();
+            int v = r.u32();
+            if (p == property) out = Optional.of(v);
+        }
+        r.expectEnd("TPML_TAGGED_TPM_PROPERTY");
+        return out;
+    }
+
+    /**
+     * TPM2_PCR_Read of every requested (PCR, bank). The TPM returns at most 8 digests per call and
+     * says in pcrSelectionOut which ones; we ask again for the rest. All chunks must carry the same
+     * pcrUpdateCounter, else the whole read starts again, so the result is one consistent snapshot.
+     * PCRs of an unallocated bank are absent from the result.
+     */
+    public PcrValues pcrRead(List<PcrSelection> selection) throws TpmFailure {
+        for (int attempt = 0; attempt < PCR_READ_ATTEMPTS; attempt++) {
+            Map<HashAlgorithm, SortedSet<Integer>> remaining = new LinkedHashMap<>();
+            for (PcrSelection s : selection) remaining.computeIfAbsent(s.bank(), b -> new TreeSet<>()).addAll(s.pcrs());
+            remaining.values().removeIf(SortedSet::isEmpty);
+            TreeMap<PcrBank, Digest> values = new TreeMap<>();
+            Long counter = null;
+            boolean moved = false;
+            while (!remaining.isEmpty()) {
+                List<PcrSelection> ask = new ArrayList<>();
+                remaining.forEach((bank, pcrs) -> ask.add(new PcrSelection(bank, pcrs)));
+                TpmReader r = execute(TpmCommandCode.PCR_READ, new int[0], 0, new TpmWriter().pcrSelection(ask), 0).params();
+                long c = r.u32() & 0xffffffffL;
+                List<PcrSelection> got = r.pcrSelection(new ArrayList<>());
+                int digestCount = r.u32();
+                List<PcrBank> order = new ArrayList<>();
+                for (PcrSelection s : got) {
+                    for (int pcr : s.pcrs()) {
+                        SortedSet<Integer> want = remaining.get(s.bank());
+                        if (want == null || !want.contains(pcr)) {
+                            throw r.error("TPM returned " + PcrBank.of(pcr, s.bank()) + ", which was not asked for");
+                        }
+                        order.add(PcrBank.of(pcr, s.bank()));
+                    }
+                }
+                if (digestCount != order.size()) {
+                    throw r.error("pcrSelectionOut selects " + order.size() + " PCRs but " + digestCount + " digests follow");
+                }
+                for (PcrBank pb : order) {
+                    byte[] d = r.tpm2b();
+                    if (d.length != pb.algorithm().digestLength()) throw r.error(pb + " has " + d.length + " bytes");
+                    values.put(pb, Digest.wrap(d));
+                }
+                r.expectEnd("PCR_Read response");
+                if (counter != null && counter != c) {
+                    moved = true;
+                    break;
+                }
+                counter = c;
+                if (order.isEmpty()) break; // the rest is not allocated
+                for (PcrBank pb : order) remaining.get(pb.algorithm()).remove(pb.index());
+                remaining.values().removeIf(SortedSet::isEmpty);
+            }
+            if (!moved) return new PcrValues(counter == null ? 0 : counter, values);
+        }
+        throw new TpmProtocolException(TpmCommandCode.PCR_READ, 0,
+                "pcrUpdateCounter changed during each of " + PCR_READ_ATTEMPTS + " chunked reads");
+    }
+
+    /**
+     * TPM2_PCR_Extend of one PCR in several banks at once (TPML_DIGEST_VALUES), like the kernel's
+     * tpm_pcr_extend for an IMA record (ima-kernel.md B.10). Each digest must have its bank's size.
+     */
+    public void pcrExtend(int pcr, Map<HashAlgorithm, Digest> digests) throws TpmFailure {
+        PcrBank.of(pcr, HashAlgorithm.SHA256); // range check
+        TpmWriter w = new TpmWriter().u32(digests.size());
+        for (Map.Entry<HashAlgorithm, Digest> e : new EnumMap<>(digests).entrySet()) {
+            if (e.getValue().length() != e.getKey().digestLength()) {
+                throw new IllegalArgumentException(e.getKey() + " digest has " + e.getValue().length() + " bytes");
+            }
+            w.u16(e.getKey().tpmAlgId()).bytes(e.getValue().bytes());
+        }
+        execute(TpmCommandCode.PCR_EXTEND, new int[] {pcr}, 1, w, 0);
+    }
+
+    /**
+     * TPM2_CreatePrimary of an AK from {@code template} in {@code hierarchy} (empty userAuth, no
+     * outsideInfo, no creation PCRs). The returned handle is transient: flush or persist it.
+     */
+    public PrimaryKey createPrimary(Hierarchy hierarchy, AkTemplate template) throws TpmFailure {
+        byte[] tmpl = template.tpmtPublic();
+        TpmWriter w = new TpmWriter();
+        w.u16(4).u16(0).u16(0);   // TPM2B_SENSITIVE_CREATE { userAuth empty, data empty }
+        w.tpm2b(tmpl);            // TPM2B_PUBLIC inPublic
+        w.u16(0);                 // outsideInfo
+        w.u32(0);                 // creationPCR: none
+        Response rsp = execute(TpmCommandCode.CREATE_PRIMARY, new int[] {hierarchy.handle()}, 1, w, 1);
+        TpmReader r = rsp.params();
+        TpmPublic pub = TpmPublic.parse(TpmCommandCode.CREATE_PRIMARY, r.tpm2b());
+        r.tpm2b();                // creationData
+        r.tpm2b();                // creationHash
+        r.u16();                  // creationTicket: tag
+        r.u32();                  //   hierarchy
+        r.tpm2b();                //   digest
+        byte[] name = r.tpm2b();
+        r.expectEnd("CreatePrimary response");
+        if (!Arrays.equals(name, pub.name().toArray())) {
+            flushQuietly(rsp.handles()[0]);
+            throw r.error("returned name does not match the hash of the returned public area");
+        }
+        return new PrimaryKey(rsp.handles()[0], pub);
+    }
+
+    /** TPM2_ReadPublic of a loaded or persistent object; the TPM's name must equal our computed name. */
+    public TpmPublic readPublic(int handle) throws TpmFailure {
+        TpmReader r = execute(TpmCommandCode.READ_PUBLIC, new int[] {handle}, 0, new TpmWriter(), 0).params();
+        TpmPublic pub = TpmPublic.parse(TpmCommandCode.READ_PUBLIC, r.tpm2b());
+        byte[] name = r.tpm2b();
+        r.tpm2b(); // qualifiedName
+        r.expectEnd("ReadPublic response");
+        if (!Arrays.equals(name, pub.name().toArray())) {
+            throw r.error("returned name does not match the hash of the returned public area");
+        }
+        return pub;
+    }
+
+    /**
+     * TPM2_EvictControl with owner authorization: persists {@code objectHandle} (transient) at
+     * {@code persistentHandle} (0x81xxxxxx). The transient copy stays loaded; flush it.
+     */
+    public void evictControl(int objectHandle, int persistentHandle) throws TpmFailure {
+        execute(TpmCommandCode.EVICT_CONTROL, new int[] {Hierarchy.OWNER.handle(), objectHandle}, 1,
+                new TpmWriter().u32(persistentHandle), 0);
+    }
+
+    /** Removes a persistent object (EvictControl with the persistent handle as the object). */
+    public void evictPersistent(int persistentHandle) throws TpmFailure {
+        evictControl(persistentHandle, persistentHandle);
+    }
+
+    /**
+     * TPM2_Quote with the key's own scheme (inScheme TPM_ALG_NULL). {@code nonce} goes into extraData.
+     * The TPM drops unallocated PCRs from the selection; the signed selection is the one in the
+     * attest bytes (ima-kernel.md C.2), which the verifier must use.
+     */
+    public Quote quote(int keyHandle, Bytes nonce, List<PcrSelection> selection) throws TpmFailure {
+        TpmWriter w = new TpmWriter().tpm2b(nonce.toArray()).u16(AkTemplate.ALG_NULL).pcrSelection(selection);
+        TpmReader r = execute(TpmCommandCode.QUOTE, new int[] {keyHandle}, 1, w, 0).params();
+        byte[] attest = r.tpm2b();
+        int sigStart = r.position();
+        int sigAlg = r.u16();
+        if (sigAlg == AkTemplate.ALG_RSASSA || sigAlg == AkTemplate.ALG_RSAPSS) {
+            r.u16();
+            r.tpm2b();
+        } else if (sigAlg == AkTemplate.ALG_ECDSA || sigAlg == AkTemplate.ALG_SM2 || sigAlg == AkTemplate.ALG_ECSCHNORR) {
+            r.u16();
+            r.tpm2b();
+            r.tpm2b();
+        } else {
+            throw r.error(String.format("unsupported signature algorithm 0x%04x", sigAlg));
+        }
+        int sigEnd = r.position();
+        r.expectEnd("Quote response");
+        return new Quote(Bytes.wrap(attest), rsp(r, sigStart, sigEnd));
+    }
+
+    /** TPM2_FlushContext of a transient object or session. */
+    public void flushContext(int handle) throws TpmFailure {
+        execute(TpmCommandCode.FLUSH_CONTEXT, new int[0], 0, new TpmWriter().u32(handle), 0);
+    }
+
+    /** TPM2_NV_ReadPublic; empty when the index is not defined (TPM_RC_HANDLE). */
+    public Optional<NvPublic> nvReadPublic(int nvIndex) throws TpmFailure {
+        TpmReader r;
+        try {
+            r = execute(TpmCommandCode.NV_READ_PUBLIC, new int[] {nvIndex}, 0, new TpmWriter(), 0).params();
+        } catch (TpmException e) {
+            if (e.responseCode().baseCode() == TpmResponseCode.HANDLE) return Optional.empty();
+            throw e;
+        }
+        TpmReader pub = r.sub(r.u16());
+        int index = pub.u32();
+        int nameAlg = pub.u16();
+        int attributes = pub.u32();
+        pub.tpm2b(); // authPolicy
+        int dataSize = pub.u16();
+        pub.expectEnd("TPMS_NV_PUBLIC");
+        byte[] name = r.tpm2b();
+        r.expectEnd("NV_ReadPublic response");
+        if (index != nvIndex) throw r.error(String.format("asked for NV index 0x%08x, got 0x%08x", nvIndex, index));
+        return Optional.of(new NvPublic(index, nameAlg, attributes, dataSize, Bytes.wrap(name)));
+    }
+
+    /**
+     * Reads a whole NV index in chunks of the TPM's NV buffer size, authorizing with the index's own
+     * empty password (AUTHREAD), else the owner's (OWNERREAD), else the platform's (PPREAD).
+     */
+    public Bytes nvRead(NvPublic nv) throws TpmFailure {
+        int auth;
+        if ((nv.attributes() & NvPublic.AUTHREAD) != 0) {
+            auth = nv.index();
+        } else if ((nv.attributes() & NvPublic.OWNERREAD) != 0) {
+            auth = Hierarchy.OWNER.handle();
+        } else if ((nv.attributes() & NvPublic.PPREAD) != 0) {
+            auth = Hierarchy.PLATFORM.handle();
+        } else {
+            throw new IllegalArgumentException(String.format("NV index 0x%08x is readable only by policy", nv.index()));
+        }
+        if (nv.dataSize() > NV_MAX_READ) {
+            throw new TpmProtocolException(TpmCommandCode.NV_READ_PUBLIC, 0, "NV index claims " + nv.dataSize() + " bytes");
+        }
+        int chunk = fixedProperty(PT_NV_BUFFER_MAX).filter(v -> v > 0).orElse(NV_CHUNK_FALLBACK);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(nv.dataSize());
+        while (out.size() < nv.dataSize()) {
+            int n = Math.min(chunk, nv.dataSize() - out.size());
+            TpmReader r = execute(TpmCommandCode.NV_READ, new int[] {auth, nv.index()}, 1,
+                    new TpmWriter().u16(n).u16(out.size()), 0).params();
+            byte[] data = r.tpm2b();
+            r.expectEnd("NV_Read response");
+            if (data.length != n) throw r.error("asked for " + n + " NV bytes, got " + data.length);
+            out.write(data, 0, data.length);
+        }
+        return Bytes.wrap(out.toByteArray());
+    }
+
+    /**
+     * The EK certificate (DER as stored by the manufacturer) from the TCG index for {@code rsa} keys
+     * (0x01C00002) or ECC P-256 keys (0x01C0000A); empty when the index is absent or never written
+     * (swtpm without {@code swtpm_setup --create-ek-cert}).
+     */
+    public Optional<Bytes> ekCertificate(boolean rsa) throws TpmFailure {
+        Optional<NvPublic> nv = nvReadPublic(rsa ? NV_EK_CERT_RSA2048 : NV_EK_CERT_ECC_P256);
+        if (nv.isEmpty() || !nv.get().isWritten()) return Optional.empty();
+        return Optional.of(nvRead(nv.get()));
+    }
+
+    @Override
+    public void close() { transport.close(); }
+
+    // ------------------------------------------------------------------------------ marshalling
+
+    private static Bytes rsp(TpmReader r, int from, int to) {
+        return r.slice(from, to);
+    }
+
+    private void flushQuietly(int handle) {
+        try {
+            flushContext(handle);
+        } catch (TpmFailure ignored) {
+            // the original failure is the one to report
+        }
+    }
+
+    /** A checked response: response handles and a reader bounded to the parameter area. */
+    record Response(int[] handles, TpmReader params) {}
+
+    /**
+     * Builds a command (header, handles, password auth area for the first {@code authCount}
+     * handles, parameters), sends it and checks the response framing and code.
+     */
+    private Response execute(TpmCommandCode cc, int[] handles, int authCount, TpmWriter params, int responseHandles)
+            throws TpmFailure {
+        TpmWriter body = new TpmWriter();
+        for (int h : handles) body.u32(h);
+        if (authCount > 0) {
+            int sessionSize = 4 + 2 + 1 + 2; // handle, empty nonce, attributes, empty password
+            body.u32(sessionSize * authCount);
+            for (int i = 0; i < authCount; i++) {
+                body.u32(RS_PW).u16(0).u8(0).u16(0);
+            }
+        }
+        body.bytes(params.toByteArray());
+        byte[] bodyBytes = body.toByteArray();
+        byte[] command = new TpmWriter().u16(authCount > 0 ? ST_SESSIONS : ST_NO_SESSIONS)
+                .u32(TpmTransport.HEADER_SIZE + bodyBytes.length).u32(cc.code()).bytes(bodyBytes).toByteArray();
+
+        TpmReader r;
+        int tag;
+        for (int attempt = 1; ; attempt++) {
+            byte[] response = transport.transmit(command);
+            r = new TpmReader(cc, response, 0, response.length);
+            tag = r.u16();
+            int size = r.u32();
+            int rc = r.u32();
+            if (size != response.length) throw r.error("header size " + size + " but " + response.length + " bytes received");
+            if (rc == TpmResponseCode.SUCCESS) break;
+            TpmResponseCode code = new TpmResponseCode(rc);
+            // RETRY/YIELDED/TESTING mean "not executed, send it again" (Part 2 §6.6.3). swtpm answers
+            // an ECDSA quote with TPM_RC_RETRY now and then; tpm2-tss resends these the same way.
+            if (!code.isRetryable() || attempt >= MAX_RETRIES) throw new TpmException(cc, code);
+        }
+        int expectedTag = authCount > 0 ? ST_SESSIONS : ST_NO_SESSIONS;
+        if (tag != expectedTag) throw r.error(String.format("tag 0x%04x, expected 0x%04x", tag, expectedTag));
+        int[] outHandles = new int[responseHandles];
+        for (int i = 0; i < responseHandles; i++) outHandles[i] = r.u32();
+        if (authCount == 0) return new Response(outHandles, r.sub(r.remaining()));
+        int paramSize = r.u32();
+        TpmReader p = r.sub(paramSize);
+        for (int i = 0; i < authCount; i++) { // TPMS_AUTH_RESPONSE for a password session: all empty
+            r.tpm2b();
+            r.u8();
+            r.tpm2b();
+        }
+        r.expectEnd("response authorization area");
+        return new Response(outHandles, p);
+    }
+}

@@ -1,0 +1,126 @@
+package org.imaarchiver.jobs.host.tpm;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.AlgorithmParameters;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
+import java.security.spec.ECPublicKeySpec;
+import java.security.spec.RSAPublicKeySpec;
+import java.util.Base64;
+import java.util.Objects;
+import java.util.Optional;
+import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.pcr.HashAlgorithm;
+
+/**
+ * A parsed TPMT_PUBLIC of an RSA or ECC key. {@code area} holds the exact marshalled bytes the TPM
+ * returned: the name is computed over them, so they are kept rather than re-marshalled.
+ *
+ * @param area the TPMT_PUBLIC bytes (no TPM2B size prefix)
+ * @param nameAlg the object's name algorithm
+ * @param objectAttributes TPMA_OBJECT bits
+ * @param signingScheme TPM_ALG_ID of the key's scheme (0x0010 for none)
+ * @param schemeHash the scheme's hash, when there is a scheme
+ * @param publicKey the JCA key (RSA or EC)
+ */
+public record TpmPublic(Bytes area, HashAlgorithm nameAlg, int objectAttributes, int signingScheme,
+                        Optional<HashAlgorithm> schemeHash, PublicKey publicKey) {
+
+    public TpmPublic {
+        Objects.requireNonNull(area, "area");
+        Objects.requireNonNull(nameAlg, "nameAlg");
+        Objects.requireNonNull(schemeHash, "schemeHash");
+        Objects.requireNonNull(publicKey, "publicKey");
+    }
+
+    /** Parses a TPMT_PUBLIC; anything but an RSA or NIST P-256/P-384 key fails closed. */
+    static TpmPublic parse(TpmCommandCode command, byte[] tpmtPublic) throws TpmProtocolException {
+        TpmReader r = new TpmReader(command, tpmtPublic, 0, tpmtPublic.length);
+        int type = r.u16();
+        int nameAlgId = r.u16();
+        HashAlgorithm nameAlg = HashAlgorithm.byTpmAlgId(nameAlgId)
+                .orElseThrow(() -> r.error(String.format("unsupported nameAlg 0x%04x", nameAlgId)));
+        int attributes = r.u32();
+        r.tpm2b(); // authPolicy
+        int symAlg = r.u16();
+        if (symAlg != AkTemplate.ALG_NULL) r.skip(4); // keyBits u16, mode u16
+        int scheme = r.u16();
+        Optional<HashAlgorithm> schemeHash = Optional.empty();
+        if (scheme != AkTemplate.ALG_NULL) {
+            int h = r.u16();
+            schemeHash = Optional.of(HashAlgorithm.byTpmAlgId(h)
+                    .orElseThrow(() -> r.error(String.format("unsupported scheme hash 0x%04x", h))));
+            if (scheme == AkTemplate.ALG_ECDAA) r.skip(2); // count
+        }
+        PublicKey key;
+        try {
+            if (type == AkTemplate.ALG_RSA) {
+                r.u16(); // keyBits: implied by the modulus length
+                int exponent = r.u32();
+                byte[] modulus = r.tpm2b();
+                BigInteger e = BigInteger.valueOf(exponent == 0 ? 65537 : exponent & 0xffffffffL);
+                key = KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(new BigInteger(1, modulus), e));
+            } else if (type == AkTemplate.ALG_ECC) {
+                int curve = r.u16();
+                int kdf = r.u16();
+                if (kdf != AkTemplate.ALG_NULL) r.skip(2);
+                byte[] x = r.tpm2b();
+                byte[] y = r.tpm2b();
+                String curveName;
+                if (curve == AkTemplate.ECC_NIST_P256) {
+                    curveName = "secp256r1";
+                } else if (curve == AkTemplate.ECC_NIST_P384) {
+                    curveName = "secp384r1";
+                } else {
+                    throw r.error(String.format("unsupported ECC curve 0x%04x", curve));
+                }
+                AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
+                params.init(new ECGenParameterSpec(curveName));
+                ECParameterSpec spec = params.getParameterSpec(ECParameterSpec.class);
+                ECPoint point = new ECPoint(new BigInteger(1, x), new BigInteger(1, y));
+                key = KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, spec));
+            } else {
+                throw r.error(String.format("unsupported public key type 0x%04x (only RSA and ECC)", type));
+            }
+        } catch (GeneralSecurityException e) {
+            throw r.error("public key rejected by the JDK: " + e.getMessage());
+        }
+        r.expectEnd("TPMT_PUBLIC");
+        return new TpmPublic(Bytes.wrap(tpmtPublic), nameAlg, attributes, scheme, schemeHash, key);
+    }
+
+    /** The TPM name: nameAlg (u16) followed by H_nameAlg(TPMT_PUBLIC) (Part 1 §16). */
+    public Bytes name() {
+        MessageDigest md = nameAlg.newDigest();
+        area.updateDigest(md);
+        byte[] h = md.digest();
+        byte[] name = new byte[2 + h.length];
+        name[0] = (byte) (nameAlg.tpmAlgId() >>> 8);
+        name[1] = (byte) nameAlg.tpmAlgId();
+        System.arraycopy(h, 0, name, 2, h.length);
+        return Bytes.wrap(name);
+    }
+
+    /** TPM2B_PUBLIC: u16 size + TPMT_PUBLIC, the format of {@code tpm2_createak -u} and {@code tpm2_readpublic -o}. */
+    public Bytes tpm2bPublic() {
+        return Bytes.wrap(new TpmWriter().tpm2b(area.toArray()).toByteArray());
+    }
+
+    /** True for an RSA key, false for ECC. */
+    public boolean isRsa() { return "RSA".equals(publicKey.getAlgorithm()); }
+
+    /** X.509 SubjectPublicKeyInfo DER (what {@code tpm2_readpublic -f der} writes). */
+    public Bytes subjectPublicKeyInfo() { return Bytes.wrap(publicKey.getEncoded()); }
+
+    /** SubjectPublicKeyInfo as PEM ({@code -----BEGIN PUBLIC KEY-----}, 64-column lines, trailing newline). */
+    public String pem() {
+        String b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(publicKey.getEncoded());
+        return "-----BEGIN PUBLIC KEY-----\n" + b64 + "\n-----END PUBLIC KEY-----\n";
+    }
+}
