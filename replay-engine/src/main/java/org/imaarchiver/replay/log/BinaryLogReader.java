@@ -57,6 +57,8 @@ public final class BinaryLogReader implements LogReader {
     private ByteOrder order;
     private int digestSize;
     private MalformedLogException failure;
+    /** How far the last header parse got: 0 PCR, 1 name length, 2 name, 3 template known (for detection). */
+    private int stage;
 
     private BinaryLogReader(InputStream in, LogReadOptions options) {
         this.in = Objects.requireNonNull(in, "in");
@@ -134,10 +136,12 @@ public final class BinaryLogReader implements LogReader {
     private Header parseHeader(ByteOrder o, int dsize) throws IOException, MalformedLogException {
         long off = position;
         int c = 0;
+        stage = 0;
         need(c + 4, "PCR index");
         long pcr = u32(pos + c, o);
         if (pcr > MAX_PCR) throw error(Kind.BAD_PCR, off, "PCR index " + pcr + " outside 0.." + MAX_PCR);
         c += 4 + dsize;
+        stage = 1;
         need(c + 4, "template digest and name length");
         long nameLength = u32(pos + c, o);
         if (nameLength == 0 || nameLength > MAX_TEMPLATE_NAME_LENGTH) {
@@ -145,6 +149,7 @@ public final class BinaryLogReader implements LogReader {
                     + MAX_TEMPLATE_NAME_LENGTH);
         }
         c += 4;
+        stage = 2;
         need(c + (int) nameLength, "template name");
         String name = new String(buf, pos + c, (int) nameLength, StandardCharsets.ISO_8859_1);
         c += (int) nameLength;
@@ -157,6 +162,7 @@ public final class BinaryLogReader implements LogReader {
             }
             throw error(Kind.UNKNOWN_TEMPLATE, off, "unknown template \"" + printable(name) + "\"");
         }
+        stage = 3;
         if (template.get().isIma()) {
             // B.3: d(20) without length, then u32 nlen and the name without NUL
             c += IMA_DIGEST_LENGTH;
@@ -221,7 +227,10 @@ public final class BinaryLogReader implements LogReader {
     /**
      * Fixes byte order and digest size from the first record (B.1, B.2): the first combination,
      * little-endian before big-endian and 20, 32, 48, 64 bytes in turn, under which the record is
-     * coherent. If none is, but some are coherent as far as the input goes, the input is a torn tail.
+     * coherent. If none is but some are coherent as far as the input goes, the input is a torn tail.
+     * Otherwise the record is reported as malformed under the combination that made most sense of it
+     * (got furthest; the earliest on a tie), or as {@link Kind#UNKNOWN_FORMAT} when none got past
+     * the PCR index.
      */
     private void detect() throws IOException, MalformedLogException {
         List<ByteOrder> orders = order != null ? List.of(order) : List.of(ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN);
@@ -229,6 +238,10 @@ public final class BinaryLogReader implements LogReader {
                 : BANKS.stream().map(HashAlgorithm::digestLength).toList();
         fill(buf.length);
         MalformedLogException torn = null;
+        MalformedLogException best = null;
+        int bestStage = 0;
+        ByteOrder bestOrder = null;
+        int bestSize = 0;
         for (ByteOrder o : orders) {
             for (int size : sizes) {
                 try {
@@ -241,15 +254,26 @@ public final class BinaryLogReader implements LogReader {
                     digestSize = size;
                     return;
                 } catch (MalformedLogException e) {
-                    if (e.isTornTail() && torn == null) {
-                        torn = e;
-                        order = o;
-                        digestSize = size;
+                    if (e.isTornTail()) {
+                        if (torn == null) {
+                            torn = e;
+                            bestOrder = o;
+                            bestSize = size;
+                        }
+                    } else if (torn == null && stage > bestStage) {
+                        best = e;
+                        bestStage = stage;
+                        bestOrder = o;
+                        bestSize = size;
                     }
                 }
             }
         }
-        if (torn != null) throw torn;
+        if (torn != null || best != null) {
+            order = bestOrder;
+            digestSize = bestSize;
+            throw torn != null ? torn : best;
+        }
         throw error(Kind.UNKNOWN_FORMAT, position, "the first record is not coherent with any digest size "
                 + sizes + " and byte order " + orders);
     }
