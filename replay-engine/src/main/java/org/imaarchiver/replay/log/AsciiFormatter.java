@@ -37,7 +37,10 @@ public final class AsciiFormatter {
 
     public static void write(MeasurementRecord r, OutputStream out) throws IOException, MalformedLogException {
         TemplateData data = TemplateDataDecoder.decode(r);
-        ascii(out, String.format("%2d ", r.pcr()));
+        // "%2d "
+        if (r.pcr() < 10) out.write(' ');
+        ascii(out, Integer.toString(r.pcr()));
+        out.write(' ');
         ascii(out, r.templateDigest().hex());
         ascii(out, " ");
         out.write(r.templateName().getBytes(StandardCharsets.ISO_8859_1));

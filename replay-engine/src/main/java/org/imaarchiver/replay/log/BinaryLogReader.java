@@ -42,6 +42,8 @@ public final class BinaryLogReader implements LogReader {
     /** Digest sizes tried, in order, when the bank is not given (B.1, B.3). */
     private static final List<HashAlgorithm> BANKS = List.of(HashAlgorithm.values());
     private static final int BUFFER_SIZE = 64 * 1024;
+    /** Template data beyond this is read into a growing array (see readRecord). */
+    private static final int INITIAL_DATA_CAPACITY = 64 * 1024;
     /** pcr + largest digest + name length + name + (ima: d + nlen | data length). */
     private static final int MAX_HEADER = 4 + 64 + 4 + MAX_TEMPLATE_NAME_LENGTH + IMA_DIGEST_LENGTH + 4;
 
@@ -110,9 +112,17 @@ public final class BinaryLogReader implements LogReader {
     private MeasurementRecord readRecord() throws IOException, MalformedLogException {
         Header h = parseHeader(order, digestSize);
         long recordOffset = position;
-        byte[] raw = new byte[h.headerLength + h.dataLength]; // both bounded by parseHeader
+        // grown as bytes arrive, so a corrupt but in-bounds length at a torn tail costs no more
+        // memory than the input really holds
+        byte[] raw = new byte[Math.min(h.headerLength + h.dataLength, h.headerLength + INITIAL_DATA_CAPACITY)];
         System.arraycopy(buf, pos, raw, 0, h.headerLength);
-        int got = readFullyAfter(h.headerLength, raw, h.headerLength, h.dataLength);
+        pos += h.headerLength;
+        int got = 0;
+        while (true) {
+            got += readInto(raw, h.headerLength + got, raw.length - h.headerLength - got);
+            if (got == h.dataLength || eof && pos == lim) break;
+            raw = java.util.Arrays.copyOf(raw, h.headerLength + (int) Math.min(h.dataLength, 2L * got));
+        }
         int dataStart = h.template.isIma() ? h.headerLength - IMA_DIGEST_LENGTH - 4 : h.headerLength;
         int dataLength = h.template.isIma() ? IMA_DIGEST_LENGTH + 4 + h.dataLength : h.dataLength;
         if (!h.template.isIma()) {
@@ -307,12 +317,10 @@ public final class BinaryLogReader implements LogReader {
     }
 
     /**
-     * Copies {@code len} bytes that follow the first {@code skip} buffered bytes into {@code dst},
-     * first from the buffer, then straight from the stream. Consumes the skipped and copied bytes
-     * from the buffer but does not advance {@code position}. Returns how many were copied.
+     * Copies up to {@code len} bytes into {@code dst}, first from the buffer, then straight from the
+     * stream; fewer only at EOF. Consumes them from the buffer but does not advance {@code position}.
      */
-    private int readFullyAfter(int skip, byte[] dst, int off, int len) throws IOException {
-        pos += skip;
+    private int readInto(byte[] dst, int off, int len) throws IOException {
         int fromBuffer = Math.min(len, lim - pos);
         System.arraycopy(buf, pos, dst, off, fromBuffer);
         pos += fromBuffer;
