@@ -275,6 +275,46 @@ class BinaryLogReaderTest {
     }
 
     @Test
+    void everyCorruptedLengthFieldInACompleteListIsCorruptionNotATornTail() throws Exception {
+        for (String file : List.of("kgoldman+ibmtss/imatest.log", "Cybersecurity-LINKS+embrave/binary_runtime_measurements")) {
+            byte[] bytes = Files.readAllBytes(LogFiles.ima(file));
+            List<MeasurementRecord> records = LogFiles.readBinary(bytes, LogReadOptions.of(file));
+            int checked = 0;
+            for (MeasurementRecord r : records.subList(0, Math.min(records.size(), 40))) {
+                if (r.isImaTemplate()) continue;
+                // positions (absolute) of the data length and of every field length (B.3, B.5)
+                List<Integer> lengthFields = new java.util.ArrayList<>();
+                int dataLengthAt = (int) r.offset() + 4 + 20 + 4 + r.templateName().length();
+                lengthFields.add(dataLengthAt);
+                ByteBuffer data = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+                int at = dataLengthAt + 4;
+                while (at < dataLengthAt + 4 + r.templateData().length()) {
+                    lengthFields.add(at);
+                    at += 4 + data.getInt(at);
+                }
+                for (int lengthAt : lengthFields) {
+                    for (int delta : new int[] {1, -1, 64, 1 << 20}) {
+                        byte[] damaged = bytes.clone();
+                        ByteBuffer d = ByteBuffer.wrap(damaged).order(ByteOrder.LITTLE_ENDIAN);
+                        d.putInt(lengthAt, d.getInt(lengthAt) + delta);
+                        LogReadOptions opts = LogReadOptions.of("damaged").withBank(HashAlgorithm.SHA1)
+                                .withByteOrder(ByteOrder.LITTLE_ENDIAN);
+                        MalformedLogException e = catchThrowableOfType(() -> LogFiles.readBinary(damaged, opts),
+                                MalformedLogException.class);
+                        assertThat(e).as("%s record %d length at %d %+d", file, r.index(), lengthAt, delta).isNotNull();
+                        assertThat(e.kind()).as("%s record %d length at %d %+d", file, r.index(), lengthAt, delta)
+                                .isIn(Kind.BAD_LENGTH, Kind.FIELD_LENGTH_MISMATCH);
+                        assertThat(e.recordIndex()).isEqualTo(r.index());
+                        assertThat(e.offset()).isEqualTo(r.offset());
+                        checked++;
+                    }
+                }
+            }
+            assertThat(checked).isGreaterThan(100);
+        }
+    }
+
+    @Test
     void truncationInsideARecordIsATornTailAndAtABoundaryACleanEnd() throws Exception {
         byte[] bytes = Files.readAllBytes(LogFiles.ima("kgoldman+ibmtss/imatest.log"));
         List<MeasurementRecord> all = LogFiles.readBinary(bytes, LogReadOptions.of("imatest"));
