@@ -41,7 +41,7 @@ public final class BinaryLogReader implements LogReader {
 
     /** Digest sizes tried, in order, when the bank is not given (B.1, B.3). */
     private static final List<HashAlgorithm> BANKS = List.of(HashAlgorithm.values());
-    private static final int BUFFER_SIZE = 64 * 1024;
+    private static final int BUFFER_SIZE = 16 * 1024;
     /** Template data beyond this is read into a growing array (see readRecord). */
     private static final int INITIAL_DATA_CAPACITY = 64 * 1024;
     /** pcr + largest digest + name length + name + (ima: d + nlen | data length). */

@@ -27,9 +27,9 @@ class BinaryLogFuzzTest {
     void damagedListsEndCleanlyOrFailWithMalformedLogException() throws Exception {
         List<byte[]> lists = List.of(
                 Files.readAllBytes(LogFiles.ima("kgoldman+ibmtss/imatest.log")),
-                Arrays.copyOf(Files.readAllBytes(LogFiles.ima("kgoldman+ibmtss/sha1.log")), 6_000),
-                Arrays.copyOf(Files.readAllBytes(LogFiles.ima("kgoldman+ibmtss/sha512.log")), 6_000),
-                Arrays.copyOf(Files.readAllBytes(LogFiles.ima("Cybersecurity-LINKS+embrave/binary_runtime_measurements")), 6_000),
+                Arrays.copyOf(Files.readAllBytes(LogFiles.ima("kgoldman+ibmtss/sha1.log")), 4_000),
+                Arrays.copyOf(Files.readAllBytes(LogFiles.ima("kgoldman+ibmtss/sha512.log")), 4_000),
+                Arrays.copyOf(Files.readAllBytes(LogFiles.ima("Cybersecurity-LINKS+embrave/binary_runtime_measurements")), 4_000),
                 LogFiles.toBigEndian(Files.readAllBytes(LogFiles.ima("kgoldman+ibmtss/imatest.log")), 20));
         Random random = new Random(SEED);
         Map<Kind, Integer> kinds = new java.util.EnumMap<>(Kind.class);
@@ -44,8 +44,9 @@ class BinaryLogFuzzTest {
                 clean++;
             } catch (MalformedLogException e) {
                 kinds.merge(e.kind(), 1, Integer::sum);
-                assertThat(e.recordIndex()).isNotNegative();
-                assertThat(e.offset()).isBetween(0L, (long) damaged.length);
+                if (e.recordIndex() < 0 || e.offset() < 0 || e.offset() > damaged.length) {
+                    throw new AssertionError("iteration " + i + ": bad position in " + e);
+                }
             } catch (Throwable t) {
                 throw new AssertionError("iteration " + i + ": unexpected " + t, t);
             }
@@ -60,12 +61,12 @@ class BinaryLogFuzzTest {
         BinaryLogReader reader = BinaryLogReader.open(new ByteArrayInputStream(list), options);
         for (Optional<MeasurementRecord> r = reader.next(); r.isPresent(); r = reader.next()) {
             MeasurementRecord m = r.get();
-            assertThat(m.raw().length()).isLessThanOrEqualTo(list.length);
+            if (m.raw().length() > list.length) throw new AssertionError("record larger than its input: " + m.index());
             RecordDecoder.decode(m);
             TemplateHash.of(m, HashAlgorithm.values()[(int) (m.index() % HashAlgorithm.values().length)]);
             AsciiFormatter.format(m);
         }
-        assertThat(reader.bytesConsumed()).isEqualTo(list.length);
+        if (reader.bytesConsumed() != list.length) throw new AssertionError("clean end before the end of input");
     }
 
     private static byte[] damage(byte[] in, Random random) {
