@@ -3,6 +3,7 @@ package org.imaarchiver.replay.template;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.nio.ByteOrder;
+import java.util.Optional;
 import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.pcr.Digest;
@@ -23,15 +24,29 @@ public final class TemplateHash {
     /**
      * Writes the template digest into {@code out} at {@code off} using {@code md}, which is reset
      * first; allocates nothing. {@code out} must have room for {@code md.getDigestLength()} bytes.
+     *
+     * @throws IllegalArgumentException when an {@code ima} record cannot be hashed by the kernel's rule
      */
     public static void digestInto(MeasurementRecord r, MessageDigest md, byte[] out, int off) {
+        Optional<String> problem = tryDigestInto(r, md, out, off);
+        if (problem.isPresent()) throw new IllegalArgumentException("record " + r.index() + ": " + problem.get());
+    }
+
+    /**
+     * Like {@link #digestInto} but returns the reason instead of throwing when the record cannot be
+     * hashed (an {@code ima} record whose data is not {@code d(20) | nlen | name} with a name shorter
+     * than 256 bytes); nothing is written then. For hot loops that report typed failures.
+     */
+    public static Optional<String> tryDigestInto(MeasurementRecord r, MessageDigest md, byte[] out, int off) {
         md.reset();
         Bytes data = r.templateData();
         if (r.isImaTemplate()) {
-            // d(20) | nlen | name in the list; hashed as d | name | zeros to 256 bytes
+            // d(20) | nlen | name in the list; hashed as d | name | zeros to 256 bytes (B.7)
             int nlen = data.length() - 24;
-            if (nlen < 0 || nlen >= IMA_NAME_BUFFER || nlen != imaNameLength(data, r.byteOrder())) {
-                throw new IllegalArgumentException("record " + r.index() + ": ima template data is not d|nlen|name");
+            if (nlen < 0) return Optional.of("ima template data shorter than d(20) + nlen(4)");
+            if (nlen >= IMA_NAME_BUFFER) return Optional.of("ima name of " + nlen + " bytes, the kernel hashes at most 255");
+            if (nlen != imaNameLength(data, r.byteOrder())) {
+                return Optional.of("ima template data length " + data.length() + " != 24 + nlen field");
             }
             data.updateDigest(md, 0, 20);
             data.updateDigest(md, 24, nlen);
@@ -44,6 +59,7 @@ public final class TemplateHash {
         } catch (DigestException e) {
             throw new IllegalArgumentException("output buffer too small for " + md.getAlgorithm(), e);
         }
+        return Optional.empty();
     }
 
     /** The template digest with a fresh {@link MessageDigest}; convenient, not for hot loops. */
