@@ -177,6 +177,7 @@ public final class LocalDirectoryStore implements ArchiveStore {
         } catch (NoSuchFileException | NotDirectoryException e) {
             // a path component is missing or a file: the object does not exist
         } catch (IOException e) {
+            if (underAFile(p)) return;
             throw new StoreException(key, "local delete failed: " + e, e);
         }
     }
@@ -197,6 +198,7 @@ public final class LocalDirectoryStore implements ArchiveStore {
         } catch (AccessDeniedException e) {
             throw new StoreUnavailableException(key, "access denied: " + e.getFile(), e);
         } catch (IOException e) {
+            if (underAFile(p)) throw new ObjectMissingException(key, "no such object", e);
             throw new StoreException(key, "local read failed: " + e, e);
         }
     }
@@ -230,6 +232,7 @@ public final class LocalDirectoryStore implements ArchiveStore {
         } catch (NoSuchFileException | NotDirectoryException e) {
             return Optional.empty();
         } catch (IOException e) {
+            if (underAFile(pathOf(key))) return Optional.empty();
             throw new StoreException(key, "local stat failed: " + e, e);
         }
     }
@@ -262,6 +265,14 @@ public final class LocalDirectoryStore implements ArchiveStore {
 
     @Override
     public void close() {}
+
+    /** True if a path component between the root and {@code p} is a file (ENOTDIR): no such object. */
+    private boolean underAFile(Path p) {
+        for (Path a = p.getParent(); a != null && a.startsWith(root) && !a.equals(root); a = a.getParent()) {
+            if (Files.isRegularFile(a, LinkOption.NOFOLLOW_LINKS)) return true;
+        }
+        return false;
+    }
 
     private Path pathOf(String key) {
         Path p = root.resolve(key).normalize();
