@@ -604,15 +604,25 @@ public final class S3ArchiveStore implements ArchiveStore {
     }
 
     /**
-     * True only if this attempt and every earlier one (the SDK attaches them as suppressed) failed
-     * while connecting, so no request bytes reached a server.
+     * True only if the last attempt and every earlier one failed while connecting, so no request
+     * bytes reached a server. The SDK keeps earlier attempts only as suppressed copies carrying
+     * the message ("Request attempt N failure: ..."), without the cause; an earlier attempt counts
+     * as a connect failure only if its message equals the last one's. Anything else (another
+     * message, a changed SDK format) answers false: the caller then reports an unknown outcome,
+     * the safe side.
      */
     static boolean neverSent(SdkException e) {
         if (!(e instanceof SdkClientException) || !isConnectFailure(e)) return false;
-        for (Throwable earlier : e.getSuppressed()) {
-            if (!isConnectFailure(earlier)) return false;
+        String last = String.valueOf(e.getMessage()).replaceFirst(" \\(SDK Attempt Count: \\d+\\)$", "");
+        int earlier = 0;
+        for (Throwable s : e.getSuppressed()) {
+            String m = String.valueOf(s.getMessage());
+            if (!m.startsWith("Request attempt ")) continue; // not an attempt record (e.g. our own additions)
+            if (!m.endsWith(" failure: " + last)) return false;
+            earlier++;
         }
-        return true;
+        int attempts = e.numAttempts() == null ? 1 : e.numAttempts();
+        return earlier == attempts - 1;
     }
 
     private static boolean isConnectFailure(Throwable t) {
