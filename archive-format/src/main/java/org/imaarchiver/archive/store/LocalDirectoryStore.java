@@ -285,7 +285,7 @@ public final class LocalDirectoryStore implements ArchiveStore {
     /**
      * A depth-first walk that yields keys in String order. Within a directory, entries are sorted
      * by name with '/' appended to directory names: all keys under "a/" share that prefix, so
-     * visiting "a/" in the position where "a/" sorts (after "a-c", before "a0") yields the global
+     * visiting "a/" where "a/" sorts (after "a-c" and "a.b", before "a0") yields the global
      * order.
      */
     private static final class SortedWalk implements Iterator<String> {
