@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.log.MeasurementRecord;
+import org.imaarchiver.replay.template.TemplateHash;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.ExtendMode;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
@@ -448,7 +449,7 @@ public final class Replayer {
                 if (stored.isAllZero()) continue; // violation: nothing to hash or check (B.8)
                 for (HashAlgorithm a : ALGS) {
                     if (!hashBank[a.ordinal()]) continue;
-                    Optional<String> bad = TemplateDigester.digest(r, mds[a.ordinal()], b.digests[a.ordinal()], i * a.digestLength());
+                    Optional<String> bad = TemplateHash.tryDigestInto(r, mds[a.ordinal()], b.digests[a.ordinal()], i * a.digestLength());
                     if (bad.isPresent()) {
                         b.stopAt = i;
                         b.stopFailure = new ReplayFailure.UnhashableTemplate(r.index(), r.offset(), r.templateName(), bad.get());
@@ -461,7 +462,7 @@ public final class Replayer {
                     computed = b.digests[fileBank.ordinal()];
                     at = i * fileBank.digestLength();
                 } else {
-                    TemplateDigester.digest(r, mds[fileBank.ordinal()], scratch, 0);
+                    TemplateHash.tryDigestInto(r, mds[fileBank.ordinal()], scratch, 0);
                     computed = scratch;
                     at = 0;
                 }
