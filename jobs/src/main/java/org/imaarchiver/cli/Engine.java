@@ -11,7 +11,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import org.imaarchiver.replay.log.Bytes;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.imaarchiver.replay.json.Json;
+import org.imaarchiver.replay.log.AsciiFormatter;
 import org.imaarchiver.replay.log.MalformedLogException;
+import org.imaarchiver.replay.log.MeasurementRecord;
+import org.imaarchiver.replay.template.DecodedRecord;
+import org.imaarchiver.replay.template.RecordDecoder;
 import org.imaarchiver.replay.quote.AkPublicKey;
 import org.imaarchiver.replay.quote.MalformedQuoteException;
 import org.imaarchiver.replay.quote.PcrValues;
@@ -55,10 +62,6 @@ final class Engine {
     /** False until the replay-engine reader/replayer/quote packages are merged. */
     static boolean available() {
         return LogSource.available();
-    }
-
-    private static CliError notMerged(String what) {
-        return CliError.environment(what + ": the replay engine's log reader (replay.log) is not in this build yet");
     }
 
     /**
@@ -108,7 +111,48 @@ final class Engine {
     /** Prints the records in the kernel's ASCII format, or decoded, or as JSON lines. */
     static long inspect(Path log, Format format, InspectCommand.Mode mode, PrintStream out)
             throws CliError, MalformedLogException, IOException {
-        throw notMerged("inspect");
+        long n = 0;
+        try (LogSource.Reader reader = LogSource.openReader(log, format, 0)) {
+            if (mode == InspectCommand.Mode.DECODED) {
+                out.printf("%8s %3s %-12s %-9s %-72s %s %s%n", "index", "pcr", "template", "violation", "file digest",
+                        "sig", "name");
+            }
+            Optional<MeasurementRecord> next;
+            while ((next = reader.next()).isPresent()) {
+                MeasurementRecord r = next.get();
+                switch (mode) {
+                    case ASCII -> AsciiFormatter.write(r, out);  // bytes, exactly as the kernel prints them
+                    case DECODED -> {
+                        DecodedRecord d = RecordDecoder.decode(r, log.toString());
+                        String digest = d.fileDigest().map(fd -> d.fileDigestType().map(t -> t + ":").orElse("")
+                                + d.fileDigestAlgorithm().orElse("?") + ":" + fd.hex()).orElse("-");
+                        out.printf("%8d %3d %-12s %-9s %-72s %-3s %s%n", d.index(), d.pcr(), d.templateName(),
+                                d.violation() ? "VIOLATION" : "-", digest, d.signaturePresent() ? "yes" : "-",
+                                d.name().orElse("-"));
+                    }
+                    case JSON -> {
+                        DecodedRecord d = RecordDecoder.decode(r, log.toString());
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("index", d.index());
+                        m.put("offset", r.offset());
+                        m.put("pcr", (long) d.pcr());
+                        m.put("templateDigest", r.templateDigest().hex());
+                        m.put("template", d.templateName());
+                        m.put("violation", d.violation());
+                        d.fileDigestAlgorithm().ifPresent(a -> m.put("fileDigestAlgorithm", a));
+                        d.fileDigestType().ifPresent(t -> m.put("fileDigestType", t));
+                        d.fileDigest().ifPresent(fd -> m.put("fileDigest", fd.hex()));
+                        d.name().ifPresent(nm -> m.put("name", nm));
+                        m.put("signature", d.signature().map(Bytes::hex).orElse(""));
+                        d.buffer().ifPresent(b -> m.put("buffer", b.hex()));
+                        out.println(Json.write(m));
+                    }
+                }
+                n++;
+            }
+        }
+        out.flush();
+        return n;
     }
 
     /** Where the PCR values a quote is checked against come from. */

@@ -1,6 +1,13 @@
 package org.imaarchiver.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import org.imaarchiver.replay.log.AsciiLogReader;
+import org.imaarchiver.replay.log.BinaryLogReader;
+import org.imaarchiver.replay.log.LogFormat;
+import org.imaarchiver.replay.log.LogReadOptions;
+import org.imaarchiver.replay.log.LogReader;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -18,12 +25,12 @@ final class LogSource implements RecordSource, AutoCloseable {
     private final Reader reader;
     private final long skipBelow;
 
-    /** The replay-engine log reader, adapted (wired after the merge of replay.log). */
-    interface Reader extends AutoCloseable {
-        Optional<MeasurementRecord> next() throws IOException, MalformedLogException;
+    /** A replay-engine log reader with the stream it reads, closed together. */
+    record Reader(LogReader reader, InputStream stream) implements AutoCloseable {
+        Optional<MeasurementRecord> next() throws IOException, MalformedLogException { return reader.next(); }
 
         @Override
-        void close() throws IOException;
+        public void close() throws IOException { stream.close(); }
     }
 
     private LogSource(Reader reader, long skipBelow) {
@@ -32,7 +39,7 @@ final class LogSource implements RecordSource, AutoCloseable {
     }
 
     static boolean available() {
-        return false;
+        return true;
     }
 
     static LogSource open(Path log, Engine.Format format, PcrState base, OptionalLong logStart)
@@ -45,9 +52,17 @@ final class LogSource implements RecordSource, AutoCloseable {
         return new LogSource(openReader(log, format, first), base.nextIndex());
     }
 
-    static Reader openReader(Path log, Engine.Format format, long firstIndex)
-            throws CliError, IOException, MalformedLogException {
-        throw CliError.environment("reading " + log + ": the replay engine's log reader (replay.log) is not in this build yet");
+    /** Opens {@code log}; the format is detected from its first bytes unless given (LogFormat.detect). */
+    static Reader openReader(Path log, Engine.Format format, long firstIndex) throws CliError, IOException {
+        Inputs.requireFile(log, "LOG");
+        LogReadOptions options = LogReadOptions.of(log.toString()).withFirstIndex(firstIndex);
+        InputStream in = Files.newInputStream(log);
+        LogReader reader = switch (format) {
+            case AUTO -> LogFormat.open(in, options);
+            case BINARY -> BinaryLogReader.open(in, options);
+            case ASCII -> AsciiLogReader.open(in, options);
+        };
+        return new Reader(reader, in);
     }
 
     @Override
