@@ -110,7 +110,13 @@ public final class SegmentReader {
         return new Cursor<>() {
             @Override
             public Optional<Row> next() throws IOException {
-                Group g = reader.read();
+                Group g;
+                try {
+                    g = reader.read();
+                } catch (RuntimeException e) {
+                    // Parquet reports corrupt pages and bad checksums unchecked; callers get one checked type.
+                    throw new IOException(file + ": unreadable Parquet data", e);
+                }
                 if (g == null) return Optional.empty();
                 ByteBuffer raw = g.getBinary(SegmentSchema.RAW, 0).toByteBuffer();
                 byte[] bytes = new byte[raw.remaining()];

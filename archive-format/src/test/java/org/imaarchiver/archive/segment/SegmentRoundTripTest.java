@@ -197,4 +197,21 @@ class SegmentRoundTripTest {
             }
         }
     }
+
+    @Test
+    void filesThatAreNotSegmentsAreTypedErrors() throws Exception {
+        Path notParquet = Files.writeString(dir.resolve("x.parquet"), "definitely not parquet, but long enough to have a tail");
+        assertThatThrownBy(() -> SegmentReader.open(notParquet)).isInstanceOf(SegmentFormatException.class);
+
+        Path noManifest = dir.resolve("plain.parquet");
+        SimpleGroupFactory f = new SimpleGroupFactory(SegmentSchema.SCHEMA);
+        try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(noManifest))
+                .withConf(new PlainParquetConfiguration()).withType(SegmentSchema.SCHEMA).build()) {
+            w.write(f.newGroup().append(SegmentSchema.RECORD_INDEX, 0L).append(SegmentSchema.PCR, 10)
+                    .append(SegmentSchema.TEMPLATE_NAME, "ima-ng").append(SegmentSchema.TEMPLATE_DIGEST, Binary.fromString("x"))
+                    .append(SegmentSchema.RAW, Binary.fromString("x")).append(SegmentSchema.SIGNATURE_PRESENT, false)
+                    .append(SegmentSchema.VIOLATION, false));
+        }
+        assertThatThrownBy(() -> SegmentReader.open(noManifest)).isInstanceOf(SegmentFormatException.class);
+    }
 }
