@@ -68,11 +68,16 @@ public record KeyMaterial(PrivateKey privateKey, X509Certificate certificate) {
 
     public KeyType keyType() { return keyTypeOf(certificate); }
 
+    /** By the key's SubjectPublicKeyInfo OIDs, so a P-384 or Ed448 key is refused, not misread. */
     static KeyType keyTypeOf(X509Certificate cert) {
-        String alg = cert.getPublicKey().getAlgorithm();
-        if (alg.equals("EC") || alg.equals("ECDSA")) return KeyType.P256;
-        if (alg.equals("Ed25519") || alg.equals("EdDSA")) return KeyType.ED25519;
-        throw new IllegalArgumentException("unsupported signing key type: " + alg);
+        var spki = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(cert.getPublicKey().getEncoded());
+        var alg = spki.getAlgorithm();
+        if (org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey.equals(alg.getAlgorithm())
+                && org.bouncycastle.asn1.x9.X9ObjectIdentifiers.prime256v1.equals(alg.getParameters())) {
+            return KeyType.P256;
+        }
+        if (org.bouncycastle.asn1.edec.EdECObjectIdentifiers.id_Ed25519.equals(alg.getAlgorithm())) return KeyType.ED25519;
+        throw new IllegalArgumentException("unsupported signing key: " + alg.getAlgorithm() + " " + alg.getParameters());
     }
 
     /**
