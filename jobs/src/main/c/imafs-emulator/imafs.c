@@ -266,7 +266,8 @@ struct handle {
     size_t index;       /* seq_file position: next record index in the list (B.1) */
     struct buf pend;    /* the formatted record being returned */
     size_t pend_off;
-    uint64_t bytes_out; /* bytes returned so far: the file offset the kernel will send next */
+    uint64_t seq_bytes; /* bytes of the list returned so far (seq_file read_pos) */
+    uint64_t fpos;      /* the file position the kernel keeps: advanced by reads AND by writes */
 };
 
 /* ima_measure_lock (A.8): one users counter across ALL measurement files. Called with mtx held. */
@@ -468,22 +469,24 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         read_counter(req, v, size, off);
         return;
     }
-    if ((uint64_t)off != h->bytes_out) {
+    if ((uint64_t)off != h->fpos) {
         /* lseek/pread: like seq_lseek, restart from record 0 and walk `off` bytes */
         h->index = 0;
         h->pend.len = h->pend_off = 0;
-        h->bytes_out = 0;
-        while (h->bytes_out < (uint64_t)off) {
-            size_t step = (uint64_t)off - h->bytes_out > 65536 ? 65536 : (size_t)((uint64_t)off - h->bytes_out);
+        h->seq_bytes = 0;
+        while (h->seq_bytes < (uint64_t)off) {
+            size_t step = (uint64_t)off - h->seq_bytes > 65536 ? 65536 : (size_t)((uint64_t)off - h->seq_bytes);
             size_t got = produce(h, NULL, step, false);
             if (got == 0) break;
-            h->bytes_out += got;
+            h->seq_bytes += got;
         }
+        h->fpos = (uint64_t)off;
     }
     uint8_t *out = malloc(size ? size : 1);
     if (!out) { pthread_mutex_unlock(&mtx); fuse_reply_err(req, ENOMEM); return; }
     size_t n = produce(h, out, size, true);
-    h->bytes_out += n;
+    h->seq_bytes += n;
+    h->fpos += n;
     pthread_mutex_unlock(&mtx);
     fuse_reply_buf(req, (const char *)out, n);
     free(out);
@@ -540,6 +543,9 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
     struct handle *h = (struct handle *)(uintptr_t)fi->fh;
     pthread_mutex_lock(&mtx);
     int err = handle_request(h, buf, size);
+    /* the write handler ignores *ppos, but FUSE's direct-I/O write moves the file position: track it
+       so the next read is not mistaken for an lseek */
+    if (!err) h->fpos += size;
     pthread_mutex_unlock(&mtx);
     if (err) fuse_reply_err(req, err);
     else fuse_reply_write(req, size);
