@@ -108,10 +108,10 @@ struct hnode {
 };
 static struct hnode *htable[HT_BUCKETS];
 
-static unsigned ht_bucket(const uint8_t *d, uint32_t pcr) { return ((unsigned)d[0] << 8 | d[1]) ^ (pcr * 31u) % HT_BUCKETS; }
+static unsigned ht_bucket(const uint8_t *d, uint32_t pcr) { return (((unsigned)d[0] << 8 | d[1]) ^ pcr * 31u) % HT_BUCKETS; }
 
 static bool ht_contains(const uint8_t *d, uint32_t pcr) {
-    for (struct hnode *n = htable[ht_bucket(d, pcr) % HT_BUCKETS]; n; n = n->next)
+    for (struct hnode *n = htable[ht_bucket(d, pcr)]; n; n = n->next)
         if (n->pcr == pcr && memcmp(n->d, d, 20) == 0) return true;
     return false;
 }
@@ -121,7 +121,7 @@ static void ht_add(const uint8_t *d, uint32_t pcr) {
     if (!n) abort();
     memcpy(n->d, d, 20);
     n->pcr = pcr;
-    unsigned b = ht_bucket(d, pcr) % HT_BUCKETS;
+    unsigned b = ht_bucket(d, pcr);
     n->next = htable[b];
     htable[b] = n;
 }

@@ -218,12 +218,24 @@ public final class ImafsEmulator implements AutoCloseable {
                 .put(sha1FileDigest).putInt(n.length).put(n).array();
     }
 
+    /** Sends SIGTERM and waits for the exit code; the emulator unmounts itself. */
+    public int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+        return process.waitFor();
+    }
+
+    /** Whether the mount point is still mounted (per /proc/self/mountinfo). */
+    public boolean mounted() throws IOException {
+        return isMounted(mountPoint);
+    }
+
     /** Stops the emulator ({@code quit}: it unmounts and exits), forcibly if it does not. */
     @Override
     public void close() throws IOException {
         try {
             try {
-                command("quit");
+                if (process.isAlive()) command("quit");
             } catch (IOException alreadyGone) {
                 // fall through to the signal
             }
