@@ -112,7 +112,7 @@ public final class ImafsEmulator implements AutoCloseable {
     private static boolean isStale(Path binary, Path sources) throws IOException {
         long built = Files.getLastModifiedTime(binary).toMillis();
         try (Stream<Path> files = Files.list(sources)) {
-            return files.anyMatch(f -> {
+            return files.filter(f -> f.toString().matches(".*(\\.[ch]|/Makefile)$")).anyMatch(f -> {
                 try {
                     return Files.getLastModifiedTime(f).toMillis() > built;
                 } catch (IOException e) {
