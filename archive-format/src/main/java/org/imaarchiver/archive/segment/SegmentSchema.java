@@ -27,9 +27,6 @@ public final class SegmentSchema {
     /** Template name or custom format string (B.3 field 4). STRING, required. */
     public static final int TEMPLATE_NAME_ID = 3;
     public static final String TEMPLATE_NAME = "template_name";
-    /** The template digest as stored in the record (B.3 field 2). binary, required. */
-    public static final int TEMPLATE_DIGEST_ID = 4;
-    public static final String TEMPLATE_DIGEST = "template_digest";
     /** The complete binary record (B.3): the authoritative bytes. binary, required. */
     public static final int RAW_ID = 5;
     public static final String RAW = "raw";
@@ -54,7 +51,8 @@ public final class SegmentSchema {
     /** d-ngv2 digest type ({@code ima} or {@code verity}). STRING, optional. */
     public static final int FILE_DIGEST_TYPE_ID = 12;
     public static final String FILE_DIGEST_TYPE = "file_digest_type";
-    // Next id to assign: 13. Reserved (never reuse): none yet.
+    // Next id to assign: 13. Reserved (never reuse): 4 (template_digest, dropped before v1 was
+    // released: it repeated 20-64 incompressible bytes already inside `raw`).
 
     /** The Parquet message name. */
     public static final String MESSAGE_NAME = "ima_segment";
@@ -68,7 +66,6 @@ public final class SegmentSchema {
             .required(INT64).id(RECORD_INDEX_ID).named(RECORD_INDEX)
             .required(INT32).id(PCR_ID).named(PCR)
             .required(BINARY).as(stringType()).id(TEMPLATE_NAME_ID).named(TEMPLATE_NAME)
-            .required(BINARY).id(TEMPLATE_DIGEST_ID).named(TEMPLATE_DIGEST)
             .required(BINARY).id(RAW_ID).named(RAW)
             .optional(BINARY).as(stringType()).id(FILE_DIGEST_ALGORITHM_ID).named(FILE_DIGEST_ALGORITHM)
             .optional(BINARY).as(stringType()).id(FILE_DIGEST_HEX_ID).named(FILE_DIGEST_HEX)

@@ -101,7 +101,6 @@ public final class SegmentWriter implements AutoCloseable {
                 .withDictionaryEncoding(true)
                 // Unique per record: a dictionary only costs memory before the writer falls back.
                 .withDictionaryEncoding(RAW, false)
-                .withDictionaryEncoding(TEMPLATE_DIGEST, false)
                 .withDictionaryEncoding(FILE_DIGEST_HEX, false)
                 // Min/max of whole records is useless for pruning and bloats the footer.
                 .withStatisticsEnabled(RAW, false)
@@ -227,7 +226,6 @@ public final class SegmentWriter implements AutoCloseable {
             field(RECORD_INDEX, () -> out.addLong(r.index()));
             field(PCR, () -> out.addInteger(r.pcr()));
             field(TEMPLATE_NAME, () -> out.addBinary(Binary.fromString(r.templateName())));
-            field(TEMPLATE_DIGEST, () -> out.addBinary(Binary.fromConstantByteArray(r.templateDigest().bytes())));
             field(RAW, () -> out.addBinary(Binary.fromConstantByteArray(r.raw().toArray())));
             d.fileDigestAlgorithm().ifPresent(a -> field(FILE_DIGEST_ALGORITHM,
                     () -> out.addBinary(Binary.fromString(a))));

@@ -143,7 +143,6 @@ class SegmentRoundTripTest {
                 if (r.index() == 3) raw = java.util.Arrays.copyOf(raw, raw.length - 5);
                 Group g = f.newGroup().append(SegmentSchema.RECORD_INDEX, r.index()).append(SegmentSchema.PCR, r.pcr())
                         .append(SegmentSchema.TEMPLATE_NAME, r.templateName())
-                        .append(SegmentSchema.TEMPLATE_DIGEST, Binary.fromConstantByteArray(r.templateDigest().bytes()))
                         .append(SegmentSchema.RAW, Binary.fromConstantByteArray(raw))
                         .append(SegmentSchema.SIGNATURE_PRESENT, false).append(SegmentSchema.VIOLATION, false);
                 w.write(g);
@@ -208,7 +207,7 @@ class SegmentRoundTripTest {
         try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(noManifest))
                 .withConf(new PlainParquetConfiguration()).withType(SegmentSchema.SCHEMA).build()) {
             w.write(f.newGroup().append(SegmentSchema.RECORD_INDEX, 0L).append(SegmentSchema.PCR, 10)
-                    .append(SegmentSchema.TEMPLATE_NAME, "ima-ng").append(SegmentSchema.TEMPLATE_DIGEST, Binary.fromString("x"))
+                    .append(SegmentSchema.TEMPLATE_NAME, "ima-ng")
                     .append(SegmentSchema.RAW, Binary.fromString("x")).append(SegmentSchema.SIGNATURE_PRESENT, false)
                     .append(SegmentSchema.VIOLATION, false));
         }
