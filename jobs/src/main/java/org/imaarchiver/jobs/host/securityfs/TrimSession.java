@@ -342,6 +342,9 @@ public final class TrimSession implements AutoCloseable {
         }
     }
 
+    /** The session's trim thread, once started (for tests that watch it back off). */
+    Optional<Thread> trimThread() { return Optional.ofNullable(worker); }
+
     /** Stops the trim thread after the transaction in progress, if any. */
     @Override
     public void close() throws InterruptedException {
