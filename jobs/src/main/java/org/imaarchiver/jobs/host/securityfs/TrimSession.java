@@ -81,7 +81,7 @@ public final class TrimSession implements AutoCloseable {
      * between the read and the write; every other reader gets EBUSY for as long as the callback runs.
      *
      * <p>Without staging support the list is read through a read-only fd and nothing is written
-     * ({@link TrimOutcome.ArchiveOnly}); with {@code ima_flush_htable} known, nothing is written
+     * ({@link TrimOutcome.ArchiveOnly}). With {@code ima_flush_htable} known nothing is opened
      * ({@link TrimOutcome.FlushHtable}): use {@link #stageWithPrompt}.
      *
      * @param trimmedSoFar absolute index of the kernel list's first record (from the archive chain head)
@@ -91,6 +91,8 @@ public final class TrimSession implements AutoCloseable {
         checkArguments(bank, trimmedSoFar, callback);
         return onTrimThread(() -> {
             if (features.mode() == SecurityfsFeatures.Mode.ARCHIVE_ONLY) return archiveOnly(bank, trimmedSoFar, callback);
+            // N would be EINVAL: do not take the writer lock for nothing (A.8)
+            if (features.flushHtable()) return new NotTrimmed(new TrimOutcome.FlushHtable(), 0, 0);
             Path file = log.binaryFile(bank);
             Opened opened = openWithRetry(file, READ_WRITE);
             if (opened instanceof Refused r) return new NotTrimmed(r.reason(), 0, r.attempts());
@@ -101,9 +103,7 @@ public final class TrimSession implements AutoCloseable {
                 long read = reader.recordsRead();
                 Optional<NotTrimmed> refused = refuse(decision, read, open.attempts());
                 if (refused.isPresent()) return refused.get();
-                long n = ((TrimDecision.Trim) decision).n();
-                if (features.flushHtable()) return new NotTrimmed(new TrimOutcome.FlushHtable(), read, open.attempts());
-                return writeCount(ch, n, trimmedSoFar, read, open.attempts());
+                return writeCount(ch, file, ((TrimDecision.Trim) decision).n(), trimmedSoFar, read, open.attempts());
             }
         });
     }
@@ -121,6 +121,7 @@ public final class TrimSession implements AutoCloseable {
         Objects.requireNonNull(archived, "archived");
         return onTrimThread(() -> {
             if (features.mode() == SecurityfsFeatures.Mode.ARCHIVE_ONLY) return archiveOnly(bank, trimmedSoFar, callback);
+            if (features.flushHtable()) return new NotTrimmed(new TrimOutcome.FlushHtable(), 0, 0);
             Path file = log.binaryFile(bank);
             Opened reading = openWithRetry(file, READ_ONLY);
             if (reading instanceof Refused r) return new NotTrimmed(r.reason(), 0, 0);
@@ -134,7 +135,6 @@ public final class TrimSession implements AutoCloseable {
             Optional<NotTrimmed> refused = refuse(decision, read, 0);
             if (refused.isPresent()) return refused.get();
             long n = ((TrimDecision.Trim) decision).n();
-            if (features.flushHtable()) return new NotTrimmed(new TrimOutcome.FlushHtable(), read, 0);
             Opened writing = openWithRetry(file, READ_WRITE);
             if (writing instanceof Refused r) return new NotTrimmed(r.reason(), read, r.attempts());
             Open open = (Open) writing;
@@ -143,7 +143,7 @@ public final class TrimSession implements AutoCloseable {
                 if (mismatch.isPresent()) {
                     return new NotTrimmed(new TrimOutcome.HeadMismatch(mismatch.get()), read, open.attempts());
                 }
-                return writeCount(ch, n, trimmedSoFar, read, open.attempts());
+                return writeCount(ch, file, n, trimmedSoFar, read, open.attempts());
             }
         });
     }
@@ -229,14 +229,14 @@ public final class TrimSession implements AutoCloseable {
     }
 
     /** D.2 step 7: one write of {@code "<N>\n"} and the A.8 errno table. */
-    private TrimOutcome writeCount(FileChannel ch, long n, long trimmedSoFar, long read, int attempts) throws IOException {
+    private static TrimOutcome writeCount(FileChannel ch, Path file, long n, long trimmedSoFar, long read, int attempts) throws IOException {
         Optional<Errno> result = request(ch, n + "\n");
         if (result.isEmpty()) return new Trimmed(n, trimmedSoFar, read, attempts, false);
         switch (result.get()) {
             case ENOENT: return new NotTrimmed(new TrimOutcome.ForeignTrim(n), read, attempts);
             case ESTALE: return new NotTrimmed(new TrimOutcome.ShuttingDown(), read, attempts);
             case EINVAL: return new NotTrimmed(new TrimOutcome.FlushHtable(), read, attempts); // n > 0 here
-            default: throw unexpected(log.root(), n + "\\n", result.get());
+            default: throw unexpected(file, n + "\n", result.get());
         }
     }
 
