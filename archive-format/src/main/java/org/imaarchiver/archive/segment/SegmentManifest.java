@@ -1,0 +1,91 @@
+package org.imaarchiver.archive.segment;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.imaarchiver.replay.pcr.Digest;
+import org.imaarchiver.replay.pcr.PcrState;
+
+/**
+ * The signed description of one segment: the records {@code firstIndex .. firstIndex+recordCount-1}
+ * of one boot of one host, replaying from {@code base} to {@code end}, where {@code end} is attested
+ * by {@code quote}. Values only; {@link ManifestCodec} owns the canonical bytes.
+ *
+ * @param formatVersion          {@link #FORMAT_VERSION}
+ * @param hostId                 the archiver's stable host identifier
+ * @param boot                   which boot of the host
+ * @param sequence               position in the host's chain (0-based, strictly increasing across boots)
+ * @param firstIndex             absolute index of the first record; equals {@code base.nextIndex()}
+ * @param recordCount            number of records (= Parquet rows); {@code end.nextIndex() - firstIndex}
+ * @param base                   replay state before the first record (all zeros at boot)
+ * @param end                    replay state after the last record, matching the quote
+ * @param quote                  the quote attesting {@code end}
+ * @param nonceDerivation        where the quote's extraData came from
+ * @param replay                 facts needed to parse and replay {@code raw}
+ * @param createdAt              ISO-8601 UTC instant ({@code ...Z}), supplied by the caller
+ * @param producer               producer name and version, e.g. {@code ima-archiver/0.1.0}
+ * @param dataDigest             {@link DataDigest} over the records (SHA-256)
+ * @param previousManifestDigest manifest digest of the host's previous segment (also across boots);
+ *                               empty only for the first segment of the host's chain
+ * @param checkpoints            intermediate quotes inside the segment (kept by compaction), in order
+ */
+public record SegmentManifest(int formatVersion, String hostId, BootIdentity boot, long sequence, long firstIndex,
+                              long recordCount, PcrState base, PcrState end, QuoteEvidence quote,
+                              NonceDerivation nonceDerivation, ReplayFacts replay, String createdAt, String producer,
+                              Digest dataDigest, Optional<Digest> previousManifestDigest,
+                              List<QuoteEvidence> checkpoints) {
+    public static final int FORMAT_VERSION = 1;
+
+    public SegmentManifest {
+        if (formatVersion != FORMAT_VERSION) {
+            throw new IllegalArgumentException("unsupported formatVersion " + formatVersion + " (supported: " + FORMAT_VERSION + ")");
+        }
+        Objects.requireNonNull(hostId, "hostId");
+        if (hostId.isBlank()) throw new IllegalArgumentException("blank hostId");
+        Objects.requireNonNull(boot, "boot");
+        Objects.requireNonNull(base, "base");
+        Objects.requireNonNull(end, "end");
+        Objects.requireNonNull(quote, "quote");
+        Objects.requireNonNull(nonceDerivation, "nonceDerivation");
+        Objects.requireNonNull(replay, "replay");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(producer, "producer");
+        Objects.requireNonNull(dataDigest, "dataDigest");
+        Objects.requireNonNull(previousManifestDigest, "previousManifestDigest");
+        if (sequence < 0) throw new IllegalArgumentException("sequence < 0: " + sequence);
+        if (recordCount < 0) throw new IllegalArgumentException("recordCount < 0: " + recordCount);
+        if (firstIndex != base.nextIndex()) {
+            throw new IllegalArgumentException("firstIndex " + firstIndex + " != base.nextIndex " + base.nextIndex());
+        }
+        if (end.nextIndex() != firstIndex + recordCount) {
+            throw new IllegalArgumentException("end.nextIndex " + end.nextIndex() + " != firstIndex + recordCount "
+                    + (firstIndex + recordCount));
+        }
+        if (!base.banks().equals(end.banks())) {
+            throw new IllegalArgumentException("base banks " + base.banks() + " != end banks " + end.banks());
+        }
+        if (!base.extendModes().equals(end.extendModes())) {
+            throw new IllegalArgumentException("extend modes change inside a segment");
+        }
+        if (dataDigest.length() != 32) throw new IllegalArgumentException("dataDigest must be SHA-256");
+        previousManifestDigest.ifPresent(d -> {
+            if (d.length() != 32) throw new IllegalArgumentException("previousManifestDigest must be SHA-256");
+        });
+        checkInstant(createdAt);
+        checkpoints = List.copyOf(checkpoints);
+    }
+
+    /** Absolute index of the last record; {@code firstIndex - 1} for an empty segment. */
+    public long lastIndex() { return firstIndex + recordCount - 1; }
+
+    private static void checkInstant(String s) {
+        if (!s.endsWith("Z")) throw new IllegalArgumentException("createdAt must be UTC (…Z): " + s);
+        try {
+            Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("createdAt is not ISO-8601: " + s, e);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package org.imaarchiver.archive.segment;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.parquet.conf.ParquetConfiguration;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.api.ReadSupport;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.schema.MessageType;
+import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.log.MalformedLogException;
+import org.imaarchiver.replay.log.MeasurementRecord;
+
+/**
+ * Opens a segment file: the manifest from its footer, and a streaming pass over its rows, reading
+ * only the authoritative columns ({@code record_index}, {@code raw}). Rebuilt records carry as
+ * {@code offset} their byte offset within the segment's concatenated raw bytes.
+ */
+public final class SegmentReader {
+    private final Path file;
+    private final SegmentManifest manifest;
+    private final Bytes manifestBytes;
+    private final Optional<Bytes> signature;
+    private final long rowCount;
+
+    private SegmentReader(Path file, SegmentManifest manifest, Bytes manifestBytes, Optional<Bytes> signature, long rowCount) {
+        this.file = file;
+        this.manifest = manifest;
+        this.manifestBytes = manifestBytes;
+        this.signature = signature;
+        this.rowCount = rowCount;
+    }
+
+    /** Reads the footer; the rows are read later by {@link #rows()} / {@link #records()}. */
+    public static SegmentReader open(Path file) throws IOException, SegmentFormatException, MalformedManifestException {
+        String source = file.toString();
+        Map<String, String> kv;
+        long rows;
+        MessageType schema;
+        try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(file))) {
+            kv = r.getFooter().getFileMetaData().getKeyValueMetaData();
+            schema = r.getFooter().getFileMetaData().getSchema();
+            rows = r.getRecordCount();
+        } catch (RuntimeException e) {
+            throw new SegmentFormatException(source, "unreadable Parquet footer", e);
+        }
+        checkAuthoritativeColumns(source, schema);
+        String m = kv.get(SegmentSchema.MANIFEST_KEY);
+        if (m == null) throw new SegmentFormatException(source, "no footer key " + SegmentSchema.MANIFEST_KEY, null);
+        Bytes manifestBytes = Bytes.wrap(m.getBytes(StandardCharsets.UTF_8));
+        SegmentManifest manifest = ManifestCodec.decode(manifestBytes);
+        Optional<Bytes> signature = Optional.empty();
+        String sig = kv.get(SegmentSchema.MANIFEST_SIGNATURE_KEY);
+        if (sig != null) {
+            try {
+                signature = Optional.of(Bytes.wrap(Base64.getDecoder().decode(sig)));
+            } catch (IllegalArgumentException e) {
+                throw new SegmentFormatException(source, "footer signature is not base64", e);
+            }
+        }
+        return new SegmentReader(file, manifest, manifestBytes, signature, rows);
+    }
+
+    private static void checkAuthoritativeColumns(String source, MessageType schema) throws SegmentFormatException {
+        for (var f : SegmentSchema.AUTHORITATIVE_PROJECTION.getFields()) {
+            if (!schema.containsField(f.getName())) throw new SegmentFormatException(source, "no column " + f.getName(), null);
+            var actual = schema.getType(f.getName());
+            if (!actual.equals(f)) {
+                throw new SegmentFormatException(source, "column " + f.getName() + " is " + actual + ", expected " + f, null);
+            }
+        }
+    }
+
+    public Path file() { return file; }
+    /** The manifest from the footer. */
+    public SegmentManifest manifest() { return manifest; }
+    /** The footer's manifest bytes exactly as stored. */
+    public Bytes manifestBytes() { return manifestBytes; }
+    /** The CMS signature from the footer, if the writer embedded one. */
+    public Optional<Bytes> signature() { return signature; }
+    /** Row count according to the Parquet footer. */
+    public long rowCount() { return rowCount; }
+
+    /** One stored row's authoritative values. */
+    public record Row(long recordIndex, Bytes raw) {}
+
+    /** A pull cursor over rows in file order; close it. */
+    public interface Cursor<T> extends AutoCloseable {
+        Optional<T> next() throws IOException, MalformedLogException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /** Streams {@code (record_index, raw)} in file order without interpreting {@code raw}. */
+    public Cursor<Row> rows() throws IOException {
+        PlainParquetConfiguration conf = new PlainParquetConfiguration();
+        conf.set(ReadSupport.PARQUET_READ_SCHEMA, SegmentSchema.AUTHORITATIVE_PROJECTION.toString());
+        ParquetReader<Group> reader = new GroupReaderBuilder(new LocalInputFile(file), conf).build();
+        return new Cursor<>() {
+            @Override
+            public Optional<Row> next() throws IOException {
+                Group g;
+                try {
+                    g = reader.read();
+                } catch (RuntimeException e) {
+                    // Parquet reports corrupt pages and bad checksums unchecked; callers get one checked type.
+                    throw new IOException(file + ": unreadable Parquet data", e);
+                }
+                if (g == null) return Optional.empty();
+                ByteBuffer raw = g.getBinary(SegmentSchema.RAW, 0).toByteBuffer();
+                byte[] bytes = new byte[raw.remaining()];
+                raw.get(bytes);
+                return Optional.of(new Row(g.getLong(SegmentSchema.RECORD_INDEX, 0), Bytes.wrap(bytes)));
+            }
+
+            @Override
+            public void close() throws IOException { reader.close(); }
+        };
+    }
+
+    /**
+     * Streams the records rebuilt from {@code raw}, with the template digest size and byte order from
+     * the manifest. Fails with {@link MalformedLogException} naming the record index and offset.
+     */
+    public Cursor<MeasurementRecord> records() throws IOException {
+        Cursor<Row> rows = rows();
+        String source = file.toString();
+        return new Cursor<>() {
+            long offset;
+
+            @Override
+            public Optional<MeasurementRecord> next() throws IOException, MalformedLogException {
+                Optional<Row> row = rows.next();
+                if (row.isEmpty()) return Optional.empty();
+                Row r = row.get();
+                MeasurementRecord rec = RawRecords.parse(source, r.recordIndex(), offset, r.raw(),
+                        manifest.replay().templateDigestAlgorithm(), manifest.replay().byteOrder());
+                offset += r.raw().length();
+                return Optional.of(rec);
+            }
+
+            @Override
+            public void close() throws IOException { rows.close(); }
+        };
+    }
+
+    private static final class GroupReaderBuilder extends ParquetReader.Builder<Group> {
+        GroupReaderBuilder(InputFile file, ParquetConfiguration conf) { super(file, conf); }
+
+        @Override
+        protected ReadSupport<Group> getReadSupport() { return new GroupReadSupport(); }
+    }
+}

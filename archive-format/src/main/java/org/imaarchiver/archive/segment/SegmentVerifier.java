@@ -1,0 +1,128 @@
+package org.imaarchiver.archive.segment;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.imaarchiver.archive.sign.SignatureVerificationException;
+import org.imaarchiver.archive.sign.SignatureVerifier;
+import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.log.MalformedLogException;
+import org.imaarchiver.replay.pcr.Digest;
+
+/**
+ * Building blocks for verifying one segment (the chain verifier composes them). Each returns findings
+ * rather than throwing, so one pass reports everything wrong with a segment; an empty list means the
+ * check passed.
+ */
+public final class SegmentVerifier {
+    private SegmentVerifier() {}
+
+    /** Record-level findings kept per check; a corrupt file must not turn into unbounded memory. */
+    public static final int MAX_RECORD_FINDINGS = 100;
+
+    /**
+     * Streams the rows: recomputes the data digest, checks that indices run contiguously from
+     * {@code firstIndex}, that every {@code raw} parses as one record, and that the row count equals
+     * the manifest's {@code recordCount} and the footer's.
+     */
+    public static List<SegmentFinding> verifyData(SegmentReader reader) throws IOException {
+        SegmentManifest m = reader.manifest();
+        String host = m.hostId();
+        long seq = m.sequence();
+        Findings out = new Findings(host, seq);
+        DataDigest digest = new DataDigest();
+        long expected = m.firstIndex();
+        long count = 0;
+        long offset = 0;
+        try (SegmentReader.Cursor<SegmentReader.Row> rows = reader.rows()) {
+            for (Optional<SegmentReader.Row> next = rows.next(); next.isPresent(); next = rows.next()) {
+                SegmentReader.Row row = next.get();
+                if (row.recordIndex() != expected) {
+                    out.recordLevel(new SegmentFinding.IndexGap(host, seq, expected, row.recordIndex()));
+                }
+                // Resynchronise so one gap is one finding, not one per following row.
+                expected = row.recordIndex() + 1;
+                digest.update(row.recordIndex(), row.raw());
+                try {
+                    RawRecords.parse(reader.file().toString(), row.recordIndex(), offset, row.raw(),
+                            m.replay().templateDigestAlgorithm(), m.replay().byteOrder());
+                } catch (MalformedLogException e) {
+                    out.recordLevel(new SegmentFinding.MalformedRecord(host, seq, row.recordIndex(), e.kind(), e.detail()));
+                }
+                offset += row.raw().length();
+                count++;
+            }
+        } catch (MalformedLogException e) {
+            throw new IllegalStateException("row cursor does not parse records", e);
+        }
+        if (count != m.recordCount()) out.add(new SegmentFinding.RecordCountMismatch(host, seq, m.recordCount(), count));
+        else if (reader.rowCount() != count) out.add(new SegmentFinding.RecordCountMismatch(host, seq, count, reader.rowCount()));
+        Digest found = digest.finish();
+        if (!found.equals(m.dataDigest())) out.add(new SegmentFinding.DataDigestMismatch(host, seq, m.dataDigest(), found));
+        return out.list();
+    }
+
+    /** The sidecar object must hold exactly the footer's manifest bytes. */
+    public static List<SegmentFinding> compareSidecar(SegmentReader reader, Bytes sidecarBytes) {
+        if (reader.manifestBytes().equals(sidecarBytes)) return List.of();
+        SegmentManifest m = reader.manifest();
+        return List.of(new SegmentFinding.ManifestMismatch(m.hostId(), m.sequence(),
+                ManifestCodec.digestOf(reader.manifestBytes()), ManifestCodec.digestOf(sidecarBytes)));
+    }
+
+    /** For a derived nonce, recomputes {@link QuoteNonce#derive} from the manifest's own fields. */
+    public static List<SegmentFinding> verifyNonce(SegmentManifest m) {
+        if (!(m.nonceDerivation() instanceof NonceDerivation.Derived d)) return List.of();
+        Digest expected = QuoteNonce.derive(m.hostId(), m.boot(), m.sequence(), m.previousManifestDigest());
+        if (expected.equals(d.value())) return List.of();
+        return List.of(new SegmentFinding.NonceMismatch(m.hostId(), m.sequence(), expected, d.nonce()));
+    }
+
+    /** Verifies the CMS signature over the manifest bytes; a missing signature is a finding. */
+    public static List<SegmentFinding> verifySignature(SegmentManifest m, Bytes manifestBytes, Optional<Bytes> cms,
+                                                       SignatureVerifier verifier) {
+        if (cms.isEmpty()) return List.of(new SegmentFinding.MissingSignature(m.hostId(), m.sequence()));
+        try {
+            verifier.verify(manifestBytes, cms.get());
+            return List.of();
+        } catch (SignatureVerificationException e) {
+            return List.of(switch (e.kind()) {
+                case UNTRUSTED_SIGNER -> new SegmentFinding.UntrustedSigner(m.hostId(), m.sequence(), e.getMessage());
+                case TIMESTAMP_MISSING, BAD_TIMESTAMP, UNTRUSTED_TIMESTAMP_AUTHORITY ->
+                        new SegmentFinding.BadTimestamp(m.hostId(), m.sequence(), e.kind(), e.getMessage());
+                default -> new SegmentFinding.BadSignature(m.hostId(), m.sequence(), e.kind(), e.getMessage());
+            });
+        }
+    }
+
+    /** Collects findings, capping the record-level ones. */
+    private static final class Findings {
+        private final String host;
+        private final long seq;
+        private final List<SegmentFinding> list = new ArrayList<>();
+        private int recordLevel;
+        private long omitted;
+
+        Findings(String host, long seq) {
+            this.host = host;
+            this.seq = seq;
+        }
+
+        void recordLevel(SegmentFinding f) {
+            if (recordLevel < MAX_RECORD_FINDINGS) {
+                recordLevel++;
+                list.add(f);
+            } else {
+                omitted++;
+            }
+        }
+
+        void add(SegmentFinding f) { list.add(f); }
+
+        List<SegmentFinding> list() {
+            if (omitted > 0) list.add(new SegmentFinding.FindingsTruncated(host, seq, omitted));
+            return List.copyOf(list);
+        }
+    }
+}
