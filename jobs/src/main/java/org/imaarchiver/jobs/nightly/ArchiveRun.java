@@ -425,8 +425,11 @@ public final class ArchiveRun {
     }
 
     public RunOutcome outcome() {
+        // a disagreement found earlier explains a later verification failure (records missing from the kernel)
+        if (blockReason.isPresent() && (decided.isEmpty() || decided.get() == RunOutcome.VERIFICATION_FAILED)) {
+            return RunOutcome.TRIM_BLOCKED;
+        }
         if (decided.isPresent()) return decided.get();
-        if (blockReason.isPresent()) return RunOutcome.TRIM_BLOCKED;
         if (trimmed > 0) return RunOutcome.ARCHIVED_AND_TRIMMED;
         if (archived == 0 && (intent.isEmpty() && notTrimmedBecause.isEmpty() || notTrimmedBecause.equals(Optional.of("archive_only")))) {
             return RunOutcome.NOTHING_TO_DO;
@@ -436,7 +439,8 @@ public final class ArchiveRun {
 
     public RunSummary summary() {
         RunOutcome o = outcome();
-        String why = !detail.isEmpty() ? detail : blockReason.or(() -> notTrimmedBecause).orElse("");
+        String why = String.join("; ", java.util.stream.Stream.of(blockReason, Optional.of(detail).filter(d -> !d.isEmpty()), notTrimmedBecause)
+                .flatMap(Optional::stream).toList());
         return new RunSummary(host, o, plan == null ? Optional.empty() : Optional.of(plan.sequence()), archived, trimmed,
                 kernelListRecords, trimmedSoFar, Duration.between(started, clock.instant()), why);
     }
