@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.imaarchiver.jobs.nightly.NightlyApplication;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
 /**
  * {@code ima-archiver archive [--ima-archiver.x=y ...]}: one run of archiveAndTrimJob. Exit codes:

@@ -9,7 +9,7 @@ import org.imaarchiver.jobs.nightly.Enroller;
 import org.imaarchiver.jobs.nightly.NightlyApplication;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
 /** {@code ima-archiver enroll --out DIR}: writes ak.pem, ak.pub, ak.name and EK certificates for the verifier's trust dir. */
 @Command(name = "enroll", description = "Create the AK and write its public key (and the EK certificate) for the verifier.",
@@ -21,7 +21,7 @@ public final class EnrollCommand implements Callable<Integer> {
     @Option(names = "--persist", description = "Make the primary AK persistent at ima-archiver.ak.handle.")
     boolean persist;
 
-    @Parameters(arity = "0..*", paramLabel = "--ima-archiver.<property>=<value>")
+    @Unmatched // --ima-archiver.<property>=<value> overrides (docs/operations.md)
     List<String> properties = new ArrayList<>();
 
     @Override

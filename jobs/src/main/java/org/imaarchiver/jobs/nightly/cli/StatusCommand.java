@@ -7,13 +7,13 @@ import org.imaarchiver.jobs.config.ArchiverSettings;
 import org.imaarchiver.jobs.nightly.NightlyApplication;
 import org.imaarchiver.jobs.nightly.StatusReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
 /** {@code ima-archiver status}: chain head, local state, kernel list length, last run, next run. Exit 0. */
 @Command(name = "status", description = "Show the chain head, the local state, the kernel list and what the next run would do.",
         mixinStandardHelpOptions = true)
 public final class StatusCommand implements Callable<Integer> {
-    @Parameters(arity = "0..*", paramLabel = "--ima-archiver.<property>=<value>")
+    @Unmatched // --ima-archiver.<property>=<value> overrides (docs/operations.md)
     List<String> properties = new ArrayList<>();
 
     @Override
