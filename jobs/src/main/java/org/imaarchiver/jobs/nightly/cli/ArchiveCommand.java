@@ -16,7 +16,7 @@ import picocli.CommandLine.Unmatched;
 @Command(name = "archive", description = "Quote, archive the measurement list as a signed segment, and trim what is durable.",
         mixinStandardHelpOptions = true)
 public final class ArchiveCommand implements Callable<Integer> {
-    @Parameters(arity = "0..*", paramLabel = "--ima-archiver.<property>=<value>", description = "Property overrides (docs/operations.md).")
+    @Unmatched // --ima-archiver.<property>=<value> overrides (docs/operations.md)
     List<String> properties = new ArrayList<>();
 
     @Override
