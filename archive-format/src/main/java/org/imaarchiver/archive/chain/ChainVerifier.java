@@ -507,6 +507,10 @@ public final class ChainVerifier {
             return new ChainFinding.RecordFinding(host, seq, mr.recordIndex(), FindingKind.MALFORMED_RECORD, "one well-formed record",
                     mr.kind().toString(), mr.detail());
         }
+        if (f instanceof SegmentFinding.QueryColumnMismatch q) {
+            return new ChainFinding.RecordFinding(host, seq, q.recordIndex(), FindingKind.QUERY_COLUMN_MISMATCH, q.expected(),
+                    q.found(), "query column " + q.column() + " does not match the record's raw bytes");
+        }
         if (f instanceof SegmentFinding.ManifestMismatch mm) {
             return seg(host, seq, FindingKind.MANIFEST_MISMATCH, mm.expected().hex(), mm.found().hex(),
                     "footer manifest (expected) and sidecar manifest (found) differ");

@@ -29,6 +29,8 @@ public enum FindingKind {
     RECORD_COUNT_MISMATCH("record-count-mismatch"),
     /** A row's raw bytes are not one well-formed record. */
     MALFORMED_RECORD("malformed-record"),
+    /** A query column (name, file digest, ...) differs from what the row's raw bytes decode to. */
+    QUERY_COLUMN_MISMATCH("query-column-mismatch"),
     /** The sidecar manifest and the footer manifest differ. */
     MANIFEST_MISMATCH("manifest-mismatch"),
     /** A manifest field contradicts the key or the chain rules (e.g. sequence not the key's). */

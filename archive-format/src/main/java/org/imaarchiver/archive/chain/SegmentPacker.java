@@ -20,6 +20,7 @@ import org.imaarchiver.archive.segment.QuoteNonce;
 import org.imaarchiver.archive.segment.ReplayFacts;
 import org.imaarchiver.archive.segment.SegmentManifest;
 import org.imaarchiver.archive.segment.SegmentSummary;
+import org.imaarchiver.archive.segment.QueryColumns;
 import org.imaarchiver.archive.segment.SegmentWriter;
 import org.imaarchiver.archive.segment.WrittenSegment;
 import org.imaarchiver.archive.sign.SegmentSigner;
@@ -268,7 +269,7 @@ public final class SegmentPacker {
 
             WrittenSegment written;
             try (InputStream in = Files.newInputStream(spool);
-                 SegmentWriter w = SegmentWriter.create(segment, base.nextIndex(), SegmentPacker::decodeOrPlain)) {
+                 SegmentWriter w = SegmentWriter.create(segment, base.nextIndex(), QueryColumns::of)) {
                 BinaryLogReader reader = BinaryLogReader.open(in, LogReadOptions.of(spool.toString()).withBank(templateBank)
                         .withByteOrder(byteOrder).withFirstIndex(base.nextIndex()));
                 for (long i = base.nextIndex(); i < at.quotePoint(); i++) w.write(reader.next().orElseThrow(
@@ -323,15 +324,6 @@ public final class SegmentPacker {
     }
 
     /** The query view; a record the decoder does not know keeps only the authoritative columns' view. */
-    static DecodedRecord decodeOrPlain(MeasurementRecord r) {
-        try {
-            return RecordDecoder.decode(r);
-        } catch (MalformedLogException | RuntimeException e) {
-            return new DecodedRecord(r.index(), r.pcr(), r.templateName(), r.isViolation(), Optional.empty(), Optional.empty(),
-                    Optional.empty(), Optional.empty(), false, Optional.empty(), Optional.empty());
-        }
-    }
-
     private static Optional<MeasurementRecord> next(org.imaarchiver.replay.log.LogReader reader) throws IOException {
         try {
             return reader.next();

@@ -27,6 +27,10 @@ public sealed interface SegmentFinding {
     record MalformedRecord(String hostId, long sequence, long recordIndex, MalformedLogException.Kind kind, String detail)
             implements SegmentFinding {}
 
+    /** A query column of a row differs from what the row's {@code raw} bytes decode to. */
+    record QueryColumnMismatch(String hostId, long sequence, long recordIndex, String column, String expected, String found)
+            implements SegmentFinding {}
+
     /** Footer manifest and sidecar manifest differ; digests of the two byte strings. */
     record ManifestMismatch(String hostId, long sequence, Digest expected, Digest found) implements SegmentFinding {}
 

@@ -132,6 +132,55 @@ public final class SegmentReader {
     }
 
     /**
+     * One row with every column: the authoritative {@code (record_index, raw)} and the query columns
+     * as stored (absent optional columns are empty). For verifying the query columns against raw.
+     */
+    public record FullRow(long recordIndex, Bytes raw, int pcr, String templateName, Optional<String> fileDigestAlgorithm,
+                          Optional<String> fileDigestHex, Optional<String> name, boolean signaturePresent, boolean violation,
+                          Optional<Bytes> buffer, Optional<String> fileDigestType) {}
+
+    /** Streams every column of every row in file order, page checksums verified. */
+    public Cursor<FullRow> fullRows() throws IOException {
+        PlainParquetConfiguration conf = new PlainParquetConfiguration();
+        conf.set(ReadSupport.PARQUET_READ_SCHEMA, SegmentSchema.SCHEMA.toString());
+        conf.set("parquet.page.verify-checksum.enabled", "true");
+        ParquetReader<Group> reader = new GroupReaderBuilder(new LocalInputFile(file), conf).build();
+        return new Cursor<>() {
+            @Override
+            public Optional<FullRow> next() throws IOException {
+                Group g;
+                try {
+                    g = reader.read();
+                } catch (RuntimeException e) {
+                    throw new IOException(file + ": unreadable Parquet data", e);
+                }
+                if (g == null) return Optional.empty();
+                return Optional.of(new FullRow(g.getLong(SegmentSchema.RECORD_INDEX, 0), binary(g, SegmentSchema.RAW).orElseThrow(),
+                        g.getInteger(SegmentSchema.PCR, 0), g.getString(SegmentSchema.TEMPLATE_NAME, 0),
+                        string(g, SegmentSchema.FILE_DIGEST_ALGORITHM), string(g, SegmentSchema.FILE_DIGEST_HEX),
+                        string(g, SegmentSchema.NAME), g.getBoolean(SegmentSchema.SIGNATURE_PRESENT, 0),
+                        g.getBoolean(SegmentSchema.VIOLATION, 0), binary(g, SegmentSchema.BUFFER),
+                        string(g, SegmentSchema.FILE_DIGEST_TYPE)));
+            }
+
+            @Override
+            public void close() throws IOException { reader.close(); }
+        };
+    }
+
+    private static Optional<String> string(Group g, String field) {
+        return g.getFieldRepetitionCount(field) == 0 ? Optional.empty() : Optional.of(g.getString(field, 0));
+    }
+
+    private static Optional<Bytes> binary(Group g, String field) {
+        if (g.getFieldRepetitionCount(field) == 0) return Optional.empty();
+        ByteBuffer b = g.getBinary(field, 0).toByteBuffer();
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        return Optional.of(Bytes.wrap(bytes));
+    }
+
+    /**
      * Streams the records rebuilt from {@code raw}, with the template digest size and byte order from
      * the manifest. Fails with {@link MalformedLogException} naming the record index and offset.
      */

@@ -8,7 +8,9 @@ import org.imaarchiver.archive.sign.SignatureVerificationException;
 import org.imaarchiver.archive.sign.SignatureVerifier;
 import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.log.MalformedLogException;
+import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.pcr.Digest;
+import org.imaarchiver.replay.template.DecodedRecord;
 
 /**
  * Building blocks for verifying one segment (the chain verifier composes them). Each returns findings
@@ -23,8 +25,9 @@ public final class SegmentVerifier {
 
     /**
      * Streams the rows: recomputes the data digest, checks that indices run contiguously from
-     * {@code firstIndex}, that every {@code raw} parses as one record, and that the row count equals
-     * the manifest's {@code recordCount} and the footer's.
+     * {@code firstIndex}, that every {@code raw} parses as one record, that the query columns equal
+     * what {@link QueryColumns} derives from {@code raw}, and that the row count equals the manifest's
+     * {@code recordCount} and the footer's.
      */
     public static List<SegmentFinding> verifyData(SegmentReader reader) throws IOException {
         SegmentManifest m = reader.manifest();
@@ -35,9 +38,9 @@ public final class SegmentVerifier {
         long expected = m.firstIndex();
         long count = 0;
         long offset = 0;
-        try (SegmentReader.Cursor<SegmentReader.Row> rows = reader.rows()) {
-            for (Optional<SegmentReader.Row> next = rows.next(); next.isPresent(); next = rows.next()) {
-                SegmentReader.Row row = next.get();
+        try (SegmentReader.Cursor<SegmentReader.FullRow> rows = reader.fullRows()) {
+            for (Optional<SegmentReader.FullRow> next = rows.next(); next.isPresent(); next = rows.next()) {
+                SegmentReader.FullRow row = next.get();
                 if (row.recordIndex() != expected) {
                     out.recordLevel(new SegmentFinding.IndexGap(host, seq, expected, row.recordIndex()));
                 }
@@ -45,8 +48,9 @@ public final class SegmentVerifier {
                 expected = row.recordIndex() + 1;
                 digest.update(row.recordIndex(), row.raw());
                 try {
-                    RawRecords.parse(reader.file().toString(), row.recordIndex(), offset, row.raw(),
+                    MeasurementRecord rec = RawRecords.parse(reader.file().toString(), row.recordIndex(), offset, row.raw(),
                             m.replay().templateDigestAlgorithm(), m.replay().byteOrder());
+                    compareQueryColumns(row, QueryColumns.of(rec), out, host, seq);
                 } catch (MalformedLogException e) {
                     out.recordLevel(new SegmentFinding.MalformedRecord(host, seq, row.recordIndex(), e.kind(), e.detail()));
                 }
@@ -62,6 +66,32 @@ public final class SegmentVerifier {
         if (!found.equals(m.dataDigest())) out.add(new SegmentFinding.DataDigestMismatch(host, seq, m.dataDigest(), found));
         return out.list();
     }
+
+    /**
+     * The stored query columns must equal what {@link QueryColumns} derives from {@code raw}: they are
+     * not authoritative, but analysts query them without our code, so a lie there is tampering.
+     */
+    private static void compareQueryColumns(SegmentReader.FullRow row, DecodedRecord d, Findings out, String host, long seq) {
+        long i = row.recordIndex();
+        check(out, host, seq, i, SegmentSchema.PCR, Integer.toString(d.pcr()), Integer.toString(row.pcr()));
+        check(out, host, seq, i, SegmentSchema.TEMPLATE_NAME, d.templateName(), row.templateName());
+        check(out, host, seq, i, SegmentSchema.FILE_DIGEST_ALGORITHM, show(d.fileDigestAlgorithm()), show(row.fileDigestAlgorithm()));
+        check(out, host, seq, i, SegmentSchema.FILE_DIGEST_HEX, show(d.fileDigest().map(Digest::hex)), show(row.fileDigestHex()));
+        check(out, host, seq, i, SegmentSchema.NAME, show(d.name()), show(row.name()));
+        check(out, host, seq, i, SegmentSchema.SIGNATURE_PRESENT, Boolean.toString(d.signaturePresent()),
+                Boolean.toString(row.signaturePresent()));
+        check(out, host, seq, i, SegmentSchema.VIOLATION, Boolean.toString(d.violation()), Boolean.toString(row.violation()));
+        check(out, host, seq, i, SegmentSchema.BUFFER, show(d.buffer().map(Bytes::hex)), show(row.buffer().map(Bytes::hex)));
+        check(out, host, seq, i, SegmentSchema.FILE_DIGEST_TYPE, show(d.fileDigestType()), show(row.fileDigestType()));
+    }
+
+    private static void check(Findings out, String host, long seq, long index, String column, String expected, String found) {
+        if (!expected.equals(found)) {
+            out.recordLevel(new SegmentFinding.QueryColumnMismatch(host, seq, index, column, expected, found));
+        }
+    }
+
+    private static String show(Optional<String> v) { return v.map(s -> "\"" + s + "\"").orElse("(absent)"); }
 
     /** The sidecar object must hold exactly the footer's manifest bytes. */
     public static List<SegmentFinding> compareSidecar(SegmentReader reader, Bytes sidecarBytes) {

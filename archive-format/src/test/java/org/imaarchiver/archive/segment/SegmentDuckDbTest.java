@@ -28,8 +28,8 @@ class SegmentDuckDbTest {
         List<MeasurementRecord> b = ImaRecordGenerator.generate(12, 2_000, 1_500, true);
         WrittenSegment s0 = SegmentRoundTripTest.write(dir.resolve("seg-0.parquet"), a, "host-a", 0, Optional.empty());
         WrittenSegment s1 = SegmentRoundTripTest.write(dir.resolve("seg-1.parquet"), b, "host-a", 1, Optional.of(s0.manifestDigest()));
-        String wanted = TestDecoder.decode(b.get(700)).fileDigest().orElseThrow().hex();
-        String wantedPath = TestDecoder.decode(b.get(700)).name().orElseThrow();
+        String wanted = QueryColumns.of(b.get(700)).fileDigest().orElseThrow().hex();
+        String wantedPath = QueryColumns.of(b.get(700)).name().orElseThrow();
 
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
             try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*), min(record_index), max(record_index) FROM read_parquet('"

@@ -35,7 +35,7 @@ class SegmentRealDataTest {
     void twoSegmentChainOverRealRecordsAndQuotes() throws Exception {
         List<MeasurementRecord> records = BinaryLists.read(TestData.ima("kgoldman+ibmtss/sha1.log"));
         assertThat(records).hasSize(362);
-        var ba = TestDecoder.decode(records.get(0));
+        var ba = QueryColumns.of(records.get(0));
 
         PcrState zero = state(0, Optional.empty(), Optional.empty());
         PcrState at200 = state(200, Optional.of("e8c1a2b5ea7424f71404e9295f9616663f56aba2"),
@@ -76,7 +76,7 @@ class SegmentRealDataTest {
 
     private static WrittenSegment write(Path file, List<MeasurementRecord> records, BootIdentity boot, long seq, PcrState base,
                                         PcrState end, QuoteEvidence quote, Bytes nonce, Optional<Digest> prev) throws Exception {
-        try (SegmentWriter w = SegmentWriter.create(file, records.get(0).index(), TestDecoder::decode)) {
+        try (SegmentWriter w = SegmentWriter.create(file, records.get(0).index(), QueryColumns::of)) {
             for (MeasurementRecord r : records) w.write(r);
             SegmentSummary s = w.summary();
             SegmentManifest m = new SegmentManifest(1, "ibmtss-host", boot, seq, s.firstIndex(), s.recordCount(), base, end, quote,

@@ -46,7 +46,7 @@ class SegmentRoundTripTest {
 
     static WrittenSegment write(Path file, List<MeasurementRecord> records, String host, long seq, Optional<Digest> prev)
             throws IOException {
-        try (SegmentWriter w = SegmentWriter.create(file, records.get(0).index(), TestDecoder::decode)) {
+        try (SegmentWriter w = SegmentWriter.create(file, records.get(0).index(), QueryColumns::of)) {
             for (MeasurementRecord r : records) w.write(r);
             return w.finish(TestManifests.forSummary(host, seq, w.summary(), prev), Optional.empty());
         }
@@ -77,6 +77,42 @@ class SegmentRoundTripTest {
     }
 
     @Test
+    void queryColumnsThatDoNotMatchRawAreFindings() throws Exception {
+        // A writer whose decoded view lies about one record's path and another's file digest: the
+        // authoritative bytes and the data digest are intact, only what a SQL engine would read differs.
+        List<MeasurementRecord> records = ImaRecordGenerator.generate(3, 0, 50, false);
+        java.util.function.Function<MeasurementRecord, org.imaarchiver.replay.template.DecodedRecord> lying = r -> {
+            var d = QueryColumns.of(r);
+            if (r.index() == 7) {
+                return new org.imaarchiver.replay.template.DecodedRecord(d.index(), d.pcr(), d.templateName(), d.violation(),
+                        d.fileDigestAlgorithm(), d.fileDigestType(), d.fileDigest(), Optional.of("/usr/bin/innocent"),
+                        d.signaturePresent(), d.signature(), d.buffer());
+            }
+            if (r.index() == 31) {
+                return new org.imaarchiver.replay.template.DecodedRecord(d.index(), d.pcr(), d.templateName(), d.violation(),
+                        d.fileDigestAlgorithm(), d.fileDigestType(), Optional.of(Digest.zeros(32)), d.name(),
+                        d.signaturePresent(), d.signature(), d.buffer());
+            }
+            return d;
+        };
+        Path file = dir.resolve("lying.parquet");
+        try (SegmentWriter w = SegmentWriter.create(file, 0, lying)) {
+            for (MeasurementRecord r : records) w.write(r);
+            w.finish(TestManifests.forSummary("host-a", 0, w.summary(), Optional.empty()), Optional.empty());
+        }
+        List<SegmentFinding> findings = SegmentVerifier.verifyData(SegmentReader.open(file));
+        assertThat(findings).hasSize(2).allMatch(f -> f instanceof SegmentFinding.QueryColumnMismatch);
+        var first = (SegmentFinding.QueryColumnMismatch) findings.get(0);
+        var second = (SegmentFinding.QueryColumnMismatch) findings.get(1);
+        assertThat(first.recordIndex()).isEqualTo(7);
+        assertThat(first.column()).isEqualTo(SegmentSchema.NAME);
+        assertThat(first.found()).isEqualTo("\"/usr/bin/innocent\"");
+        assertThat(second.recordIndex()).isEqualTo(31);
+        assertThat(second.column()).isEqualTo(SegmentSchema.FILE_DIGEST_HEX);
+        assertThat(second.found()).isEqualTo("\"" + "0".repeat(64) + "\"");
+    }
+
+    @Test
     void segmentStartingMidBootKeepsAbsoluteIndices() throws Exception {
         List<MeasurementRecord> records = ImaRecordGenerator.generate(7, 5_000, 300, false);
         WrittenSegment ws = write(dir.resolve("mid.parquet"), records, "host-a", 4, Optional.of(Digest.filled(32, (byte) 9)));
@@ -93,7 +129,7 @@ class SegmentRoundTripTest {
     void writerRejectsNonContiguousIndicesAndDeletesUnfinishedFile() throws Exception {
         List<MeasurementRecord> records = ImaRecordGenerator.generate(1, 0, 5, false);
         Path file = dir.resolve("bad.parquet");
-        try (SegmentWriter w = SegmentWriter.create(file, 0, TestDecoder::decode)) {
+        try (SegmentWriter w = SegmentWriter.create(file, 0, QueryColumns::of)) {
             w.write(records.get(0));
             RecordOrderException e = org.junit.jupiter.api.Assertions.assertThrows(RecordOrderException.class,
                     () -> w.write(records.get(2)));
@@ -106,7 +142,7 @@ class SegmentRoundTripTest {
     @Test
     void writerRejectsManifestThatDoesNotDescribeTheRecords() throws Exception {
         List<MeasurementRecord> records = ImaRecordGenerator.generate(1, 0, 5, false);
-        try (SegmentWriter w = SegmentWriter.create(dir.resolve("m.parquet"), 0, TestDecoder::decode)) {
+        try (SegmentWriter w = SegmentWriter.create(dir.resolve("m.parquet"), 0, QueryColumns::of)) {
             for (var r : records) w.write(r);
             SegmentSummary s = w.summary();
             SegmentSummary lying = new SegmentSummary(s.firstIndex(), s.recordCount(), Digest.zeros(32), s.rawBytes());
@@ -119,7 +155,7 @@ class SegmentRoundTripTest {
     void existingFileIsNotOverwritten() throws Exception {
         Path file = dir.resolve("exists.parquet");
         Files.writeString(file, "x");
-        assertThatThrownBy(() -> SegmentWriter.create(file, 0, TestDecoder::decode)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> SegmentWriter.create(file, 0, QueryColumns::of)).isInstanceOf(IOException.class);
     }
 
     /**

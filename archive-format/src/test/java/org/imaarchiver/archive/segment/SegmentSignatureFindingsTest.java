@@ -30,7 +30,7 @@ class SegmentSignatureFindingsTest {
         List<MeasurementRecord> records = ImaRecordGenerator.generate(31, 0, 200, true);
         Path file = dir.resolve("signed.parquet");
         WrittenSegment ws;
-        try (SegmentWriter w = SegmentWriter.create(file, 0, TestDecoder::decode)) {
+        try (SegmentWriter w = SegmentWriter.create(file, 0, QueryColumns::of)) {
             for (MeasurementRecord r : records) w.write(r);
             SegmentManifest m = TestManifests.forSummary("host-s", 0, w.summary(), Optional.empty());
             Bytes cms = new SegmentSigner(key, Optional.empty()).sign(ManifestCodec.encode(m), Instant.parse(m.createdAt()));
