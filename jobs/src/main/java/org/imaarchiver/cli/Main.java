@@ -1,11 +1,117 @@
 package org.imaarchiver.cli;
 
-/** Entry point of {@code bin/ima-archiver}. Commands are added as they are built. */
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.imaarchiver.replay.log.MalformedLogException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * Entry point of {@code bin/ima-archiver}. {@link #run} is the testable form: it never calls
+ * {@code System.exit} and returns the exit code (see {@link ExitCode}).
+ *
+ * <p>The commands here start no Spring context: they only touch replay-engine classes, so the JVM
+ * reaches its first output in well under a second.
+ */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.err.println("ima-archiver: no commands yet");
-        System.exit(2);
+        int code = run(args, System.out, System.err);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** Runs the CLI with the given streams; returns the exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        boolean debug = Arrays.asList(args).contains("--debug");
+        Context ctx = new Context(out, err, debug);
+        CommandLine cl = new CommandLine(new Root(ctx), new Factory(ctx));
+        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine c = ex.getCommandLine();
+            err.println(c.getCommandName() + ": " + ex.getMessage());
+            err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
+            return ExitCode.USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parse) -> handle(ex, c, ctx));
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    private static int handle(Exception ex, CommandLine c, Context ctx) {
+        PrintStream err = ctx.err();
+        String cmd = c.getCommandSpec().qualifiedName();
+        int code;
+        if (ex instanceof CliError e) {
+            err.println(cmd + ": " + e.getMessage());
+            code = e.exitCode();
+        } else if (ex instanceof MalformedLogException e) {
+            err.println(cmd + ": " + e.getMessage());  // names file, record and byte offset
+            code = ExitCode.USAGE;
+        } else if (ex instanceof IOException e) {
+            err.println(cmd + ": I/O error: " + e.getMessage());
+            code = ExitCode.ENVIRONMENT;
+        } else if (ex instanceof InterruptedException) {
+            err.println(cmd + ": interrupted");
+            Thread.currentThread().interrupt();
+            code = ExitCode.ENVIRONMENT;
+        } else {
+            err.println(cmd + ": internal error (a bug): " + ex);
+            ex.printStackTrace(err);
+            return ExitCode.INTERNAL;
+        }
+        if (ctx.debug()) ex.printStackTrace(err);
+        return code;
+    }
+
+    /** Streams and global flags for the commands. */
+    public record Context(PrintStream out, PrintStream err, boolean debug) {}
+
+    /** Builds commands with the context (no reflection magic beyond picocli's own). */
+    private static final class Factory implements CommandLine.IFactory {
+        private final Context ctx;
+        private final CommandLine.IFactory fallback = CommandLine.defaultFactory();
+
+        Factory(Context ctx) { this.ctx = ctx; }
+
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            try {
+                return cls.getDeclaredConstructor(Context.class).newInstance(ctx);
+            } catch (NoSuchMethodException e) {
+                return fallback.create(cls);
+            }
+        }
+    }
+
+    @Command(name = "ima-archiver", mixinStandardHelpOptions = true, version = "ima-archiver 0.1.0",
+            description = "Replay IMA measurement lists, check TPM quotes against them, inspect lists, benchmark.",
+            subcommands = {ReplayCommand.class, CheckQuoteCommand.class, InspectCommand.class, BenchCommand.class,
+                    DemoCommand.class, GenerateCommand.class, CommandLine.HelpCommand.class},
+            footer = {"", "Exit codes: 0 ok/verified, 1 evidence does not verify,",
+                    "2 bad usage or malformed input, 3 environment problem (missing tool, file or TPM)."})
+    static final class Root implements java.util.concurrent.Callable<Integer> {
+        private final Context ctx;
+
+        @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces for errors.")
+        boolean debug;
+
+        Root(Context ctx) { this.ctx = ctx; }
+
+        @Override
+        public Integer call() {
+            ctx.err().println("ima-archiver: missing command");
+            ctx.err().println("Try 'ima-archiver --help'.");
+            return ExitCode.USAGE;
+        }
     }
 }

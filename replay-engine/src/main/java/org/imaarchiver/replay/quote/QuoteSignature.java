@@ -61,7 +61,7 @@ public sealed interface QuoteSignature permits QuoteSignature.Rsa, QuoteSignatur
     }
 
     /** Decodes exactly one TPMT_SIGNATURE. */
-    static QuoteSignature parse(byte[] input) throws MalformedQuoteException {
+    public static QuoteSignature parse(byte[] input) throws MalformedQuoteException {
         TpmReader r = new TpmReader(input);
         int sigAlgAt = r.position();
         int sigAlg = r.u16("TPMT_SIGNATURE.sigAlg");

@@ -1,0 +1,164 @@
+package org.imaarchiver.cli.demo;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A software TPM (swtpm, Debian package) on 127.0.0.1 with its own state directory, started and with
+ * TPM2_Startup done: the production-side twin of the tests' {@code testsupport.Swtpm}. tpm2-tools
+ * reach it through {@link #tcti()} ({@code swtpm:}, not {@code mssim:}, tpm-tools.md §1).
+ */
+public final class SwtpmProcess implements AutoCloseable {
+    /** Thrown when swtpm or tpm2-tools are missing or misbehave (the CLI's exit 3). */
+    public static final class TpmUnavailableException extends Exception {
+        public TpmUnavailableException(String message) { super(message); }
+    }
+
+    private final Process process;
+    private final Path stateDir;
+    private final int port;
+
+    private SwtpmProcess(Process process, Path stateDir, int port) {
+        this.process = process;
+        this.stateDir = stateDir;
+        this.port = port;
+    }
+
+    /**
+     * The executable on PATH, if any. The system property {@code imaarchiver.toolPath} replaces PATH
+     * and the sbin fallbacks (tests use it to simulate a machine without the tools).
+     */
+    public static Optional<Path> find(String executable) {
+        String override = System.getProperty("imaarchiver.toolPath");
+        String path = override != null ? override
+                : System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin";
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isEmpty()) continue;
+            Path p = Path.of(dir, executable);
+            if (Files.isExecutable(p)) return Optional.of(p);
+        }
+        return Optional.empty();
+    }
+
+    /** Fails with a message naming the Debian package and scripts/install-deps when a tool is missing. */
+    public static void requireTools(String... executableAndPackage) throws TpmUnavailableException {
+        for (int i = 0; i + 1 < executableAndPackage.length; i += 2) {
+            if (find(executableAndPackage[i]).isEmpty()) {
+                throw new TpmUnavailableException(executableAndPackage[i] + " not found: install the Debian package "
+                        + executableAndPackage[i + 1] + " (scripts/install-deps does)");
+            }
+        }
+    }
+
+    /** Starts swtpm in {@code stateDir} (created if missing) and runs {@code tpm2_startup -c}. */
+    public static SwtpmProcess start(Path stateDir) throws IOException, InterruptedException, TpmUnavailableException {
+        requireTools("swtpm", "swtpm", "tpm2_startup", "tpm2-tools");
+        Files.createDirectories(stateDir);
+        for (int attempt = 0; attempt < 5; attempt++) {
+            int port = freePortPair();
+            List<String> cmd = List.of("swtpm", "socket", "--tpm2",
+                    "--tpmstate", "dir=" + stateDir,
+                    "--server", "type=tcp,port=" + port + ",bindaddr=127.0.0.1",
+                    "--ctrl", "type=tcp,port=" + (port + 1) + ",bindaddr=127.0.0.1",
+                    "--flags", "not-need-init",
+                    "--log", "file=" + stateDir.resolve("swtpm.log") + ",level=1");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(stateDir.resolve("swtpm.out").toFile()).start();
+            if (waitForPort(port, p)) {
+                SwtpmProcess s = new SwtpmProcess(p, stateDir, port);
+                s.tpm2("tpm2_startup", "-c");
+                return s;
+            }
+            p.destroyForcibly();
+        }
+        throw new TpmUnavailableException("swtpm did not start (see " + stateDir.resolve("swtpm.log") + ")");
+    }
+
+    private static int freePortPair() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+            if (port < 65000) {
+                try (ServerSocket s2 = new ServerSocket(port + 1, 1, InetAddress.getLoopbackAddress())) {
+                    return port;
+                } catch (IOException busy) {
+                    // try another pair
+                }
+            }
+        }
+        throw new IOException("no free loopback port pair");
+    }
+
+    private static boolean waitForPort(int port, Process p) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) return false;
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                return true;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        return false;
+    }
+
+    public Path stateDir() { return stateDir; }
+
+    /** TCTI string for tpm2-tools. */
+    public String tcti() { return "swtpm:host=127.0.0.1,port=" + port; }
+
+    /** Runs a tpm2-tools command against this TPM in the state directory; stdout, or an exception with stderr. */
+    public String tpm2(String... command) throws IOException, InterruptedException, TpmUnavailableException {
+        Result r = run(List.of(command));
+        if (r.exitCode() != 0) {
+            throw new TpmUnavailableException(String.join(" ", command).replaceAll("(\\S{40})\\S+", "$1…")
+                    + " exited " + r.exitCode() + ": " + r.stderr().strip());
+        }
+        return r.stdout();
+    }
+
+    /** Runs a command with TPM2TOOLS_TCTI set; never throws on a non-zero exit. */
+    public Result run(List<String> command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).directory(stateDir.toFile());
+        pb.environment().put("TPM2TOOLS_TCTI", tcti());
+        Path out = Files.createTempFile(stateDir, "out", ".txt");
+        Path err = Files.createTempFile(stateDir, "err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(command.get(0) + " timed out");
+        }
+        Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+        return r;
+    }
+
+    /** Exit code and captured output of a peer command. */
+    public record Result(int exitCode, String stdout, String stderr) {}
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
