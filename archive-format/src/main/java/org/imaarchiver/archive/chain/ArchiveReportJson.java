@@ -1,0 +1,63 @@
+package org.imaarchiver.archive.chain;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.imaarchiver.replay.json.Json;
+
+/**
+ * The JSON form of an {@link ArchiveReport} (docs/archive-format.md "Verification report"), what the
+ * CLI prints unchanged:
+ *
+ * <pre>
+ * {"hosts": [{"host": "h1", "status": "ok"|"failed", "segments": 3, "records": 900,
+ *             "firstIndex": 0|null, "lastIndex": 899|null, "firstCreatedAt": "...Z"|null, "lastCreatedAt": "...Z"|null,
+ *             "failures": [{"kind": "index-gap", "segment": 2|null, "record": 17|null,
+ *                           "expected": "...", "found": "...", "detail": "..."}]}]}
+ * </pre>
+ *
+ * Every key is always present; {@code segment} and {@code record} are {@code null} when the finding
+ * is not about one segment / one record (likewise the index and time keys of a host without segments).
+ */
+public final class ArchiveReportJson {
+    private ArchiveReportJson() {}
+
+    /** The report as a JSON value tree (maps, lists, strings, longs, {@link Json#NULL}). */
+    public static Map<String, Object> toJson(ArchiveReport report) {
+        List<Object> hosts = new ArrayList<>();
+        for (ChainReport r : report.hosts()) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("host", r.host());
+            h.put("status", r.status().id());
+            h.put("segments", r.segments());
+            h.put("records", r.records());
+            h.put("firstIndex", r.firstIndex().isPresent() ? (Object) r.firstIndex().getAsLong() : Json.NULL);
+            h.put("lastIndex", r.lastIndex().isPresent() ? (Object) r.lastIndex().getAsLong() : Json.NULL);
+            h.put("firstCreatedAt", r.firstCreatedAt().<Object>map(Object::toString).orElse(Json.NULL));
+            h.put("lastCreatedAt", r.lastCreatedAt().<Object>map(Object::toString).orElse(Json.NULL));
+            List<Object> failures = new ArrayList<>();
+            for (ChainFinding f : r.findings()) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("kind", f.kind().id());
+                o.put("segment", f.segment().isPresent() ? (Object) f.segment().getAsLong() : Json.NULL);
+                o.put("record", f.record().isPresent() ? (Object) f.record().getAsLong() : Json.NULL);
+                o.put("expected", f.expected());
+                o.put("found", f.found());
+                o.put("detail", f.detail());
+                failures.add(o);
+            }
+            h.put("failures", failures);
+            hosts.add(h);
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("hosts", hosts);
+        return root;
+    }
+
+    /** Compact JSON text (no trailing newline). */
+    public static String encode(ArchiveReport report) { return Json.write(toJson(report)); }
+
+    /** Indented JSON text for people. */
+    public static String encodePretty(ArchiveReport report) { return Json.pretty(toJson(report)); }
+}

@@ -1,0 +1,63 @@
+package org.imaarchiver.archive.chain;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.imaarchiver.archive.segment.MalformedManifestException;
+import org.imaarchiver.archive.segment.ManifestCodec;
+import org.imaarchiver.archive.store.ArchiveStore;
+import org.imaarchiver.archive.store.StoreException;
+import org.imaarchiver.replay.log.Bytes;
+
+/**
+ * Finds hosts and chain heads by listing keys (streamed page by page, never the whole archive in
+ * memory) and reading one sidecar manifest.
+ */
+public final class ChainIndex {
+    private final ArchiveStore store;
+
+    public ChainIndex(ArchiveStore store) {
+        this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /**
+     * The head of {@code host}'s chain: the sidecar manifest with the highest sequence, or empty if
+     * the host has no sidecar yet.
+     *
+     * @throws MalformedManifestException if the head's sidecar does not decode
+     * @throws StoreException             on a store failure
+     */
+    public Optional<ChainHead> head(String host) throws IOException, MalformedManifestException {
+        Optional<ArchiveLayout.ObjectName> last = Optional.empty();
+        try (Stream<String> keys = store.list(ArchiveLayout.segmentsPrefix(host))) {
+            var it = keys.iterator();
+            while (it.hasNext()) {
+                Optional<ArchiveLayout.ObjectName> n = ArchiveLayout.parse(it.next());
+                if (n.isPresent() && n.get().kind() == ArchiveLayout.ObjectKind.MANIFEST && n.get().host().equals(host)) last = n;
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (last.isEmpty()) return Optional.empty();
+        String key = last.get().key();
+        Bytes bytes = Bytes.wrap(store.readAll(key));
+        return Optional.of(new ChainHead(host, key, ManifestCodec.decode(bytes), ManifestCodec.digestOf(bytes)));
+    }
+
+    /**
+     * The host ids that have at least one object in the archive, ascending. Streams the key listing;
+     * the caller closes the stream.
+     */
+    public Stream<String> hosts() throws StoreException {
+        Stream<String> keys = store.list(ArchiveLayout.HOSTS_PREFIX);
+        String[] previous = {null};
+        return keys.map(ArchiveLayout::parse).flatMap(Optional::stream).map(ArchiveLayout.ObjectName::host)
+                .filter(h -> {
+                    if (h.equals(previous[0])) return false;
+                    previous[0] = h;
+                    return true;
+                });
+    }
+}

@@ -1,0 +1,67 @@
+package org.imaarchiver.archive.chain;
+
+/**
+ * The catalogue of verification findings, each with a stable id (the JSON {@code kind}); ids never
+ * change meaning. docs/archive-format.md "Verifying a chain" names the step raising each.
+ */
+public enum FindingKind {
+    /** CMS missing, malformed, outside the profile, or not over the sidecar manifest bytes. */
+    BAD_SIGNATURE("bad-signature"),
+    /** The CMS verifies but its signer key is not in {@code signers/}. */
+    UNTRUSTED_SIGNER("untrusted-signer"),
+    /** The quote's signature verifies under no AK enrolled for the host (or none is enrolled). */
+    UNTRUSTED_AK("untrusted-ak"),
+    /** The quote is malformed (not a TPMS_ATTEST quote, bad magic/type, undecodable signature). */
+    QUOTE_SIGNATURE("quote-signature"),
+    /** The quote's extraData is not the manifest nonce, or a derived nonce does not recompute. */
+    NONCE_MISMATCH("nonce-mismatch"),
+    /** The quote's pcrDigest is not the digest of the manifest's end PCRs over the quote's selection. */
+    PCR_DIGEST_MISMATCH("pcr-digest-mismatch"),
+    /** The replay of the rows from the base does not end at the manifest's end state, or matches the quote earlier. */
+    REPLAY_MISMATCH("replay-mismatch"),
+    /** A stored template digest does not re-hash from its template data. */
+    TEMPLATE_DIGEST_MISMATCH("template-digest-mismatch"),
+    /** Row indices are not contiguous from the manifest's firstIndex (gap, duplicate, reordering). */
+    INDEX_GAP("index-gap"),
+    /** The data digest over the rows is not the manifest's. */
+    DATA_DIGEST_MISMATCH("data-digest-mismatch"),
+    /** Row count differs from the manifest's recordCount or the Parquet footer's. */
+    RECORD_COUNT_MISMATCH("record-count-mismatch"),
+    /** A row's raw bytes are not one well-formed record. */
+    MALFORMED_RECORD("malformed-record"),
+    /** The sidecar manifest and the footer manifest differ. */
+    MANIFEST_MISMATCH("manifest-mismatch"),
+    /** A manifest field contradicts the key or the chain rules (e.g. sequence not the key's). */
+    MANIFEST_INVALID("manifest-invalid"),
+    /** Chain sequences are not contiguous. */
+    SEQUENCE_GAP("sequence-gap"),
+    /** previousManifestDigest is not the digest of the previous segment's manifest. */
+    BROKEN_LINK("broken-link"),
+    /** Within a boot, a segment's base is not the previous end, or its first index not previous last + 1. */
+    BASE_MISMATCH("base-mismatch"),
+    /** The manifest's hostId is not the host of the key it is stored under. */
+    FOREIGN_HOST("foreign-host"),
+    /** A segment's boot identity is inconsistent with its boot, or a new boot does not start at zeros/record 0. */
+    BOOT_SPLICE("boot-splice"),
+    /** A segment file without its sidecar manifest (or without its CMS). */
+    MISSING_SIDECAR("missing-sidecar"),
+    /** A sidecar manifest without its segment file. */
+    MISSING_SEGMENT("missing-segment"),
+    /** The segment file is cut short (no readable Parquet footer) or unreadable data pages. */
+    TRUNCATED_FILE("truncated-file"),
+    /** The segment file or a manifest cannot be decoded (not Parquet, wrong schema, bad manifest). */
+    MALFORMED_SEGMENT("malformed-segment"),
+    /** Record-level findings were capped; {@code found} says how many more there were. */
+    FINDINGS_TRUNCATED("findings-truncated"),
+    /** Reading from the store failed; the segment could not be checked. */
+    STORE_ERROR("store-error"),
+    /** A host named by the filter has no segments in the archive. */
+    NO_SEGMENTS("no-segments");
+
+    private final String id;
+
+    FindingKind(String id) { this.id = id; }
+
+    /** The stable string id. */
+    public String id() { return id; }
+}
