@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 
 /** {@code keygen --out DIR}: the archiver's manifest signing key and a self-signed certificate. */
 @Command(name = "keygen", mixinStandardHelpOptions = true,
-        description = {"Generate the archiver's signing key (DIR/" + KeyMaterial.KEY_FILE + ", mode 0600) and a self-signed",
-                "certificate (DIR/" + KeyMaterial.CERT_FILE + "). Copy the certificate into a verifier's trust",
+        description = {"Generate the archiver's manifest signing key and a self-signed certificate.",
+                "Writes DIR/" + KeyMaterial.KEY_FILE + " (mode 0600) and DIR/" + KeyMaterial.CERT_FILE + ". Copy the certificate into a verifier's trust",
                 "directory as signers/<name>.pem."},
         footer = {"", "Exit codes: 0 written, 2 bad usage or a file exists (use --force), 3 cannot write."})
 public final class KeygenCommand implements Callable<Integer> {

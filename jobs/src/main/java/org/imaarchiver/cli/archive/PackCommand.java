@@ -46,8 +46,9 @@ import picocli.CommandLine.Option;
  * class reads files, maps outcomes to exit codes and prints.
  */
 @Command(name = "pack", mixinStandardHelpOptions = true,
-        description = {"Append the next segment of HOST's chain: the records of LOG from the chain head's end",
-                "(or record 0 of a new boot) up to the point the quote attests, signed with KEY/CERT, into the store.",
+        description = {"Archive imported evidence (list, quote, AK) as the next segment of a host's chain.",
+                "The segment holds the records of LOG from the chain head's end (or record 0 of a new boot) up to",
+                "the point the quote attests; its manifest is signed with KEY/CERT.",
                 "Without --nonce the quote must carry the archiver's derived nonce (docs/archive-format.md §7)."},
         footer = {"", "Store URIs: a path, file:///path, s3://bucket/prefix (endpoint and credentials: --s3-endpoint,",
                 "AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION).",

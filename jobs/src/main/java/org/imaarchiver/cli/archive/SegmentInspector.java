@@ -84,6 +84,8 @@ public final class SegmentInspector {
                 st.download(segment, local);
             } catch (IllegalArgumentException e) {
                 throw CliError.usage("SEGMENT '" + segment + "': not a valid store key: " + e.getMessage(), e);
+            } catch (org.imaarchiver.archive.store.ObjectMissingException e) {
+                throw CliError.usage("SEGMENT '" + segment + "': no such key in " + store.get(), e);
             }
             print(local, segment, options, out);
         } catch (IOException e) {

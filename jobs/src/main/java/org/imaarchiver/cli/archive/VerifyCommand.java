@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code verify URI --trust DIR}: complete offline verification of every (or the named) host chain. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Verify the archive at URI: every segment's signature, data digest, records and replay,",
+        description = {"Verify archived host chains: signatures, records, replay, quotes and links.",
+                "Checks every segment's signature, data digest, records and replay,",
                 "its quote under an AK enrolled for the host, and the chain links across segments and boots.",
                 "Trust directory: hosts/<host>/ak.pem (accepted AKs), signers/*.pem (accepted archiver certificates)."},
         footer = {"", "With --json - the report goes to stdout and the summary to stderr.",
@@ -112,10 +113,8 @@ public final class VerifyCommand implements Callable<Integer> {
         long failed = 0;
         for (ChainReport h : report.hosts()) {
             if (!h.ok()) failed++;
-            out.printf("%s: %s, %d segment%s, %d record%s%s%n", h.host(), h.ok() ? "ok" : "FAILED", h.segments(),
-                    h.segments() == 1 ? "" : "s", h.records(), h.records() == 1 ? "" : "s",
-                    h.firstIndex().isPresent() && h.lastIndex().isPresent()
-                            ? " (" + h.firstIndex().getAsLong() + ".." + h.lastIndex().getAsLong() + " last boot)" : "");
+            out.printf("%s: %s, %d segment%s, %d record%s%n", h.host(), h.ok() ? "ok" : "FAILED", h.segments(),
+                    h.segments() == 1 ? "" : "s", h.records(), h.records() == 1 ? "" : "s");
             for (ChainFinding f : h.findings()) {
                 StringBuilder where = new StringBuilder();
                 f.segment().ifPresent(s -> where.append(" segment ").append(s));
