@@ -1,19 +1,63 @@
 package org.imaarchiver.archive.chain;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.imaarchiver.archive.segment.BootIdentity;
+import org.imaarchiver.archive.segment.MalformedManifestException;
+import org.imaarchiver.archive.segment.ManifestCodec;
+import org.imaarchiver.archive.segment.NonceDerivation;
+import org.imaarchiver.archive.segment.SegmentFinding;
+import org.imaarchiver.archive.segment.SegmentFormatException;
+import org.imaarchiver.archive.segment.SegmentManifest;
+import org.imaarchiver.archive.segment.SegmentReader;
+import org.imaarchiver.archive.segment.SegmentVerifier;
+import org.imaarchiver.archive.sign.SignatureVerifier;
 import org.imaarchiver.archive.store.ArchiveStore;
+import org.imaarchiver.archive.store.StoreException;
+import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.log.MalformedLogException;
+import org.imaarchiver.replay.log.MeasurementRecord;
+import org.imaarchiver.replay.pcr.Digest;
+import org.imaarchiver.replay.pcr.PcrBank;
+import org.imaarchiver.replay.pcr.PcrState;
+import org.imaarchiver.replay.quote.AkPublicKey;
+import org.imaarchiver.replay.quote.PcrSelection;
+import org.imaarchiver.replay.quote.QuoteFailure;
+import org.imaarchiver.replay.quote.QuoteResult;
+import org.imaarchiver.replay.quote.QuoteVerifier;
+import org.imaarchiver.replay.quote.VerifiedQuote;
+import org.imaarchiver.replay.replay.QuotePointFinder;
+import org.imaarchiver.replay.replay.QuotePointResult;
+import org.imaarchiver.replay.replay.ReplayFailure;
+import org.imaarchiver.replay.replay.ReplayResult;
+import org.imaarchiver.replay.replay.Replayer;
 
 /**
- * Offline, complete verification of archived chains (docs/archive-format.md "Verifying a segment",
- * "Verifying a chain"). Segments are independent given their manifest's base, so the segments of a
- * chain are verified in parallel on a bounded pool; only the link checks run in chain order.
- * Verification continues past failures and reports every finding. Memory is bounded by the number of
- * segments' manifests of one host, not by the records.
+ * Offline, complete verification of archived chains (docs/archive-format.md §11 "Verifying a
+ * segment", §12 "Verifying a chain"). Segments are independent given their manifest's base, so the
+ * segments of a chain are verified in parallel on a bounded pool; only the link checks run in chain
+ * order. Verification continues past failures and reports every finding. Memory is bounded by the
+ * number of one host's manifests, not by the records (rows are streamed).
  */
 public final class ChainVerifier {
     /** Which hosts to verify. */
@@ -33,6 +77,8 @@ public final class ChainVerifier {
     private final TrustStore trust;
     private final int parallelism;
     private final Path workDir;
+    private final QuoteVerifier quoteVerifier = new QuoteVerifier();
+    private final SignatureVerifier signatureVerifier;
 
     /**
      * @param trust       accepted signers and AKs
@@ -44,19 +90,476 @@ public final class ChainVerifier {
         if (parallelism < 1) throw new IllegalArgumentException("parallelism < 1");
         this.parallelism = parallelism;
         this.workDir = Objects.requireNonNull(workDir, "workDir");
+        this.signatureVerifier = SignatureVerifier.trusting(trust.signers());
     }
 
     /**
-     * Verifies the hosts of {@code store} the filter selects.
+     * Verifies the hosts of {@code store} the filter selects, ascending by host id.
      *
      * @throws IOException only when the store cannot be listed at all; per-object failures are findings
      */
     public ArchiveReport verify(ArchiveStore store, HostFilter filter) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        Set<String> hosts = new TreeSet<>();
+        if (filter.hosts().isPresent()) {
+            hosts.addAll(filter.hosts().get());
+        } else {
+            try (Stream<String> s = new ChainIndex(store).hosts()) {
+                s.forEach(hosts::add);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
+        List<ChainReport> reports = new ArrayList<>();
+        for (String h : hosts) reports.add(verifyHost(store, h));
+        return new ArchiveReport(reports);
     }
+
+    /** The three objects of one sequence, as listed. */
+    private static final class Present {
+        boolean segment;
+        boolean manifest;
+        boolean signature;
+    }
+
+    /** What one segment's check learned, for the chain checks. */
+    private record Checked(long sequence, Optional<SegmentManifest> manifest, Optional<Digest> manifestDigest,
+                           List<ChainFinding> findings) {}
 
     /** Verifies one host's chain. */
     public ChainReport verifyHost(ArchiveStore store, String host) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        ArchiveLayout.requireValidHostId(host);
+        TreeMap<Long, Present> seqs = new TreeMap<>();
+        try (Stream<String> keys = store.list(ArchiveLayout.segmentsPrefix(host))) {
+            keys.forEach(k -> ArchiveLayout.parse(k).filter(n -> n.host().equals(host)).ifPresent(n -> {
+                Present p = seqs.computeIfAbsent(n.sequence(), s -> new Present());
+                switch (n.kind()) {
+                    case SEGMENT -> p.segment = true;
+                    case MANIFEST -> p.manifest = true;
+                    case SIGNATURE -> p.signature = true;
+                    default -> throw new IllegalStateException();
+                }
+            }));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (seqs.isEmpty()) {
+            return new ChainReport(host, 0, 0, OptionalLong.empty(), OptionalLong.empty(), Optional.empty(), Optional.empty(),
+                    List.of(new ChainFinding.HostFinding(host, FindingKind.NO_SEGMENTS, "at least one segment", "none",
+                            "no objects under " + ArchiveLayout.segmentsPrefix(host))));
+        }
+
+        List<Checked> checked = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, seqs.size()), r -> {
+            Thread t = new Thread(r, "chain-verify-" + host);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Checked>> futures = new ArrayList<>();
+            for (Map.Entry<Long, Present> e : seqs.entrySet()) {
+                long seq = e.getKey();
+                Present p = e.getValue();
+                futures.add(pool.submit(() -> checkSegment(store, host, seq, p)));
+            }
+            for (Future<Checked> f : futures) checked.add(f.get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("verification interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            throw new IllegalStateException("segment check failed unexpectedly", e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+
+        List<ChainFinding> findings = new ArrayList<>();
+        Checked prev = null;
+        long records = 0;
+        OptionalLong firstIndex = OptionalLong.empty();
+        OptionalLong lastIndex = OptionalLong.empty();
+        Optional<Instant> firstAt = Optional.empty();
+        Optional<Instant> lastAt = Optional.empty();
+        for (Checked c : checked) {
+            findings.addAll(c.findings());
+            linkChecks(host, prev, c, findings);
+            if (c.manifest().isPresent()) {
+                SegmentManifest m = c.manifest().get();
+                records += m.recordCount();
+                if (firstIndex.isEmpty()) firstIndex = OptionalLong.of(m.firstIndex());
+                if (m.recordCount() > 0) lastIndex = OptionalLong.of(m.lastIndex());
+                Instant at = Instant.parse(m.createdAt());
+                if (firstAt.isEmpty()) firstAt = Optional.of(at);
+                lastAt = Optional.of(at);
+            }
+            prev = c;
+        }
+        return new ChainReport(host, seqs.size(), records, firstIndex, lastIndex, firstAt, lastAt, findings);
+    }
+
+    // ---- chain checks (sequential) ----
+
+    private static void linkChecks(String host, Checked prev, Checked cur, List<ChainFinding> out) {
+        long seq = cur.sequence();
+        long expectedSeq = prev == null ? 0 : prev.sequence() + 1;
+        if (seq != expectedSeq) {
+            out.add(seg(host, seq, FindingKind.SEQUENCE_GAP, Long.toString(expectedSeq), Long.toString(seq),
+                    prev == null ? "the chain does not start at sequence 0" : "sequences " + expectedSeq + ".." + (seq - 1) + " are missing"));
+        }
+        if (cur.manifest().isEmpty()) return;
+        SegmentManifest m = cur.manifest().get();
+        boolean adjacent = prev != null && seq == prev.sequence() + 1 && prev.manifest().isPresent();
+        if (prev == null && seq == 0) {
+            if (m.previousManifestDigest().isPresent()) {
+                out.add(seg(host, seq, FindingKind.BROKEN_LINK, "none", m.previousManifestDigest().get().hex(),
+                        "the first segment of a chain names a predecessor"));
+            }
+            checkBootStart(host, seq, m, 0, out);
+            return;
+        }
+        if (!adjacent) return; // nothing to link against; the gap or the unreadable predecessor is reported
+        SegmentManifest p = prev.manifest().get();
+        Digest prevDigest = prev.manifestDigest().orElseThrow();
+        if (!m.previousManifestDigest().equals(Optional.of(prevDigest))) {
+            out.add(seg(host, seq, FindingKind.BROKEN_LINK, prevDigest.hex(),
+                    m.previousManifestDigest().map(Digest::hex).orElse("none"),
+                    "previousManifestDigest is not the digest of segment " + prev.sequence() + "'s manifest"));
+        }
+        BootIdentity pb = p.boot();
+        BootIdentity cb = m.boot();
+        if (cb.bootCounter() == pb.bootCounter()) {
+            if (cb.bootAggregateAlgorithm() != pb.bootAggregateAlgorithm() || !cb.bootAggregate().equals(pb.bootAggregate())
+                    || cb.resetCount() != pb.resetCount()) {
+                out.add(seg(host, seq, FindingKind.BOOT_SPLICE, describe(pb), describe(cb),
+                        "boot identity changes inside boot " + cb.bootCounter()));
+            }
+            if (!sameState(p.end(), m.base())) {
+                out.add(seg(host, seq, FindingKind.BASE_MISMATCH, stateSummary(p.end()), stateSummary(m.base()),
+                        "base is not segment " + prev.sequence() + "'s end state"));
+            }
+        } else if (cb.bootCounter() == pb.bootCounter() + 1) {
+            checkBootStart(host, seq, m, pb.bootCounter() + 1, out);
+        } else {
+            out.add(seg(host, seq, FindingKind.BOOT_SPLICE, pb.bootCounter() + " or " + (pb.bootCounter() + 1),
+                    Long.toString(cb.bootCounter()), "boot counter jumps"));
+        }
+    }
+
+    /** A boot's first segment starts at record 0 from all-zero PCRs (the boot_aggregate check is per segment). */
+    private static void checkBootStart(String host, long seq, SegmentManifest m, long expectedCounter, List<ChainFinding> out) {
+        if (m.boot().bootCounter() != expectedCounter) {
+            out.add(seg(host, seq, FindingKind.BOOT_SPLICE, Long.toString(expectedCounter), Long.toString(m.boot().bootCounter()),
+                    "boot counter of a boot's first segment"));
+        }
+        if (m.base().nextIndex() != 0 || !isZero(m.base())) {
+            out.add(seg(host, seq, FindingKind.BOOT_SPLICE, "base at index 0 with all-zero PCRs", stateSummary(m.base()),
+                    "a boot's first segment does not start at its boot"));
+        }
+    }
+
+    // ---- one segment (parallel) ----
+
+    private Checked checkSegment(ArchiveStore store, String host, long seq, Present present) throws IOException {
+        List<ChainFinding> out = new ArrayList<>();
+        String segKey = ArchiveLayout.segmentKey(host, seq);
+        String manKey = ArchiveLayout.manifestKey(host, seq);
+        String sigKey = ArchiveLayout.signatureKey(host, seq);
+        if (!present.manifest) out.add(seg(host, seq, FindingKind.MISSING_SIDECAR, manKey, "absent", "segment without its sidecar manifest"));
+        if (!present.signature) out.add(seg(host, seq, FindingKind.MISSING_SIDECAR, sigKey, "absent", "segment without its CMS signature"));
+        if (!present.segment) out.add(seg(host, seq, FindingKind.MISSING_SEGMENT, segKey, "absent", "sidecar without its segment file"));
+
+        // 1. Sidecar manifest: decode, bind to the key, verify the CMS.
+        Optional<Bytes> sidecarBytes = Optional.empty();
+        Optional<SegmentManifest> sidecar = Optional.empty();
+        if (present.manifest) {
+            try {
+                sidecarBytes = Optional.of(Bytes.wrap(store.readAll(manKey)));
+                sidecar = Optional.of(ManifestCodec.decode(sidecarBytes.get()));
+            } catch (StoreException e) {
+                out.add(seg(host, seq, FindingKind.STORE_ERROR, "", e.reason(), manKey + ": " + e.getMessage()));
+            } catch (MalformedManifestException e) {
+                out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "canonical manifest", "undecodable", manKey + ": " + e.getMessage()));
+            }
+        }
+        if (sidecar.isPresent() && present.signature) {
+            try {
+                Bytes cms = Bytes.wrap(store.readAll(sigKey));
+                for (SegmentFinding f : SegmentVerifier.verifySignature(sidecar.get(), sidecarBytes.get(), Optional.of(cms),
+                        signatureVerifier)) {
+                    out.add(fromSegmentFinding(host, seq, f));
+                }
+            } catch (StoreException e) {
+                out.add(seg(host, seq, FindingKind.STORE_ERROR, "", e.reason(), sigKey + ": " + e.getMessage()));
+            }
+        }
+
+        // 2. Segment file: footer manifest, rows, replay.
+        Optional<SegmentManifest> effective = sidecar;
+        Optional<Digest> effectiveDigest = sidecarBytes.map(ManifestCodec::digestOf);
+        if (present.segment) {
+            Files.createDirectories(workDir);
+            Path local = Files.createTempFile(workDir, "verify-" + host + "-" + seq + "-", ".parquet");
+            Files.delete(local); // download wants a fresh target
+            try {
+                store.download(segKey, local);
+                Optional<SegmentReader> reader = open(host, seq, local, out);
+                if (reader.isPresent()) {
+                    SegmentReader r = reader.get();
+                    if (sidecarBytes.isPresent()) {
+                        for (SegmentFinding f : SegmentVerifier.compareSidecar(r, sidecarBytes.get())) out.add(fromSegmentFinding(host, seq, f));
+                    }
+                    if (effective.isEmpty()) {
+                        // No usable sidecar: the footer manifest still describes the rows and the links.
+                        effective = Optional.of(r.manifest());
+                        effectiveDigest = Optional.of(ManifestCodec.digestOf(r.manifestBytes()));
+                    }
+                    checkManifest(host, seq, effective.get(), out);
+                    checkRows(host, seq, r, effective.get(), out);
+                }
+            } catch (StoreException e) {
+                out.add(seg(host, seq, FindingKind.STORE_ERROR, "", e.reason(), segKey + ": " + e.getMessage()));
+            } finally {
+                Files.deleteIfExists(local);
+            }
+        } else if (effective.isPresent()) {
+            checkManifest(host, seq, effective.get(), out);
+        }
+        return new Checked(seq, effective, effectiveDigest, List.copyOf(out));
+    }
+
+    private static Optional<SegmentReader> open(String host, long seq, Path local, List<ChainFinding> out) throws IOException {
+        if (!endsWithParquetMagic(local)) {
+            out.add(seg(host, seq, FindingKind.TRUNCATED_FILE, "trailing PAR1", "absent",
+                    "the segment file is cut short (" + Files.size(local) + " bytes)"));
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(SegmentReader.open(local));
+        } catch (SegmentFormatException e) {
+            out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "segment file", "unreadable", e.getMessage()));
+        } catch (MalformedManifestException e) {
+            out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "canonical footer manifest", "undecodable", e.getMessage()));
+        }
+        return Optional.empty();
+    }
+
+    private static boolean endsWithParquetMagic(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 12) return false;
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4);
+            ch.read(b, size - 4);
+            return new String(b.array(), java.nio.charset.StandardCharsets.US_ASCII).equals("PAR1");
+        }
+    }
+
+    /** Manifest-only checks: key binding, derived nonce, quote (AK, nonce, pcrDigest, counters). */
+    private void checkManifest(String host, long seq, SegmentManifest m, List<ChainFinding> out) {
+        if (!m.hostId().equals(host)) {
+            out.add(seg(host, seq, FindingKind.FOREIGN_HOST, host, m.hostId(), "the manifest belongs to another host"));
+        }
+        if (m.sequence() != seq) {
+            out.add(seg(host, seq, FindingKind.SEQUENCE_GAP, Long.toString(seq), Long.toString(m.sequence()),
+                    "the manifest under this key is segment " + m.sequence()));
+        }
+        for (SegmentFinding f : SegmentVerifier.verifyNonce(m)) out.add(fromSegmentFinding(host, seq, f));
+        verifyQuote(host, seq, m, out);
+    }
+
+    private Optional<VerifiedQuote> verifyQuote(String host, long seq, SegmentManifest m, List<ChainFinding> out) {
+        byte[] attest = m.quote().attest().toArray();
+        byte[] sig = m.quote().signature().toArray();
+        Bytes nonce = m.nonceDerivation().nonce();
+        List<AkPublicKey> aks = trust.aksOf(host);
+        QuoteFailure lastSignatureFailure = null;
+        for (AkPublicKey ak : aks) {
+            QuoteResult r = quoteVerifier.verifyFiles(attest, sig, ak, nonce);
+            if (r instanceof QuoteResult.Verified v) {
+                VerifiedQuote q = v.value();
+                checkQuoteAgainstManifest(host, seq, m, q, out);
+                return Optional.of(q);
+            }
+            QuoteFailure f = ((QuoteResult.Failed) r).reason();
+            if (f instanceof QuoteFailure.BadSignature || f instanceof QuoteFailure.SignatureKeyMismatch) {
+                lastSignatureFailure = f;
+                continue;
+            }
+            if (f instanceof QuoteFailure.NonceMismatch nm) {
+                out.add(seg(host, seq, FindingKind.NONCE_MISMATCH, nm.expected().hex(), nm.found().hex(),
+                        "the quote's extraData is not the manifest's nonce"));
+            } else {
+                out.add(seg(host, seq, FindingKind.QUOTE_SIGNATURE, "a TPM2_Quote", "", f.describe()));
+            }
+            return Optional.empty();
+        }
+        out.add(seg(host, seq, FindingKind.UNTRUSTED_AK, aks.size() + " enrolled AK(s)", m.quote().akName().hex(),
+                aks.isEmpty() ? "no AK is enrolled for the host" : "the quote verifies under no enrolled AK: "
+                        + (lastSignatureFailure == null ? "" : lastSignatureFailure.describe())));
+        return Optional.empty();
+    }
+
+    private void checkQuoteAgainstManifest(String host, long seq, SegmentManifest m, VerifiedQuote q, List<ChainFinding> out) {
+        PcrState end = m.end();
+        Optional<QuoteFailure> f = quoteVerifier.checkPcrDigest(q, (PcrBank k) -> end.banks().contains(k.algorithm())
+                ? Optional.of(end.value(k.index(), k.algorithm())) : Optional.<Digest>empty());
+        if (f.isPresent()) {
+            String found = f.get() instanceof QuoteFailure.PcrDigestMismatch d ? d.computed().hex() : "";
+            out.add(seg(host, seq, FindingKind.PCR_DIGEST_MISMATCH, q.pcrDigest().hex(), found,
+                    "the quote does not attest the manifest's end PCRs: " + f.get().describe()));
+        }
+        if (q.resetCount() != m.boot().resetCount() || q.restartCount() != m.boot().restartCount()) {
+            out.add(seg(host, seq, FindingKind.BOOT_SPLICE, m.boot().resetCount() + "/" + m.boot().restartCount(),
+                    q.resetCount() + "/" + q.restartCount(), "the quote's resetCount/restartCount are not the manifest's boot"));
+        }
+    }
+
+    /** Data digest, indices, record count, record syntax; then the replay from base against end and quote. */
+    private void checkRows(String host, long seq, SegmentReader r, SegmentManifest m, List<ChainFinding> out) {
+        try {
+            for (SegmentFinding f : SegmentVerifier.verifyData(r)) out.add(fromSegmentFinding(host, seq, f));
+        } catch (IOException e) {
+            out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
+            return;
+        }
+        // Replay from the base; with a verified quote also require it to match first at the last row.
+        Optional<VerifiedQuote> q = verifyQuote(host, seq, m, new ArrayList<>()); // findings already reported
+        try (SegmentReader.Cursor<MeasurementRecord> records = r.records()) {
+            Replayer replayer = Replayer.sequential();
+            ReplayResult replay;
+            if (q.isPresent()) {
+                VerifiedQuote vq = q.get();
+                List<PcrSelection> sel = vq.pcrSelection();
+                QuotePointResult res = new QuotePointFinder(replayer).find(m.base(), records::next, sel, vq.signingHash(), vq.pcrDigest());
+                replay = res.replay();
+                if (res instanceof QuotePointResult.Found found) {
+                    if (found.quotePoint() != m.end().nextIndex()) {
+                        out.add(new ChainFinding.RecordFinding(host, seq, found.quotePoint() - 1, FindingKind.REPLAY_MISMATCH,
+                                "quote point " + m.end().nextIndex(), "quote point " + found.quotePoint(),
+                                "the quote already matches after record " + (found.quotePoint() - 1)
+                                        + ": the segment holds more than the quoted prefix"));
+                    } else if (!sameState(found.state(), m.end())) {
+                        out.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, stateSummary(m.end()), stateSummary(found.state()),
+                                "replay from base does not reproduce the manifest's end state"));
+                    }
+                } else {
+                    QuotePointResult.NotFound nf = (QuotePointResult.NotFound) res;
+                    out.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, "quote pcrDigest " + vq.pcrDigest().hex(),
+                            stateSummary(nf.replay().state()), "no prefix of the rows gives the quote: " + nf.failure().describe()));
+                }
+            } else {
+                replay = replayer.replay(m.base(), records::next);
+                if (!sameState(replay.state(), m.end())) {
+                    out.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, stateSummary(m.end()), stateSummary(replay.state()),
+                            "replay from base does not reproduce the manifest's end state"));
+                }
+            }
+            for (ReplayFailure f : replay.failures()) {
+                if (f instanceof ReplayFailure.TemplateDigestMismatch t) {
+                    out.add(new ChainFinding.RecordFinding(host, seq, t.recordIndex(), FindingKind.TEMPLATE_DIGEST_MISMATCH,
+                            t.computed().hex(), t.stored().hex(), f.describe()));
+                } else if (f instanceof ReplayFailure.UnhashableTemplate u) {
+                    out.add(new ChainFinding.RecordFinding(host, seq, u.recordIndex(), FindingKind.MALFORMED_RECORD, "hashable template",
+                            u.templateName(), f.describe()));
+                } else if (f instanceof ReplayFailure.PcrOutOfRange p) {
+                    out.add(new ChainFinding.RecordFinding(host, seq, p.recordIndex(), FindingKind.MALFORMED_RECORD, "PCR 0..23",
+                            Integer.toString(p.pcr()), f.describe()));
+                }
+                // Index gaps and unparseable rows are reported by verifyData.
+            }
+            if (m.firstIndex() == 0 && m.recordCount() > 0) checkBootAggregate(host, seq, r, m, out);
+        } catch (IOException e) {
+            out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
+        }
+    }
+
+    /** Record 0 of a boot is the boot_aggregate the manifest's boot identity names (ima-kernel.md B.9). */
+    private static void checkBootAggregate(String host, long seq, SegmentReader r, SegmentManifest m, List<ChainFinding> out)
+            throws IOException {
+        try (SegmentReader.Cursor<MeasurementRecord> records = r.records()) {
+            Optional<MeasurementRecord> first = records.next();
+            if (first.isEmpty() || first.get().index() != 0) return; // reported as an index gap
+            Optional<SegmentPacker.BootAggregate> ba = SegmentPacker.BootAggregate.of(first.get());
+            BootIdentity b = m.boot();
+            if (ba.isEmpty() || ba.get().algorithm() != b.bootAggregateAlgorithm() || !ba.get().digest().equals(b.bootAggregate())) {
+                out.add(new ChainFinding.RecordFinding(host, seq, 0, FindingKind.BOOT_SPLICE,
+                        b.bootAggregateAlgorithm() + ":" + b.bootAggregate().hex(),
+                        ba.map(x -> x.algorithm() + ":" + x.digest().hex()).orElse("no boot_aggregate"),
+                        "record 0 is not the boot_aggregate of the manifest's boot"));
+            }
+        } catch (MalformedLogException e) {
+            // reported by verifyData as a malformed record
+        }
+    }
+
+    // ---- helpers ----
+
+    private static ChainFinding fromSegmentFinding(String host, long seq, SegmentFinding f) {
+        if (f instanceof SegmentFinding.DataDigestMismatch d) {
+            return seg(host, seq, FindingKind.DATA_DIGEST_MISMATCH, d.expected().hex(), d.found().hex(), "data digest over the rows");
+        }
+        if (f instanceof SegmentFinding.RecordCountMismatch c) {
+            return seg(host, seq, FindingKind.RECORD_COUNT_MISMATCH, Long.toString(c.expected()), Long.toString(c.found()), "row count");
+        }
+        if (f instanceof SegmentFinding.IndexGap g) {
+            return new ChainFinding.RecordFinding(host, seq, g.foundIndex(), FindingKind.INDEX_GAP, Long.toString(g.expectedIndex()),
+                    Long.toString(g.foundIndex()), "row with index " + g.foundIndex() + " where " + g.expectedIndex() + " was due");
+        }
+        if (f instanceof SegmentFinding.MalformedRecord mr) {
+            return new ChainFinding.RecordFinding(host, seq, mr.recordIndex(), FindingKind.MALFORMED_RECORD, "one well-formed record",
+                    mr.kind().toString(), mr.detail());
+        }
+        if (f instanceof SegmentFinding.ManifestMismatch mm) {
+            return seg(host, seq, FindingKind.MANIFEST_MISMATCH, mm.expected().hex(), mm.found().hex(),
+                    "footer manifest (expected) and sidecar manifest (found) differ");
+        }
+        if (f instanceof SegmentFinding.NonceMismatch n) {
+            return seg(host, seq, FindingKind.NONCE_MISMATCH, n.expected().hex(), n.found().hex(),
+                    "the derived nonce does not recompute from the manifest");
+        }
+        if (f instanceof SegmentFinding.MissingSignature) {
+            return seg(host, seq, FindingKind.MISSING_SIDECAR, "CMS signature", "absent", "no signature");
+        }
+        if (f instanceof SegmentFinding.UntrustedSigner u) {
+            return seg(host, seq, FindingKind.UNTRUSTED_SIGNER, "a key from signers/", "", u.detail());
+        }
+        if (f instanceof SegmentFinding.BadSignature b) {
+            return seg(host, seq, FindingKind.BAD_SIGNATURE, "valid CMS over the sidecar", b.kind().toString(), b.detail());
+        }
+        if (f instanceof SegmentFinding.BadTimestamp t) {
+            return seg(host, seq, FindingKind.BAD_SIGNATURE, "valid timestamp", t.kind().toString(), t.detail());
+        }
+        if (f instanceof SegmentFinding.FindingsTruncated t) {
+            return seg(host, seq, FindingKind.FINDINGS_TRUNCATED, "", Long.toString(t.omitted()), t.omitted() + " more record findings");
+        }
+        throw new IllegalStateException("unhandled segment finding " + f);
+    }
+
+    private static ChainFinding.SegmentFinding seg(String host, long seq, FindingKind kind, String expected, String found, String detail) {
+        return new ChainFinding.SegmentFinding(host, seq, kind, expected, found, detail);
+    }
+
+    /** Equal states, treating absent and explicit zero values alike (docs/archive-format.md §6.3). */
+    static boolean sameState(PcrState a, PcrState b) {
+        return a.nextIndex() == b.nextIndex() && a.banks().equals(b.banks()) && a.extendModes().equals(b.extendModes())
+                && nonZero(a).equals(nonZero(b));
+    }
+
+    private static Map<PcrBank, Digest> nonZero(PcrState s) {
+        Map<PcrBank, Digest> m = new TreeMap<>();
+        s.values().forEach((k, v) -> {
+            if (!v.isAllZero()) m.put(k, v);
+        });
+        return m;
+    }
+
+    private static boolean isZero(PcrState s) { return nonZero(s).isEmpty(); }
+
+    private static String stateSummary(PcrState s) {
+        StringBuilder sb = new StringBuilder("nextIndex ").append(s.nextIndex());
+        nonZero(s).forEach((k, v) -> sb.append(' ').append(k).append('=').append(v.hex()));
+        return sb.toString();
+    }
+
+    private static String describe(BootIdentity b) {
+        return b.bootAggregateAlgorithm() + ":" + b.bootAggregate().hex() + " reset " + b.resetCount() + " boot " + b.bootCounter();
     }
 }

@@ -24,7 +24,7 @@ public sealed interface PackResult permits PackResult.Packed, PackResult.Nothing
 
     /** Why nothing was stored. Each names a stable {@link #kind()}. */
     sealed interface Failure extends PackResult permits QuoteInvalid, NoQuotePoint, ReplayNotClean, StoreConflict,
-            RecordsMissing, BootUndecidable, HeadUnreadable {
+            RecordsMissing, BootUndecidable, HeadUnreadable, NotDurable {
         /** Stable id, e.g. {@code quote-invalid}. */
         String kind();
 
@@ -84,5 +84,11 @@ public sealed interface PackResult permits PackResult.Packed, PackResult.Nothing
     record HeadUnreadable(String key, String detail) implements Failure {
         @Override public String kind() { return "head-unreadable"; }
         @Override public String describe() { return key + ": " + detail; }
+    }
+
+    /** An uploaded object did not re-read with the SHA-256 that was sent: do not trim. */
+    record NotDurable(String key) implements Failure {
+        @Override public String kind() { return "not-durable"; }
+        @Override public String describe() { return key + " does not re-read with the bytes sent"; }
     }
 }

@@ -1,38 +1,85 @@
 package org.imaarchiver.archive.chain;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import org.imaarchiver.archive.segment.BootIdentity;
+import org.imaarchiver.archive.segment.MalformedManifestException;
+import org.imaarchiver.archive.segment.ManifestCodec;
+import org.imaarchiver.archive.segment.NonceDerivation;
+import org.imaarchiver.archive.segment.QuoteNonce;
+import org.imaarchiver.archive.segment.ReplayFacts;
+import org.imaarchiver.archive.segment.SegmentManifest;
+import org.imaarchiver.archive.segment.SegmentSummary;
+import org.imaarchiver.archive.segment.SegmentWriter;
+import org.imaarchiver.archive.segment.WrittenSegment;
 import org.imaarchiver.archive.sign.SegmentSigner;
+import org.imaarchiver.archive.sign.SigningException;
 import org.imaarchiver.archive.store.ArchiveStore;
+import org.imaarchiver.archive.store.ObjectAlreadyExistsException;
+import org.imaarchiver.archive.store.StoredObject;
+import org.imaarchiver.replay.log.BinaryLogReader;
 import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.log.LogReadOptions;
+import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.log.MeasurementRecord;
+import org.imaarchiver.replay.pcr.HashAlgorithm;
+import org.imaarchiver.replay.pcr.PcrState;
+import org.imaarchiver.replay.quote.MalformedQuoteException;
+import org.imaarchiver.replay.quote.PcrSelection;
+import org.imaarchiver.replay.quote.Quote;
+import org.imaarchiver.replay.quote.QuoteFailure;
+import org.imaarchiver.replay.quote.QuoteResult;
+import org.imaarchiver.replay.quote.QuoteVerifier;
+import org.imaarchiver.replay.quote.VerifiedQuote;
+import org.imaarchiver.replay.replay.QuotePointFinder;
+import org.imaarchiver.replay.replay.QuotePointResult;
+import org.imaarchiver.replay.replay.RecordSource;
+import org.imaarchiver.replay.replay.Replayer;
+import org.imaarchiver.replay.template.DecodedRecord;
+import org.imaarchiver.replay.template.RecordDecoder;
 
 /**
  * Packs the next segment of a host's chain (docs/archive-format.md "Packing"): reads the chain head,
  * decides same boot or new boot, verifies the quote (signature and nonce), finds the quote point from
  * the base, writes the records {@code [base.nextIndex, quotePoint)} as a segment, signs its manifest
- * and uploads segment file, CMS and sidecar manifest create-only, then re-reads them
- * ({@code verifyDurable}). Memory is bounded: the records are spooled to a file in {@code workDir}.
+ * and uploads segment file, CMS and sidecar manifest create-only (in that order: the sidecar is the
+ * commit, the head is found by listing sidecars), then re-reads them ({@code verifyDurable}). Memory
+ * is bounded: the records read during the quote-point search are spooled to a file in {@code workDir}.
  *
  * <p>Same boot or new boot (with a head; without one it is always a new boot, boot counter 0):
  * <ol>
  *   <li>the quote's AK name equals the head quote's AK name and its resetCount differs: new boot;
- *   <li>the list starts at record 0 and its boot_aggregate differs from the head's: new boot;
- *   <li>same AK, same resetCount, same (or unknown) boot_aggregate: same boot;
+ *   <li>same AK, same resetCount, and the list's record 0 (if the caller has it) has the head's
+ *       boot_aggregate: same boot;
  *   <li>same AK, same resetCount but a different boot_aggregate: {@link PackResult.BootUndecidable}
  *       (the TPM says same boot, the list says otherwise);
- *   <li>another AK (resetCounts incomparable) and the boot_aggregate equal or unknown:
- *       {@link PackResult.BootUndecidable} (boot_aggregate hashes PCRs 0-9 and repeats across boots).
+ *   <li>another AK (resetCounts are then incomparable, C.4) and record 0's boot_aggregate differs:
+ *       new boot;
+ *   <li>another AK and the boot_aggregate equal or unknown: {@link PackResult.BootUndecidable}
+ *       (boot_aggregate hashes PCRs 0-9, ima-kernel.md B.9, and repeats across boots of a host).
  * </ol>
- * A new boot's segment starts at record 0 (boot_aggregate) from all-zero PCRs; its boot counter is
- * the head's + 1.
+ * A new boot's segment starts at record 0, which must be the boot_aggregate, from all-zero PCRs in
+ * the banks the quote selects (extend mode per-bank-hash); its boot counter is the head's + 1.
  */
 public final class SegmentPacker {
+    /** Template name of record 0 of every boot (ima-kernel.md B.9). */
+    public static final String BOOT_AGGREGATE = "boot_aggregate";
+
     private final ArchiveStore store;
     private final SegmentSigner signer;
     private final Path workDir;
+    private final Replayer replayer;
+    private final QuoteVerifier quoteVerifier = new QuoteVerifier();
 
     /**
      * @param store   where the chain lives
@@ -40,10 +87,23 @@ public final class SegmentPacker {
      * @param workDir local scratch directory (segment files and spooled records; removed after use)
      */
     public SegmentPacker(ArchiveStore store, SegmentSigner signer, Path workDir) {
+        this(store, signer, workDir, Replayer.parallel());
+    }
+
+    /** With a given replayer (e.g. {@link Replayer#sequential()} in small jobs). */
+    public SegmentPacker(ArchiveStore store, SegmentSigner signer, Path workDir, Replayer replayer) {
         this.store = Objects.requireNonNull(store, "store");
         this.signer = Objects.requireNonNull(signer, "signer");
         this.workDir = Objects.requireNonNull(workDir, "workDir");
+        this.replayer = Objects.requireNonNull(replayer, "replayer");
     }
+
+    /** {@link #plan} outcome: a plan or a packing failure. */
+    public sealed interface PlanResult permits Planned, Refused {}
+
+    public record Planned(PackPlan plan) implements PlanResult {}
+
+    public record Refused(PackResult.Failure failure) implements PlanResult {}
 
     /**
      * Decides where the host's next segment goes, before quoting: the nonce to quote with is
@@ -59,15 +119,83 @@ public final class SegmentPacker {
      */
     public PlanResult plan(String hostId, Optional<MeasurementRecord> recordZero, long resetCount, long restartCount,
                            Bytes akName) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        ArchiveLayout.requireValidHostId(hostId);
+        Optional<ChainHead> head;
+        try {
+            head = new ChainIndex(store).head(hostId);
+        } catch (MalformedManifestException e) {
+            return new Refused(new PackResult.HeadUnreadable(ArchiveLayout.segmentsPrefix(hostId), e.getMessage()));
+        }
+        return decide(hostId, head, recordZero, resetCount, restartCount, akName);
     }
 
-    /** {@link #plan} outcome: a plan or a packing failure. */
-    public sealed interface PlanResult permits Planned, Refused {}
+    static PlanResult decide(String host, Optional<ChainHead> head, Optional<MeasurementRecord> recordZero, long resetCount,
+                             long restartCount, Bytes akName) {
+        if (recordZero.isPresent() && recordZero.get().index() != 0) throw new IllegalArgumentException("recordZero has index " + recordZero.get().index());
+        Optional<BootAggregate> ba = Optional.empty();
+        if (recordZero.isPresent()) {
+            Optional<BootAggregate> parsed = BootAggregate.of(recordZero.get());
+            if (parsed.isEmpty()) {
+                return new Refused(new PackResult.BootUndecidable("record 0 is not a boot_aggregate with a digest (template "
+                        + recordZero.get().templateName() + ")"));
+            }
+            ba = parsed;
+        }
+        if (head.isEmpty()) return newBoot(host, head, ba, resetCount, restartCount, 0);
+        SegmentManifest h = head.get().manifest();
+        BootIdentity hb = h.boot();
+        boolean sameAk = h.quote().akName().equals(akName);
+        boolean baDiffers = ba.isPresent() && !(ba.get().algorithm() == hb.bootAggregateAlgorithm()
+                && ba.get().digest().equals(hb.bootAggregate()));
+        if (sameAk) {
+            if (resetCount != hb.resetCount()) return newBoot(host, head, ba, resetCount, restartCount, hb.bootCounter() + 1);
+            if (baDiffers) {
+                return new Refused(new PackResult.BootUndecidable("same AK and resetCount " + resetCount
+                        + " as the head, but record 0's boot_aggregate " + ba.get().digest().hex() + " differs from "
+                        + hb.bootAggregate().hex()));
+            }
+            BootIdentity boot = new BootIdentity(hb.bootAggregateAlgorithm(), hb.bootAggregate(), resetCount, restartCount,
+                    hb.bootCounter());
+            Optional<org.imaarchiver.replay.pcr.Digest> prev = Optional.of(head.get().manifestDigest());
+            long seq = head.get().nextSequence();
+            return new Planned(new PackPlan(host, seq, prev, boot, false, Optional.of(h.end()),
+                    QuoteNonce.derive(host, boot, seq, prev)));
+        }
+        if (baDiffers) return newBoot(host, head, ba, resetCount, restartCount, hb.bootCounter() + 1);
+        return new Refused(new PackResult.BootUndecidable("the quote's AK " + akName.hex() + " is not the head's "
+                + h.quote().akName().hex() + " and the boot_aggregate is " + (ba.isPresent() ? "the same" : "unknown")
+                + ": cannot tell a new boot from the same one"));
+    }
 
-    public record Planned(PackPlan plan) implements PlanResult {}
+    private static PlanResult newBoot(String host, Optional<ChainHead> head, Optional<BootAggregate> ba, long resetCount,
+                                      long restartCount, long bootCounter) {
+        if (ba.isEmpty()) {
+            return new Refused(new PackResult.BootUndecidable("a new boot starts at record 0 (boot_aggregate), "
+                    + "which the list does not hold"));
+        }
+        BootIdentity boot = new BootIdentity(ba.get().algorithm(), ba.get().digest(), resetCount, restartCount, bootCounter);
+        Optional<org.imaarchiver.replay.pcr.Digest> prev = head.map(ChainHead::manifestDigest);
+        long seq = head.map(ChainHead::nextSequence).orElse(0L);
+        return new Planned(new PackPlan(host, seq, prev, boot, true, Optional.empty(), QuoteNonce.derive(host, boot, seq, prev)));
+    }
 
-    public record Refused(PackResult.Failure failure) implements PlanResult {}
+    /** The boot_aggregate's file digest (ima-kernel.md B.9). */
+    record BootAggregate(HashAlgorithm algorithm, org.imaarchiver.replay.pcr.Digest digest) {
+        static Optional<BootAggregate> of(MeasurementRecord r) {
+            DecodedRecord d;
+            try {
+                d = RecordDecoder.decode(r);
+            } catch (MalformedLogException e) {
+                return Optional.empty();
+            }
+            if (!d.name().equals(Optional.of(BOOT_AGGREGATE)) || d.fileDigest().isEmpty() || d.fileDigestAlgorithm().isEmpty()) {
+                return Optional.empty();
+            }
+            Optional<HashAlgorithm> alg = HashAlgorithm.byKernelName(d.fileDigestAlgorithm().get());
+            if (alg.isEmpty() || alg.get().digestLength() != d.fileDigest().get().length()) return Optional.empty();
+            return Optional.of(new BootAggregate(alg.get(), d.fileDigest().get()));
+        }
+    }
 
     /**
      * Packs the next segment.
@@ -75,9 +203,137 @@ public final class SegmentPacker {
      * @return {@link PackResult.Packed}, {@link PackResult.NothingToPack} or a typed failure (a
      *     concurrent packer that stored the same sequence first gives {@link PackResult.StoreConflict})
      * @throws IOException on I/O failures of the list, the work directory or the store (including
-     *     {@code StoreOutcomeUnknownException}: do not trim before re-checking)
+     *     {@code StoreOutcomeUnknownException}: do not trim before re-checking); a malformed record
+     *     before the base is an IOException whose cause is the {@link MalformedLogException}, one
+     *     from the base on is a replay failure ({@link PackResult.NoQuotePoint} or
+     *     {@link PackResult.ReplayNotClean})
      */
-    public PackResult pack(PackRequest request) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+    public PackResult pack(PackRequest req) throws IOException {
+        // The quote's counters drive the boot decision; nothing decided here is trusted before the
+        // signature check below, which covers these bytes.
+        Quote parsed;
+        try {
+            parsed = Quote.parse(req.quote().attest().toArray());
+        } catch (MalformedQuoteException e) {
+            return new PackResult.QuoteInvalid(new QuoteFailure.Malformed(e.field(), e.offset(), e.kind(), e.detail()));
+        }
+        Optional<MeasurementRecord> first = next(req.records());
+        Optional<MeasurementRecord> recordZero = first.filter(r -> r.index() == 0);
+        PlanResult pr = plan(req.hostId(), recordZero, parsed.resetCount(), parsed.restartCount(), req.quote().akName());
+        if (pr instanceof Refused r) return r.failure();
+        PackPlan plan = ((Planned) pr).plan();
+
+        Bytes nonce = req.nonce() instanceof PackNonce.External e ? e.nonce() : Bytes.wrap(plan.derivedNonce().bytes());
+        QuoteResult qr = quoteVerifier.verifyFiles(req.quote().attest().toArray(), req.quote().signature().toArray(), req.ak(), nonce);
+        if (qr instanceof QuoteResult.Failed f) return new PackResult.QuoteInvalid(f.reason());
+        VerifiedQuote quote = qr.verified().orElseThrow();
+
+        PcrState base = plan.base().orElseGet(() -> PcrState.initial(selectedBanks(quote.pcrSelection())));
+        // Skip what the chain already holds.
+        while (first.isPresent() && first.get().index() < base.nextIndex()) first = next(req.records());
+        if (first.isPresent() && first.get().index() != base.nextIndex()) {
+            return new PackResult.RecordsMissing(base.nextIndex(), first.get().index());
+        }
+
+        Files.createDirectories(workDir);
+        Path spool = Files.createTempFile(workDir, "pack-", ".records");
+        Path segment = workDir.resolve("pack-" + req.hostId() + "-" + plan.sequence() + "-" + System.nanoTime() + ".parquet");
+        try {
+            QuotePointResult found;
+            HashAlgorithm templateBank;
+            java.nio.ByteOrder byteOrder;
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool))) {
+                Optional<MeasurementRecord>[] pending = new Optional[] {first};
+                RecordSource tapped = () -> {
+                    Optional<MeasurementRecord> r = pending[0] != null ? pending[0] : req.records().next();
+                    pending[0] = null;
+                    if (r.isPresent()) out.write(r.get().raw().toArray());
+                    return r;
+                };
+                found = new QuotePointFinder(replayer).find(base, tapped, quote.pcrSelection(), quote.signingHash(),
+                        quote.pcrDigest());
+            }
+            if (found instanceof QuotePointResult.NotFound nf) return new PackResult.NoQuotePoint(base.nextIndex(), nf.failure());
+            QuotePointResult.Found at = (QuotePointResult.Found) found;
+            if (!at.replay().isClean()) {
+                return new PackResult.ReplayNotClean(at.quotePoint(), at.replay().failureCount(), at.replay().failures());
+            }
+            if (at.quotePoint() == base.nextIndex()) return new PackResult.NothingToPack(at.quotePoint());
+            MeasurementRecord r0 = first.orElseThrow(); // a quote point past the base implies records
+            templateBank = HashAlgorithm.byDigestLength(r0.templateDigest().length()).orElseThrow();
+            byteOrder = r0.byteOrder();
+
+            WrittenSegment written;
+            try (InputStream in = Files.newInputStream(spool);
+                 SegmentWriter w = SegmentWriter.create(segment, base.nextIndex(), SegmentPacker::decodeOrPlain)) {
+                BinaryLogReader reader = BinaryLogReader.open(in, LogReadOptions.of(spool.toString()).withBank(templateBank)
+                        .withByteOrder(byteOrder).withFirstIndex(base.nextIndex()));
+                for (long i = base.nextIndex(); i < at.quotePoint(); i++) w.write(reader.next().orElseThrow(
+                        () -> new IOException("spool ended before the quote point")));
+                SegmentSummary s = w.summary();
+                SegmentManifest m = new SegmentManifest(SegmentManifest.FORMAT_VERSION, req.hostId(), plan.boot(), plan.sequence(),
+                        s.firstIndex(), s.recordCount(), base, at.state(), req.quote(),
+                        req.nonce() instanceof PackNonce.External e ? new NonceDerivation.External(e.nonce())
+                                : new NonceDerivation.Derived(plan.derivedNonce()),
+                        new ReplayFacts(templateBank, byteOrder, req.kernelVersion()), req.createdAt().toString(), req.producer(),
+                        s.dataDigest(), plan.previousManifestDigest(), List.of());
+                Bytes cms = signer.sign(ManifestCodec.encode(m), req.createdAt());
+                written = w.finish(m, Optional.of(cms));
+                return upload(req.hostId(), plan, written, cms, at.quotePoint());
+            } catch (MalformedLogException e) {
+                throw new IOException("spooled records do not re-read: " + e.getMessage(), e);
+            } catch (SigningException e) {
+                throw new IOException("cannot sign manifest: " + e.getMessage(), e);
+            }
+        } finally {
+            Files.deleteIfExists(spool);
+            Files.deleteIfExists(segment);
+        }
+    }
+
+    private PackResult upload(String host, PackPlan plan, WrittenSegment written, Bytes cms, long quotePoint) throws IOException {
+        long seq = plan.sequence();
+        String segKey = ArchiveLayout.segmentKey(host, seq);
+        String cmsKey = ArchiveLayout.signatureKey(host, seq);
+        String manKey = ArchiveLayout.manifestKey(host, seq);
+        StoredObject s;
+        StoredObject c;
+        StoredObject m;
+        try {
+            s = store.createNew(segKey, written.file());
+            c = store.createNew(cmsKey, cms.toArray());
+            m = store.createNew(manKey, written.manifestBytes().toArray());
+        } catch (ObjectAlreadyExistsException e) {
+            return new PackResult.StoreConflict(e.key(), seq);
+        }
+        for (StoredObject o : List.of(s, c, m)) {
+            if (!store.verifyDurable(o.key(), o.sha256())) return new PackResult.NotDurable(o.key());
+        }
+        return new PackResult.Packed(segKey, seq, written.manifest().recordCount(), quotePoint, plan.newBoot());
+    }
+
+    private static Set<HashAlgorithm> selectedBanks(List<PcrSelection> selection) {
+        Set<HashAlgorithm> banks = EnumSet.noneOf(HashAlgorithm.class);
+        for (PcrSelection s : selection) if (!s.pcrs().isEmpty()) banks.add(s.bank());
+        if (banks.isEmpty()) banks.add(HashAlgorithm.SHA1); // an empty selection fails in the finder
+        return banks;
+    }
+
+    /** The query view; a record the decoder does not know keeps only the authoritative columns' view. */
+    static DecodedRecord decodeOrPlain(MeasurementRecord r) {
+        try {
+            return RecordDecoder.decode(r);
+        } catch (MalformedLogException | RuntimeException e) {
+            return new DecodedRecord(r.index(), r.pcr(), r.templateName(), r.isViolation(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty(), false, Optional.empty(), Optional.empty());
+        }
+    }
+
+    private static Optional<MeasurementRecord> next(org.imaarchiver.replay.log.LogReader reader) throws IOException {
+        try {
+            return reader.next();
+        } catch (MalformedLogException e) {
+            throw new IOException("malformed list: " + e.getMessage(), e);
+        }
     }
 }
