@@ -163,6 +163,8 @@ public final class PackCommand implements Callable<Integer> {
             if (mle != null) throw CliError.usage("--log " + log + ": " + mle.getMessage(), e);
             if (e instanceof org.imaarchiver.archive.store.StoreException) throw StoreAccess.failure("--store " + store, e);
             throw CliError.environment("pack: I/O error: " + e.getMessage(), e);
+        } catch (java.io.UncheckedIOException | software.amazon.awssdk.core.exception.SdkException e) {
+            throw StoreAccess.uncheckedFailure("--store " + store, e);
         } finally {
             if (work != null) StoreAccess.deleteTree(work);
             StoreAccess.closeQuietly(st);
@@ -204,7 +206,7 @@ public final class PackCommand implements Callable<Integer> {
             return ExitCode.OK;
         }
         PackResult.Failure f = (PackResult.Failure) result;
-        if (f instanceof PackResult.StoreConflict || f instanceof PackResult.HeadUnreadable) {
+        if (f instanceof PackResult.StoreConflict || f instanceof PackResult.HeadUnreadable || f instanceof PackResult.NotDurable) {
             throw CliError.environment("--store " + store + ": " + f.kind() + ": " + f.describe());
         }
         if (json) {

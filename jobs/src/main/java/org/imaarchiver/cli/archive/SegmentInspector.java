@@ -90,6 +90,8 @@ public final class SegmentInspector {
             print(local, segment, options, out);
         } catch (IOException e) {
             throw StoreAccess.failure("--store " + store.get() + " key " + segment, e);
+        } catch (java.io.UncheckedIOException | software.amazon.awssdk.core.exception.SdkException e) {
+            throw StoreAccess.uncheckedFailure("--store " + store.get(), e);
         } finally {
             if (dir != null) StoreAccess.deleteTree(dir);
             StoreAccess.closeQuietly(st);

@@ -67,6 +67,25 @@ final class StoreAccess {
         return CliError.environment(what + ": " + kind + ": " + e.getMessage(), e);
     }
 
+    /**
+     * A store failure that escaped unchecked: an {@code UncheckedIOException} from a listing, or an AWS
+     * SDK exception the store did not translate (S3ArchiveStore.list fetches the first page when the
+     * stream is created). Returns the exit-3 error, or rethrows anything else (a bug).
+     */
+    static CliError uncheckedFailure(String what, RuntimeException e) {
+        if (e instanceof java.io.UncheckedIOException u) return failure(what, u.getCause());
+        if (e instanceof software.amazon.awssdk.core.exception.SdkException) {
+            return CliError.environment(what + ": store unreachable: " + rootMessage(e), e);
+        }
+        throw e;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+    }
+
     /** Closes quietly: a close failure after the work is done changes no outcome. */
     static void closeQuietly(ArchiveStore store) {
         try {

@@ -77,6 +77,8 @@ public final class VerifyCommand implements Callable<Integer> {
             report = verifier.verify(store, hosts == null ? ChainVerifier.HostFilter.all() : ChainVerifier.HostFilter.only(hosts));
         } catch (IOException e) {
             throw StoreAccess.failure(uri, e);
+        } catch (java.io.UncheckedIOException | software.amazon.awssdk.core.exception.SdkException e) {
+            throw StoreAccess.uncheckedFailure(uri, e);
         } finally {
             if (work != null) StoreAccess.deleteTree(work);
             StoreAccess.closeQuietly(store);
