@@ -12,6 +12,7 @@ public final class ArchiveCommands {
 
     /** Adds the archive subcommands to the root command line. */
     public static void register(CommandLine root, Main.Context ctx) {
+        QuietLibraries.apply();
         root.addSubcommand(new KeygenCommand(ctx));
         root.addSubcommand(new PackCommand(ctx));
         root.addSubcommand(new VerifyCommand(ctx));
