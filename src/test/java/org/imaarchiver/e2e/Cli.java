@@ -1,7 +1,5 @@
 package org.imaarchiver.e2e;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +13,6 @@ import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
-import org.imaarchiver.replay.synth.LogGenerator;
 
 /** Runs the CLI in-process through {@link Main#run} and captures exit code and output. */
 final class Cli {
@@ -46,17 +43,6 @@ final class Cli {
     }
 
     static Result run(List<String> args) { return run(args.toArray(String[]::new)); }
-
-    /**
-     * Skips until the replay engine is merged into this build (the CLI then reports exit 3 naming it).
-     * Remove once the engine is in.
-     */
-    static void requireEngine(Path dir) throws Exception {
-        Path f = dir.resolve("probe.bin");
-        LogGenerator.writeFile(f, 2, LogGenerator.Options.defaults(1));
-        Result r = run("replay", f.toString());
-        assumeTrue(!(r.code() == 3 && r.err().contains("not in this build")), "replay engine not merged yet");
-    }
 
     /** 24 lines PCR-00..PCR-23 for evmctl --pcrs (tpm-tools.md §3). */
     static Path evmctlPcrFile(Path file, Map<PcrBank, Digest> pcrs, HashAlgorithm bank) throws Exception {

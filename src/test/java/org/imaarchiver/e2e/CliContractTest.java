@@ -83,7 +83,6 @@ class CliContractTest {
 
     @Test
     void replayJsonHasTheContractKeys() throws Exception {
-        Cli.requireEngine(dir);
         Path f = dir.resolve("l.bin");
         LogGenerator.Summary s = LogGenerator.writeFile(f, 3000, LogGenerator.Options.defaults(2).withViolationRate(0.01));
         Cli.Result r = Cli.run("replay", "--json", f.toString());
@@ -104,7 +103,6 @@ class CliContractTest {
 
     @Test
     void baseContinuationOfASplitListEqualsTheWhole() throws Exception {
-        Cli.requireEngine(dir);
         LogGenerator.Options o = LogGenerator.Options.defaults(4).withViolationRate(0.01);
         Path whole = dir.resolve("whole.bin");
         Path part1 = dir.resolve("part1.bin");
@@ -136,7 +134,6 @@ class CliContractTest {
 
     @Test
     void malformedListIsExit2WithRecordAndOffset() throws Exception {
-        Cli.requireEngine(dir);
         Path f = dir.resolve("l.bin");
         LogGenerator.writeFile(f, 100, LogGenerator.Options.defaults(2));
         byte[] b = Files.readAllBytes(f);
@@ -151,6 +148,23 @@ class CliContractTest {
         assertThat(r.err()).contains(f.toString(), "record 0", "offset");
         assertThat(r.err().strip().lines()).hasSize(1);
         assertThat(Cli.run("--debug", "replay", f.toString()).err()).contains("\tat ");
+    }
+
+    @Test
+    void alteredRecordIsExit1AndNamed() throws Exception {
+        Path f = dir.resolve("l.bin");
+        LogGenerator.writeFile(f, 500, LogGenerator.Options.defaults(6).withViolationRate(0));
+        byte[] b = Files.readAllBytes(f);
+        // change one character of a path somewhere in the middle: the stored template digest no longer fits
+        String text = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("/usr/", b.length / 2);
+        b[at + 1] = 'U';
+        Files.write(f, b);
+        Cli.Result r = Cli.run("replay", "--json", f.toString());
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.json().get("clean")).isEqualTo(false);
+        assertThat(Json.asArray(r.json().get("failures"), "failures")).hasSize(1);
+        assertThat(r.err()).contains("record ");
     }
 
     /** Writes to two streams (the whole list and one part). */

@@ -28,7 +28,6 @@ class EvmctlAgreementTest {
     @Test
     void evmctlMatchesOurReplayOnMixedListsWithViolationsAndSeveralPcrs() throws Exception {
         Tools.require("evmctl", "ima-evm-utils");
-        Cli.requireEngine(dir);
         record Variant(String name, LogGenerator.Options options) {}
         for (Variant v : List.of(
                 new Variant("mixed", LogGenerator.Options.defaults(21).withViolationRate(0.02).withOtherPcrRate(0.1)
@@ -55,7 +54,6 @@ class EvmctlAgreementTest {
     /** evmctl 1.4 reads only 20-byte digests; a per-bank list is checked against the generator's oracle. */
     @Test
     void perBankListReplaysToTheSamePcrsAsTheLegacyList() throws Exception {
-        Cli.requireEngine(dir);
         LogGenerator.Options o = LogGenerator.Options.defaults(24).withViolationRate(0.01);
         Path legacy = dir.resolve("legacy.bin");
         Path perBank = dir.resolve("sha256.bin");

@@ -17,7 +17,6 @@ class RealDataCliTest {
 
     @Test
     void replayOfKgoldmanSha1LogPrintsTheGivenPcr10() throws Exception {
-        Cli.requireEngine(dir);
         Path log = TestData.ima("kgoldman+ibmtss/sha1.log");
         Cli.Result r = Cli.run("replay", "--json", "--banks", "sha1,sha256,sha384,sha512", log.toString());
         assertThat(r.code()).as(r.toString()).isZero();
@@ -34,7 +33,6 @@ class RealDataCliTest {
 
     @Test
     void checkQuoteOfTheDerivedSwtpmQuotesGivesTheirQuotePoints() throws Exception {
-        Cli.requireEngine(dir);
         Path log = TestData.ima("kgoldman+ibmtss/sha1.log");
         for (int n : new int[] {200, 362}) {
             for (String ak : new String[] {"ak.pub.pem", "ak.pub.tss"}) {
@@ -52,7 +50,6 @@ class RealDataCliTest {
 
     @Test
     void from200To362ViaBase() throws Exception {
-        Cli.requireEngine(dir);
         Path log = TestData.ima("kgoldman+ibmtss/sha1.log");
         Cli.Result at200 = checkQuote(log, 200, "ak.pub.pem", nonce(200));
         assertThat(at200.pcr(10, HashAlgorithm.SHA1)).isEqualTo(Digest.ofHex("e8c1a2b5ea7424f71404e9295f9616663f56aba2"));
@@ -71,7 +68,6 @@ class RealDataCliTest {
 
     @Test
     void checkQuoteWithoutALogAgainstPcrFiles() throws Exception {
-        Cli.requireEngine(dir);
         Cli.Result r = Cli.run("check-quote", "--json", "--pcrs", q(200, "pcrs"), "--quote", q(200, "msg"),
                 "--signature", q(200, "sig"), "--ak", TestData.ima(QUOTES + "ak.pub.pem").toString(), "--nonce", nonce(200));
         assertThat(r.code()).as(r.toString()).isZero();
@@ -90,7 +86,6 @@ class RealDataCliTest {
 
     @Test
     void inspectOfABinaryListEqualsTheKernelsAsciiList() throws Exception {
-        Cli.requireEngine(dir);
         Path bin = TestData.ima("Cybersecurity-LINKS+embrave/binary_runtime_measurements");
         Path ascii = TestData.ima("Cybersecurity-LINKS+embrave/ascii_runtime_measurements");
         Cli.Result r = Cli.run("inspect", bin.toString());
@@ -99,6 +94,23 @@ class RealDataCliTest {
         Cli.Result decoded = Cli.run("inspect", "--decoded", bin.toString());
         assertThat(decoded.code()).isZero();
         assertThat(decoded.out()).contains("boot_aggregate", "sha256:");
+    }
+
+    @Test
+    void asciiAndBinaryListsReplayAlikeAndInspectJsonParses() throws Exception {
+        Path bin = TestData.ima("Cybersecurity-LINKS+embrave/binary_runtime_measurements");
+        Path ascii = TestData.ima("Cybersecurity-LINKS+embrave/ascii_runtime_measurements");
+        Cli.Result b = Cli.run("replay", "--json", bin.toString());
+        Cli.Result a = Cli.run("replay", "--json", "--format", "ascii", ascii.toString());
+        assertThat(a.code()).as(a.toString()).isZero();
+        assertThat(a.pcr(10, HashAlgorithm.SHA1)).isEqualTo(Digest.ofHex("f38695bbd9479953543813fb13bb88235440504e"));
+        assertThat(a.json().get("pcrs")).isEqualTo(b.json().get("pcrs"));
+        Cli.Result lines = Cli.run("inspect", "--json", bin.toString());
+        assertThat(lines.out().lines()).hasSize(922);
+        for (String l : lines.out().lines().limit(5).toList()) {
+            assertThat(org.imaarchiver.replay.json.Json.asObject(org.imaarchiver.replay.json.Json.parse(l), "line"))
+                    .containsKeys("index", "pcr", "template", "templateDigest");
+        }
     }
 
     private static Cli.Result checkQuote(Path log, int n, String ak, String nonce) {

@@ -59,11 +59,6 @@ final class Engine {
     record Replayed(long firstIndex, long entries, long violations, PcrState state, List<ReplayFailure> failures,
                     long failureCount) {}
 
-    /** False until the replay-engine reader/replayer/quote packages are merged. */
-    static boolean available() {
-        return LogSource.available();
-    }
-
     /**
      * Replays {@code log}. The log's first record has absolute index {@code logStart} (default: the
      * base's next index, or 0); records before the base's next index are skipped unverified, so a

@@ -38,10 +38,6 @@ final class LogSource implements RecordSource, AutoCloseable {
         this.skipBelow = skipBelow;
     }
 
-    static boolean available() {
-        return true;
-    }
-
     static LogSource open(Path log, Engine.Format format, PcrState base, OptionalLong logStart)
             throws CliError, IOException, MalformedLogException {
         long first = logStart.orElse(base.nextIndex());

@@ -7,7 +7,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
-import org.imaarchiver.replay.pcr.PcrBank;
 import org.imaarchiver.replay.pcr.PcrState;
 
 /** Reading --base files and printing PCR values, shared by replay and check-quote. */
@@ -51,14 +50,5 @@ final class StateFiles {
                 out.printf("PCR-%02d %-6s %s%n", pcr, a.kernelName(), state.value(pcr, a).hex());
             }
         }
-    }
-
-    /** The 24 lines evmctl's --pcrs reads for one bank (tpm-tools.md §3: all lines, from PCR-00). */
-    static String evmctlPcrFile(PcrState state, HashAlgorithm bank) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i <= PcrBank.MAX_PCR; i++) {
-            sb.append(String.format("PCR-%02d: %s%n", i, state.value(i, bank).hex()));
-        }
-        return sb.toString();
     }
 }
