@@ -53,8 +53,8 @@ import org.imaarchiver.replay.replay.ReplayResult;
 import org.imaarchiver.replay.replay.Replayer;
 
 /**
- * Offline, complete verification of archived chains (docs/archive-format.md §11 "Verifying a
- * segment", §12 "Verifying a chain"). Segments are independent given their manifest's base, so the
+ * Offline, complete verification of archived chains (docs/archive-format.md §12 "Verifying a
+ * segment", §13 "Verifying a chain"). Segments are independent given their manifest's base, so the
  * segments of a chain are verified in parallel on a bounded pool; only the link checks run in chain
  * order. Verification continues past failures and reports every finding. Memory is bounded by the
  * number of one host's manifests, not by the records (rows are streamed).

@@ -106,6 +106,8 @@ public final class SegmentReader {
     public Cursor<Row> rows() throws IOException {
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         conf.set(ReadSupport.PARQUET_READ_SCHEMA, SegmentSchema.AUTHORITATIVE_PROJECTION.toString());
+        // The writer stores page CRCs; checking them turns a flipped bit in a page into an error here.
+        conf.set("parquet.page.verify-checksum.enabled", "true");
         ParquetReader<Group> reader = new GroupReaderBuilder(new LocalInputFile(file), conf).build();
         return new Cursor<>() {
             @Override

@@ -1,0 +1,114 @@
+package org.imaarchiver.archive.chain;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.apache.parquet.conf.ParquetConfiguration;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroup;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.ReadSupport;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
+import org.imaarchiver.archive.segment.SegmentSchema;
+import org.imaarchiver.replay.log.Bytes;
+
+/** Test-only rewriting of segment files: rows and footer, as an attacker with write access could. */
+final class ParquetSurgery {
+    private ParquetSurgery() {}
+
+    /** Rewrites {@code file} in place with edited rows and footer key/values. */
+    static void rewrite(Path file, UnaryOperator<List<Group>> rows, UnaryOperator<Map<String, String>> footer) throws IOException {
+        Map<String, String> kv;
+        MessageType schema;
+        try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(file))) {
+            kv = new HashMap<>(r.getFooter().getFileMetaData().getKeyValueMetaData());
+            schema = r.getFooter().getFileMetaData().getSchema();
+        }
+        List<Group> all = new ArrayList<>();
+        try (ParquetReader<Group> reader = new GroupReaderBuilder(new LocalInputFile(file), new PlainParquetConfiguration()).build()) {
+            for (Group g = reader.read(); g != null; g = reader.read()) all.add(copy(g, schema, null, null));
+        }
+        List<Group> edited = rows.apply(all);
+        kv.remove("writer.model.name"); // the example writer sets its own
+        Map<String, String> newKv = footer.apply(kv);
+        Path tmp = file.resolveSibling(file.getFileName() + ".rewrite");
+        Files.deleteIfExists(tmp);
+        try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(tmp)).withConf(new PlainParquetConfiguration())
+                .withType(schema).withExtraMetaData(newKv).withWriteMode(ParquetFileWriter.Mode.CREATE).build()) {
+            for (Group g : edited) w.write(g);
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Footer edit: replace manifest and signature. */
+    static UnaryOperator<Map<String, String>> footer(Bytes manifest, Bytes cms) {
+        return kv -> {
+            kv.put(SegmentSchema.MANIFEST_KEY, new String(manifest.toArray(), StandardCharsets.US_ASCII));
+            kv.put(SegmentSchema.MANIFEST_SIGNATURE_KEY, Base64.getEncoder().encodeToString(cms.toArray()));
+            return kv;
+        };
+    }
+
+    /** A copy of {@code g}; with {@code field} set, that field's value replaced by {@code value}. */
+    static Group copy(Group g, MessageType schema, String field, Object value) {
+        SimpleGroup c = new SimpleGroup(schema);
+        for (int i = 0; i < schema.getFieldCount(); i++) {
+            Type t = schema.getType(i);
+            String name = t.getName();
+            int n = g.getFieldRepetitionCount(i);
+            if (name.equals(field)) {
+                if (value instanceof Long l) c.add(i, l);
+                else if (value instanceof byte[] b) c.add(i, Binary.fromConstantByteArray(b));
+                continue;
+            }
+            for (int j = 0; j < n; j++) {
+                switch (t.asPrimitiveType().getPrimitiveTypeName()) {
+                    case INT64 -> c.add(i, g.getLong(i, j));
+                    case INT32 -> c.add(i, g.getInteger(i, j));
+                    case BOOLEAN -> c.add(i, g.getBoolean(i, j));
+                    case BINARY -> c.add(i, g.getBinary(i, j));
+                    default -> throw new IllegalStateException("column type " + t);
+                }
+            }
+        }
+        return c;
+    }
+
+    /** The byte offset of the middle of column {@code column}'s chunk in the first row group. */
+    static long middleOfColumn(Path file, String column) throws IOException {
+        try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(file))) {
+            for (var c : r.getFooter().getBlocks().get(0).getColumns()) {
+                if (c.getPath().toDotString().equals(column)) return c.getStartingPos() + c.getTotalSize() / 2;
+            }
+        }
+        throw new IllegalArgumentException("no column " + column);
+    }
+
+    static byte[] raw(Group g) { return g.getBinary(SegmentSchema.RAW, 0).getBytes(); }
+
+    private static final class GroupReaderBuilder extends ParquetReader.Builder<Group> {
+        GroupReaderBuilder(InputFile file, ParquetConfiguration conf) { super(file, conf); }
+
+        @Override
+        protected ReadSupport<Group> getReadSupport() { return new GroupReadSupport(); }
+    }
+
+}
