@@ -161,14 +161,16 @@ public final class BenchVerifyCommand implements Callable<Integer> {
         if (parallel != null) verify.addAll(List.of("--parallel", Integer.toString(parallel)));
         o.println("verify     " + String.join(" ", verify).replace(System.getProperty("java.class.path"), "<classpath>"));
         double[] times = new double[repeat];
+        double[] cpus = new double[repeat];
         for (int i = 0; i < repeat; i++) {
             Run r = time(verify, dir);
             if (r.exitCode != 0) throw CliError.environment("verify exited " + r.exitCode + ": " + r.stdout.strip() + " " + r.stderr.strip());
             times[i] = r.seconds;
+            cpus[i] = r.cpuSeconds;
         }
         double best = min(times);
-        o.printf("verify     runs %s s -> best %,.0f records/s (whole process, %d cores)%n", fmt(times), records / best,
-                Runtime.getRuntime().availableProcessors());
+        o.printf("verify     runs %s s -> best %,.0f records/s (whole process, %d cores)%s%n", fmt(times), records / best,
+                Runtime.getRuntime().availableProcessors(), cpuNote(cpus));
 
         if (runEvmctl) {
             SortedMap<PcrBank, Digest> end = pcrsAtCut.get(segments - 1);
@@ -191,9 +193,14 @@ public final class BenchVerifyCommand implements Callable<Integer> {
             boolean matched = check.stdout.contains("Matched") || check.stderr.contains("Matched");
             o.println("agreement  evmctl " + (matched ? "Matched the generator's PCR values" : "did NOT match the generator's PCR values"));
             double[] evmTimes = new double[repeat];
-            for (int i = 0; i < repeat; i++) evmTimes[i] = time(evm, dir).seconds;
+            double[] evmCpus = new double[repeat];
+            for (int i = 0; i < repeat; i++) {
+                Run r = time(evm, dir);
+                evmTimes[i] = r.seconds;
+                evmCpus[i] = r.cpuSeconds;
+            }
             double evmBest = min(evmTimes);
-            o.printf("evmctl     runs %s s -> best %,.0f records/s%n", fmt(evmTimes), records / evmBest);
+            o.printf("evmctl     runs %s s -> best %,.0f records/s%s%n", fmt(evmTimes), records / evmBest, cpuNote(evmCpus));
             o.printf("ratio      verify/evmctl = %.2f (records/s; verify also checks signatures, digests, links)%n", evmBest / best);
             if (!matched) return ExitCode.NOT_VERIFIED;
         }
@@ -298,24 +305,49 @@ public final class BenchVerifyCommand implements Callable<Integer> {
 
     private static String hex(byte[] b) { return java.util.HexFormat.of().formatHex(b); }
 
-    private record Run(int exitCode, double seconds, String stdout, String stderr) {}
+    /** One timed process: wall seconds and, when /usr/bin/time exists, user+system CPU seconds (else -1). */
+    private record Run(int exitCode, double seconds, double cpuSeconds, String stdout, String stderr) {}
+
+    private static final Path GNU_TIME = Path.of("/usr/bin/time");
+    private static final String CPU_MARK = "ima-archiver-cpu ";
 
     private static Run time(List<String> cmd, Path dir) throws IOException, InterruptedException {
         Path so = Files.createTempFile(dir, "out", ".txt");
         Path se = Files.createTempFile(dir, "err", ".txt");
         try {
+            List<String> full = new ArrayList<>();
+            // CPU time next to wall time: on a shared, loaded machine wall time mostly measures the neighbours
+            if (Files.isExecutable(GNU_TIME)) full.addAll(List.of(GNU_TIME.toString(), "-f", CPU_MARK + "%U %S"));
+            full.addAll(cmd);
             long t0 = System.nanoTime();
-            Process p = new ProcessBuilder(cmd).redirectOutput(so.toFile()).redirectError(se.toFile()).start();
+            Process p = new ProcessBuilder(full).redirectOutput(so.toFile()).redirectError(se.toFile()).start();
             if (!p.waitFor(30, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw new IOException(cmd.get(0) + " timed out");
             }
             double secs = (System.nanoTime() - t0) / 1e9;
-            return new Run(p.exitValue(), secs, Files.readString(so, StandardCharsets.UTF_8), Files.readString(se, StandardCharsets.UTF_8));
+            String err = Files.readString(se, StandardCharsets.UTF_8);
+            double cpu = -1;
+            int at = err.lastIndexOf(CPU_MARK);
+            if (at >= 0) {
+                String[] f = err.substring(at + CPU_MARK.length()).strip().split("\\s+");
+                try {
+                    cpu = Double.parseDouble(f[0]) + Double.parseDouble(f[1]);
+                } catch (RuntimeException e) {
+                    cpu = -1;
+                }
+                err = err.substring(0, at);
+            }
+            return new Run(p.exitValue(), secs, cpu, Files.readString(so, StandardCharsets.UTF_8), err);
         } finally {
             Files.deleteIfExists(so);
             Files.deleteIfExists(se);
         }
+    }
+
+    private static String cpuNote(double[] cpus) {
+        if (min(cpus) < 0) return "";
+        return "; CPU (user+sys) " + fmt(cpus) + " s";
     }
 
     private static double min(double[] a) {
