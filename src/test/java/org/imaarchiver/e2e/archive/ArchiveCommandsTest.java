@@ -164,6 +164,13 @@ class ArchiveCommandsTest {
         assertThat(r.err()).contains(missing.toString()).doesNotContain("Exception");
 
         assertThat(run("verify", store, "--trust", dir.resolve("no-trust").toString()).code()).isEqualTo(2);
+        // a reader does not create a missing local archive
+        Path trust = ArchiveCli.trustDir(dir.resolve("t"), keys, true);
+        assertThat(run("verify", dir.resolve("typo").toString(), "--trust", trust.toString()).code()).isEqualTo(2);
+        assertThat(dir.resolve("typo")).doesNotExist();
+        // an empty archive verified nothing
+        Files.createDirectories(dir.resolve("empty"));
+        assertThat(run("verify", dir.resolve("empty").toString(), "--trust", trust.toString()).code()).isEqualTo(1);
         assertThat(run("inspect", dir.resolve("nope.parquet").toString()).code()).isEqualTo(2);
         List<String> evil = packArgs(200, NONCE_200, keys, store);
         evil.set(evil.indexOf("--host") + 1, "../evil");

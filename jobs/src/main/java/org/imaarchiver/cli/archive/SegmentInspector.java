@@ -75,7 +75,7 @@ public final class SegmentInspector {
             print(p, options, out);
             return;
         }
-        ArchiveStore st = StoreAccess.open("--store", store.get(), s3Endpoint);
+        ArchiveStore st = StoreAccess.open("--store", store.get(), s3Endpoint, true);
         Path dir = null;
         try {
             dir = Files.createTempDirectory("ima-archiver-inspect");

@@ -14,6 +14,7 @@ import org.imaarchiver.archive.store.StoreException;
 import org.imaarchiver.archive.store.StoreOptions;
 import org.imaarchiver.archive.store.StoreOutcomeUnknownException;
 import org.imaarchiver.archive.store.StoreUnavailableException;
+import org.imaarchiver.archive.store.StoreUri;
 import org.imaarchiver.cli.CliError;
 
 /**
@@ -30,6 +31,26 @@ final class StoreAccess {
      * (else the SDK's default chain, which also reads the {@code aws.accessKeyId} system properties).
      */
     static ArchiveStore open(String option, String location, Optional<String> s3Endpoint) throws CliError {
+        return open(option, location, s3Endpoint, false);
+    }
+
+    /**
+     * As {@link #open(String, String, Optional)}; with {@code mustExist} a local directory that does
+     * not exist is a usage error instead of being created (a reader must not turn a typo into an empty
+     * archive).
+     */
+    static ArchiveStore open(String option, String location, Optional<String> s3Endpoint, boolean mustExist) throws CliError {
+        if (mustExist) {
+            StoreUri parsed;
+            try {
+                parsed = StoreUri.parse(location);
+            } catch (IllegalArgumentException e) {
+                throw CliError.usage(option + ": " + e.getMessage(), e);
+            }
+            if (parsed instanceof StoreUri.Local l && !java.nio.file.Files.isDirectory(l.root())) {
+                throw CliError.usage(option + " " + location + ": no such directory");
+            }
+        }
         StoreOptions.Builder b = StoreOptions.defaults().toBuilder();
         if (s3Endpoint.isPresent()) {
             String e = s3Endpoint.get();

@@ -68,7 +68,7 @@ public final class VerifyCommand implements Callable<Integer> {
         if (reportFile != null && Files.isDirectory(reportFile)) throw CliError.usage("--json " + reportFile + ": is a directory");
         TrustStore trustStore = loadTrust(trust);
 
-        ArchiveStore store = StoreAccess.open("URI", uri, Optional.ofNullable(s3Endpoint));
+        ArchiveStore store = StoreAccess.open("URI", uri, Optional.ofNullable(s3Endpoint), true);
         Path work = null;
         ArchiveReport report;
         try (Progress progress = Progress.start(ctx.err(), "verify " + uri)) {
@@ -98,7 +98,8 @@ public final class VerifyCommand implements Callable<Integer> {
             }
         }
         printSummary(report, jsonToStdout ? ctx.err() : ctx.out());
-        return report.ok() ? ExitCode.OK : ExitCode.NOT_VERIFIED;
+        // An archive with no hosts verified nothing: not a success (a wrong prefix looks exactly like this).
+        return report.ok() && !report.hosts().isEmpty() ? ExitCode.OK : ExitCode.NOT_VERIFIED;
     }
 
     static TrustStore loadTrust(Path dir) throws CliError {
@@ -125,7 +126,7 @@ public final class VerifyCommand implements Callable<Integer> {
             }
         }
         int n = report.hosts().size();
-        if (n == 0) out.println("no hosts in the archive");
+        if (n == 0) out.println("no hosts in the archive: nothing verified");
         else if (failed == 0) out.println("verified: " + n + " host" + (n == 1 ? "" : "s"));
         else out.println("FAILED: " + failed + " of " + n + " host" + (n == 1 ? "" : "s"));
     }
