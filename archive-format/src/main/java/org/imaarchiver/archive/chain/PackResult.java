@@ -24,7 +24,7 @@ public sealed interface PackResult permits PackResult.Packed, PackResult.Nothing
 
     /** Why nothing was stored. Each names a stable {@link #kind()}. */
     sealed interface Failure extends PackResult permits QuoteInvalid, NoQuotePoint, ReplayNotClean, StoreConflict,
-            RecordsMissing, BootUndecidable, HeadUnreadable, NotDurable {
+            RecordsMissing, BootUndecidable, HeadUnreadable, NotDurable, AkNameMismatch {
         /** Stable id, e.g. {@code quote-invalid}. */
         String kind();
 
@@ -90,5 +90,11 @@ public sealed interface PackResult permits PackResult.Packed, PackResult.Nothing
     record NotDurable(String key) implements Failure {
         @Override public String kind() { return "not-durable"; }
         @Override public String describe() { return key + " does not re-read with the bytes sent"; }
+    }
+
+    /** The evidence's AK name is not the TPM name of the AK public key given (loaded from TPM2B_PUBLIC). */
+    record AkNameMismatch(org.imaarchiver.replay.log.Bytes keyName, org.imaarchiver.replay.log.Bytes evidenceName) implements Failure {
+        @Override public String kind() { return "ak-name-mismatch"; }
+        @Override public String describe() { return "AK name " + evidenceName.hex() + " but the AK's TPM name is " + keyName.hex(); }
     }
 }

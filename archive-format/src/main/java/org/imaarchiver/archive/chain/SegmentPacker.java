@@ -209,6 +209,9 @@ public final class SegmentPacker {
      *     {@link PackResult.ReplayNotClean})
      */
     public PackResult pack(PackRequest req) throws IOException {
+        if (req.ak().tpmName().isPresent() && !req.ak().tpmName().get().equals(req.quote().akName())) {
+            return new PackResult.AkNameMismatch(req.ak().tpmName().get(), req.quote().akName());
+        }
         // The quote's counters drive the boot decision; nothing decided here is trusted before the
         // signature check below, which covers these bytes.
         Quote parsed;

@@ -44,7 +44,9 @@ class ChainRealDataTest {
         Path list = TestData.ima("kgoldman+ibmtss/sha1.log");
         KeyMaterial signerKey = KeyMaterial.generate(KeyMaterial.KeyType.P256, "archiver", T0.minusSeconds(3600),
                 T0.plusSeconds(365L * 86400));
-        AkPublicKey ak = AkPublicKey.load(Files.readAllBytes(TestData.ima(DIR + "ak.pub.pem")));
+        // TPM2B_PUBLIC: the packer also checks the evidence's AK name against the key's TPM name.
+        AkPublicKey ak = AkPublicKey.load(Files.readAllBytes(TestData.ima(DIR + "ak.pub.tss")));
+        assertThat(ak.tpmName()).contains(Bytes.wrap(Files.readAllBytes(TestData.ima(DIR + "ak.name"))));
         try (ArchiveStore store = LocalDirectoryStore.open(dir.resolve("store"))) {
             SegmentPacker packer = new SegmentPacker(store, new SegmentSigner(signerKey, Optional.empty()), dir.resolve("work"));
 

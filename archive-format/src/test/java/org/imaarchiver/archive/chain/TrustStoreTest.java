@@ -1,0 +1,60 @@
+package org.imaarchiver.archive.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Base64;
+import org.imaarchiver.archive.sign.KeyMaterial;
+import org.imaarchiver.replay.testsupport.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrustStoreTest {
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    @TempDir Path dir;
+
+    @Test
+    void loadsAksPerHostAndSignersAsCertificatesOrKeys() throws Exception {
+        Path akDir = Files.createDirectories(dir.resolve("hosts").resolve("h1"));
+        Files.copy(TestData.ima("derived-swtpm-quotes-over-ibmtss-sha1log/ak.pub.pem"), akDir.resolve("ak.pem"));
+        Files.copy(TestData.ima("derived-swtpm-quotes-over-ibmtss-sha1log/ak.pub.tss"), akDir.resolve("ak-old.pub"));
+        Files.writeString(akDir.resolve("README"), "ignored: not a key file name");
+        KeyMaterial cert = KeyMaterial.generate(KeyMaterial.KeyType.P256, "a", T0, T0.plusSeconds(86400));
+        KeyMaterial bare = KeyMaterial.generate(KeyMaterial.KeyType.ED25519, "b", T0, T0.plusSeconds(86400));
+        Path signers = Files.createDirectories(dir.resolve("signers"));
+        cert.writePem(dir.resolve("k"));
+        Files.copy(dir.resolve("k").resolve(KeyMaterial.CERT_FILE), signers.resolve("a.pem"));
+        Files.writeString(signers.resolve("b.pem"), "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder().encodeToString(bare.certificate().getPublicKey().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+
+        TrustStore t = TrustStore.load(dir);
+        assertThat(t.aksOf("h1")).hasSize(2);
+        // Both encodings are the same key; the TPM2B_PUBLIC one also knows its TPM name.
+        assertThat(t.aksOf("h1").get(0).publicKey()).isEqualTo(t.aksOf("h1").get(1).publicKey());
+        assertThat(t.aksOf("h2")).isEmpty();
+        assertThat(t.signers().trusts(cert.certificate().getPublicKey())).isTrue();
+        assertThat(t.signers().trusts(bare.certificate().getPublicKey())).isTrue();
+    }
+
+    @Test
+    void undecodableFilesFailTheLoad() throws Exception {
+        Path akDir = Files.createDirectories(dir.resolve("hosts").resolve("h1"));
+        Files.writeString(akDir.resolve("ak.pem"), "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+        assertThatThrownBy(() -> TrustStore.load(dir)).isInstanceOf(IOException.class);
+        Files.delete(akDir.resolve("ak.pem"));
+        Files.createDirectories(dir.resolve("signers"));
+        Files.writeString(dir.resolve("signers").resolve("x.pem"), "not pem at all\n");
+        assertThatThrownBy(() -> TrustStore.load(dir)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void invalidHostDirectoryNameFailsTheLoad() throws Exception {
+        Files.createDirectories(dir.resolve("hosts").resolve("-bad"));
+        assertThatThrownBy(() -> TrustStore.load(dir)).isInstanceOf(IOException.class);
+    }
+}
