@@ -97,7 +97,9 @@ public final class Main {
     @Command(name = "ima-archiver", mixinStandardHelpOptions = true, version = "ima-archiver 0.1.0",
             description = "Replay IMA measurement lists, check TPM quotes against them, inspect lists, benchmark.",
             subcommands = {ReplayCommand.class, CheckQuoteCommand.class, InspectCommand.class, BenchCommand.class,
-                    DemoCommand.class, GenerateCommand.class, CommandLine.HelpCommand.class},
+                    DemoCommand.class, GenerateCommand.class, CommandLine.HelpCommand.class,
+                    org.imaarchiver.jobs.nightly.cli.ArchiveCommand.class, org.imaarchiver.jobs.nightly.cli.EnrollCommand.class,
+                    org.imaarchiver.jobs.nightly.cli.StatusCommand.class},
             footer = {"", "Exit codes: 0 ok/verified, 1 evidence does not verify,",
                     "2 bad usage or malformed input, 3 environment problem (missing tool, file or TPM)."})
     static final class Root implements java.util.concurrent.Callable<Integer> {

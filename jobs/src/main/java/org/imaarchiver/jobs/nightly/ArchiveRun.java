@@ -1,0 +1,600 @@
+package org.imaarchiver.jobs.nightly;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Set;
+import org.imaarchiver.archive.chain.ChainHead;
+import org.imaarchiver.archive.chain.ChainIndex;
+import org.imaarchiver.archive.chain.PackNonce;
+import org.imaarchiver.archive.chain.PackPlan;
+import org.imaarchiver.archive.chain.PackRequest;
+import org.imaarchiver.archive.chain.PackResult;
+import org.imaarchiver.archive.chain.SegmentPacker;
+import org.imaarchiver.archive.segment.MalformedManifestException;
+import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.archive.sign.HttpTimestampAuthority;
+import org.imaarchiver.archive.sign.KeyMaterial;
+import org.imaarchiver.archive.sign.SegmentSigner;
+import org.imaarchiver.archive.sign.TimestampAuthority;
+import org.imaarchiver.archive.store.ArchiveStore;
+import org.imaarchiver.archive.store.ArchiveStores;
+import org.imaarchiver.archive.store.S3Credentials;
+import org.imaarchiver.archive.store.StoreOptions;
+import org.imaarchiver.jobs.config.ArchiverSettings;
+import org.imaarchiver.jobs.host.securityfs.Backoff;
+import org.imaarchiver.jobs.host.securityfs.SecurityfsFeatures;
+import org.imaarchiver.jobs.host.securityfs.SecurityfsLog;
+import org.imaarchiver.jobs.host.securityfs.TrimDecision;
+import org.imaarchiver.jobs.host.securityfs.TrimOutcome;
+import org.imaarchiver.jobs.host.securityfs.TrimSession;
+import org.imaarchiver.jobs.host.state.HostLock;
+import org.imaarchiver.jobs.host.state.HostState;
+import org.imaarchiver.jobs.host.state.HostStateFile;
+import org.imaarchiver.jobs.host.state.RecordId;
+import org.imaarchiver.jobs.host.state.TrimIntent;
+import org.imaarchiver.jobs.host.state.TrimJournal;
+import org.imaarchiver.jobs.host.tpm.Quote;
+import org.imaarchiver.jobs.host.tpm.Tpm2;
+import org.imaarchiver.jobs.host.tpm.TpmFailure;
+import org.imaarchiver.jobs.host.tpm.TpmTransports;
+import org.imaarchiver.replay.log.BinaryLogReader;
+import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.log.LogReadOptions;
+import org.imaarchiver.replay.log.MalformedLogException;
+import org.imaarchiver.replay.log.MeasurementRecord;
+import org.imaarchiver.replay.pcr.HashAlgorithm;
+import org.imaarchiver.replay.quote.AkPublicKey;
+import org.imaarchiver.replay.quote.MalformedQuoteException;
+import org.imaarchiver.replay.quote.PcrSelection;
+
+/**
+ * One run of the nightly protocol (ima-kernel.md D.2, compare-then-trim variant), one method per
+ * phase; the Spring Batch job ({@link ArchiveJobConfiguration}) calls them as steps. State lives in
+ * this object for one JVM run only: nothing here survives a crash, and nothing needs to. What must
+ * survive lives in the archive (the authority), the trim journal and the host state file.
+ *
+ * <p>Once a phase decides the outcome ({@link #stopped()}), the later phases do nothing, except
+ * {@link #recordHead} which still records what is known.
+ */
+public final class ArchiveRun {
+    static final String PRODUCER = "ima-archiver nightly";
+    static final String BLOCK_FILE = "trim-blocked";
+    static final String KERNEL_HEAD_FILE = "kernel-head.json";
+
+    private final ArchiverSettings settings;
+    private final Clock clock;
+    private final Instant started;
+    private final String host;
+    private final HashAlgorithm bank;
+    private final Path stateDir;
+
+    private HostLock lock;
+    private ArchiveStore store;
+    private SecurityfsLog log;
+    private SecurityfsFeatures features;
+    private Optional<ChainHead> head = Optional.empty();
+    private Optional<HostState> state = Optional.empty();
+    private long trimmedSoFar;
+    private Optional<MeasurementRecord> kernelHead = Optional.empty();
+    private Optional<MeasurementRecord> recordZero = Optional.empty();
+    private Optional<String> blockReason = Optional.empty();
+    private QuoteEvidence quote;
+    private AkPublicKey akPublic;
+    private PackPlan plan;
+    private Path spool;
+    private long kernelListRecords;
+    private long archived;
+    private long archiveEnd = -1;
+    private Optional<String> segmentKey = Optional.empty();
+    private Optional<TrimIntent> intent = Optional.empty();
+    private long trimmed;
+    private Optional<String> notTrimmedBecause = Optional.empty();
+    private Optional<RunOutcome> decided = Optional.empty();
+    private String detail = "";
+
+    /** Opens the archive store (a seam for tests that inject store faults). */
+    @FunctionalInterface
+    public interface StoreOpener {
+        ArchiveStore open(String location, StoreOptions options) throws IOException;
+    }
+
+    private final StoreOpener storeOpener;
+
+    public ArchiveRun(ArchiverSettings settings, Clock clock, StoreOpener storeOpener) {
+        this.storeOpener = storeOpener;
+        this.settings = settings;
+        this.clock = clock;
+        this.started = clock.instant();
+        this.host = settings.effectiveHostId();
+        this.bank = HashAlgorithm.byKernelName(settings.templateBank())
+                .orElseThrow(() -> new IllegalArgumentException("unknown template bank " + settings.templateBank()));
+        this.stateDir = settings.stateDir();
+    }
+
+    // ---- step 1: acquireHostLock (D.2 step 1) ----
+    public void acquireHostLock() throws IOException {
+        HostLock.Attempt a = HostLock.tryAcquire(settings.lockPath());
+        if (a instanceof HostLock.HeldByAnother h) {
+            stop(RunOutcome.LOCKED, "host lock " + h.file() + " held by pid " + h.holderPid().map(String::valueOf).orElse("?"));
+            return;
+        }
+        lock = ((HostLock.Acquired) a).lock();
+    }
+
+    // ---- step 2: recoverJournal (D.2 step 6 on restart; the head cross-checks) ----
+    public void recoverJournal() throws IOException, MalformedLogException, InterruptedException {
+        if (stopped()) return;
+        Files.createDirectories(stateDir);
+        store = openStore();
+        log = SecurityfsLog.at(settings.securityfsRoot(), settings.procCmdline());
+        try {
+            head = new ChainIndex(store).head(host);
+        } catch (MalformedManifestException e) {
+            stop(RunOutcome.ENVIRONMENT_ERROR, "chain head unreadable: " + e.getMessage());
+            return;
+        }
+        HostStateFile stateFile = new HostStateFile(settings.hostStatePath());
+        try {
+            state = stateFile.read();
+        } catch (org.imaarchiver.jobs.host.state.StateFileException e) {
+            block("host state file unreadable: " + e.getMessage());
+        }
+        if (Files.exists(blockFile())) {
+            Files.readString(blockFile(), StandardCharsets.UTF_8).lines().findFirst()
+                    .ifPresent(r -> blockReason = Optional.of("blocked since an earlier run: " + r));
+        }
+        kernelHead = readKernelHead();
+        long archiveNext = head.map(h -> h.endState().nextIndex()).orElse(0L);
+        TrimJournal journal = new TrimJournal(settings.journalPath());
+        TrimJournal.Recovery recovery = journal.recover(kernelHead);
+        if (recovery instanceof TrimJournal.TrimApplied a) {
+            trimmedSoFar = a.trimmedSoFar();
+            settle(journal, a.intent().afterLast());
+        } else if (recovery instanceof TrimJournal.TrimNotApplied n) {
+            trimmedSoFar = n.intent().startIndex();
+            settle(journal, Optional.of(n.intent().first()));
+        } else if (recovery instanceof TrimJournal.Unknown u) {
+            // never papered over: keep the evidence, stop trimming, archive from the archive's end
+            Files.move(journal.file(), journal.file().resolveSibling(journal.file().getFileName() + ".unresolved-"
+                    + clock.instant().toEpochMilli()), StandardCopyOption.ATOMIC_MOVE);
+            block("trim journal unresolved (" + u.why() + "): planned N=" + u.intent().plannedN() + " from " + u.intent().startIndex());
+            trimmedSoFar = archiveNext;
+        } else {
+            trimmedSoFar = fromStateAndHead(archiveNext);
+        }
+        if (trimmedSoFar == 0) recordZero = kernelHead;
+    }
+
+    /** No open intent: the state file's cursor, checked against the kernel head and the archive. */
+    private long fromStateAndHead(long archiveNext) throws IOException {
+        boolean headIsBootAggregate = kernelHead.map(ArchiveRun::isBootAggregate).orElse(false);
+        if (state.isEmpty()) {
+            if (head.isEmpty() || headIsBootAggregate) return 0;
+            block("no local host state but the archive has a chain for " + host + " (lost state file?)");
+            return archiveNext;
+        }
+        HostState s = state.get();
+        if (s.lastSegment().isPresent()) {
+            HostState.SegmentRef ref = s.lastSegment().get();
+            boolean known = head.isPresent() && (head.get().sequence() > ref.sequence()
+                    || head.get().sequence() == ref.sequence() && head.get().manifestDigest().equals(ref.manifestDigest()));
+            if (!known) {
+                block("host state names segment " + ref.sequence() + " which the archive "
+                        + (head.isPresent() ? "head " + head.get().sequence() + " does not continue" : "does not hold") + " (restored archive or state?)");
+                return archiveNext;
+            }
+        }
+        Optional<ExpectedHead> expected = ExpectedHead.read(stateDir.resolve(KERNEL_HEAD_FILE)).filter(e -> e.index() == s.nextIndex());
+        boolean headMatches = expected.isEmpty() || kernelHead.map(k -> expected.get().id().identifies(k)).orElse(false);
+        if (headMatches) {
+            if (s.nextIndex() > archiveNext && !headIsBootAggregate) {
+                block("host state cursor " + s.nextIndex() + " is beyond the archive's end " + archiveNext);
+                return archiveNext;
+            }
+            return s.nextIndex();
+        }
+        // A new list that starts with a boot_aggregate: a reboot; plan() decides with the TPM's resetCount
+        if (headIsBootAggregate) return 0;
+        block("the kernel's first record is not record " + s.nextIndex() + " that the last run left there"
+                + " (foreign trimmer or restored VM)");
+        return archiveNext;
+    }
+
+    private void settle(TrimJournal journal, Optional<RecordId> headId) throws IOException {
+        writeHostState(headId);
+        journal.clear();
+    }
+
+    // ---- step 3: checkFeatures (D.2 step 0) ----
+    public void checkFeatures() throws IOException {
+        if (stopped()) return;
+        features = log.features();
+        if (!features.banks().contains(bank)) {
+            stop(RunOutcome.ENVIRONMENT_ERROR, "no binary_runtime_measurements_" + bank.kernelName() + " in " + log.root());
+            return;
+        }
+        if (features.mode() == SecurityfsFeatures.Mode.ARCHIVE_ONLY) notTrimmedBecause = Optional.of("archive_only");
+        // staging with prompt deletes the whole list, beyond the quote point: not done by this job (docs)
+        if (features.mode() == SecurityfsFeatures.Mode.STAGE_WITH_PROMPT) notTrimmedBecause = Optional.of("flush_htable");
+    }
+
+    // ---- step 4: quoteTpm (D.2 step 2, C.3, C.4) ----
+    public void quoteTpm() throws IOException, TpmFailure {
+        if (stopped()) return;
+        try (Tpm2 tpm = new Tpm2(TpmTransports.open(settings.tpm()))) {
+            AttestationKey ak = AttestationKey.load(tpm, settings.ak());
+            try {
+                List<PcrSelection> selection = selection();
+                // resetCount as this AK reports it (obfuscated for owner-hierarchy AKs, C.4): a probe quote
+                org.imaarchiver.replay.quote.Quote probe = parse(tpm.quote(ak.handle(), Bytes.wrap(new byte[32]), selection));
+                SegmentPacker.PlanResult pr = packer().plan(host, recordZero, probe.clockInfo().resetCount(),
+                        probe.clockInfo().restartCount(), ak.publicArea().name());
+                if (pr instanceof SegmentPacker.Refused r) {
+                    refused(r.failure());
+                    return;
+                }
+                plan = ((SegmentPacker.Planned) pr).plan();
+                Quote q = tpm.quote(ak.handle(), Bytes.wrap(plan.derivedNonce().bytes()), selection);
+                quote = new QuoteEvidence(q.attest(), q.signature(), ak.publicArea().name());
+                akPublic = AkPublicKey.fromTpm2bPublic(ak.publicArea().tpm2bPublic().toArray());
+            } finally {
+                ak.release(tpm);
+            }
+        } catch (MalformedQuoteException e) {
+            stop(RunOutcome.VERIFICATION_FAILED, "the TPM's quote does not parse: " + e.getMessage());
+        }
+    }
+
+    // ---- step 5: readAndReplay (D.2 steps 3-4): the list from trimmedSoFar, through a read-only fd ----
+    public void readAndReplay() throws IOException, MalformedLogException, InterruptedException {
+        if (stopped()) return;
+        Files.createDirectories(settings.workDir());
+        spool = settings.workDir().resolve("kernel-list.raw");
+        long[] count = {0};
+        try (TrimSession reading = TrimSession.open(log, readOnly(), backoff());
+             OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool))) {
+            reading.readPersistTrim(bank, trimmedSoFar, batch -> {
+                for (Optional<MeasurementRecord> r = batch.next(); r.isPresent(); r = batch.next()) {
+                    out.write(r.get().raw().toArray());
+                    count[0]++;
+                }
+                return TrimDecision.abort("read only");
+            });
+        }
+        kernelListRecords = count[0];
+    }
+
+    // ---- step 6: persistSegment (D.2 step 5): replay to the quote point, write, sign, upload, re-read ----
+    public void persistSegment() throws IOException, MalformedLogException {
+        if (stopped()) return;
+        PackResult result;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(spool))) {
+            BinaryLogReader records = BinaryLogReader.open(in, options(spool));
+            result = packer().pack(new PackRequest(host, records, quote, akPublic, new PackNonce.Derived(), clock.instant(),
+                    PRODUCER, kernelVersion()));
+        } catch (org.imaarchiver.archive.store.StoreException e) {
+            stop(RunOutcome.ENVIRONMENT_ERROR, "store: " + e.getMessage());
+            return;
+        }
+        if (result instanceof PackResult.Packed p) {
+            archived = p.records();
+            archiveEnd = p.quotePoint();
+            segmentKey = Optional.of(p.segmentKey());
+        } else if (result instanceof PackResult.NothingToPack n) {
+            archiveEnd = n.quotePoint();
+            segmentKey = head.map(h -> org.imaarchiver.archive.chain.ArchiveLayout.segmentKey(host, h.sequence()));
+        } else {
+            refused((PackResult.Failure) result);
+        }
+    }
+
+    // ---- step 7: confirmDurable (D.1 item 5): the archive's head now ends at the quote point ----
+    public void confirmDurable() throws IOException {
+        if (stopped()) return;
+        Optional<ChainHead> now;
+        try {
+            now = new ChainIndex(store).head(host);
+        } catch (MalformedManifestException e) {
+            stop(RunOutcome.ENVIRONMENT_ERROR, "new chain head unreadable: " + e.getMessage());
+            return;
+        }
+        if (now.isEmpty() || now.get().endState().nextIndex() != archiveEnd
+                || plan != null && plan.newBoot() && archived > 0 && now.get().sequence() != plan.sequence()) {
+            stop(RunOutcome.ENVIRONMENT_ERROR, "the archive head does not end at the quote point " + archiveEnd + " after packing");
+            return;
+        }
+        head = now;
+    }
+
+    // ---- step 8: journalTrimIntent (D.2 step 6) ----
+    public void journalTrimIntent() throws IOException, MalformedLogException {
+        if (stopped() || blockReason.isPresent() || notTrimmedBecause.isPresent()) return;
+        // N = quote point - trimmedSoFar, never more than the archive durably holds (D.1 item 8)
+        long n = archiveEnd - trimmedSoFar;
+        if (n <= 0) return;
+        List<MeasurementRecord> around = spooled(trimmedSoFar, List.of(trimmedSoFar + n - 2, trimmedSoFar + n - 1, trimmedSoFar + n));
+        Optional<MeasurementRecord> after = find(around, trimmedSoFar + n);
+        if (after.isEmpty()) {
+            // keep one archived record in the kernel so that a completed trim is always recognisable
+            // (host-adapters-notes.md, open point AFTER_LAST_NOT_JOURNALED)
+            n--;
+            if (n <= 0) return;
+            after = find(around, trimmedSoFar + n);
+        }
+        MeasurementRecord first = spooled(trimmedSoFar, List.of(trimmedSoFar)).get(0);
+        MeasurementRecord last = find(around, trimmedSoFar + n - 1).orElseThrow();
+        TrimIntent ti = new TrimIntent(n, trimmedSoFar, bank, RecordId.of(first), RecordId.of(last), after.map(RecordId::of),
+                segmentKey.orElse(""));
+        new TrimJournal(settings.journalPath()).record(ti);
+        intent = Optional.of(ti);
+    }
+
+    // ---- step 9: trimKernelLog (D.2 step 7, compare-then-trim): one tasklet, one fd, one thread ----
+    public void trimKernelLog() throws IOException, MalformedLogException, InterruptedException {
+        if (stopped() || intent.isEmpty()) return;
+        TrimIntent ti = intent.get();
+        TrimJournal journal = new TrimJournal(settings.journalPath());
+        TrimOutcome outcome;
+        try (TrimSession session = TrimSession.open(log, features, backoff())) {
+            outcome = session.compareThenTrim(bank, trimmedSoFar, batch -> {
+                long seen = 0;
+                while (seen < ti.plannedN() && batch.next().isPresent()) seen++;
+                return seen == ti.plannedN() ? TrimDecision.trim(seen) : TrimDecision.abort("the kernel list is shorter than N");
+            }, from -> spoolIterator(from));
+        }
+        if (outcome instanceof TrimOutcome.Trimmed t) {
+            trimmed = t.n();
+            trimmedSoFar = t.nextFirstIndex();
+            return; // the journal is cleared by recordHead, after the new cursor is durable
+        }
+        TrimOutcome.Reason reason = ((TrimOutcome.NotTrimmed) outcome).reason();
+        journal.clear(); // nothing was deleted (A.8 table): the intent is void
+        intent = Optional.empty();
+        if (reason instanceof TrimOutcome.ForeignTrim || reason instanceof TrimOutcome.HeadMismatch) {
+            block("the kernel head changed under the trim (" + reason + "): foreign trimmer");
+        } else {
+            notTrimmedBecause = Optional.of(reasonLabel(reason));
+        }
+    }
+
+    // ---- step 10: recordHead ----
+    public void recordHead() throws IOException, MalformedLogException {
+        if (lock == null || store == null) return;
+        if (decided.isPresent() && decided.get() == RunOutcome.ENVIRONMENT_ERROR && head.isEmpty()) return;
+        Optional<RecordId> expected = Optional.empty();
+        if (spool != null && Files.exists(spool)) {
+            if (intent.isPresent() && trimmed > 0) expected = intent.get().afterLast();
+            else if (kernelListRecords > 0) expected = Optional.of(RecordId.of(spooled(trimmedSoFar, List.of(trimmedSoFar)).get(0)));
+        } else {
+            expected = kernelHead.map(RecordId::of);
+        }
+        writeHostState(expected);
+        if (intent.isPresent()) new TrimJournal(settings.journalPath()).clear();
+        if (blockReason.isPresent() && !Files.exists(blockFile())) {
+            AtomicText.write(blockFile(), blockReason.get() + "\n");
+        }
+    }
+
+    private void writeHostState(Optional<RecordId> expectedHead) throws IOException {
+        String bootId = head.map(h -> h.boot().bootCounter() + ":" + h.boot().resetCount() + ":" + h.boot().bootAggregate().hex())
+                .orElse("none");
+        Optional<HostState.SegmentRef> last = head.map(h -> new HostState.SegmentRef(h.sequence(), h.manifestDigest()));
+        if (expectedHead.isPresent()) new ExpectedHead(trimmedSoFar, expectedHead.get()).write(stateDir.resolve(KERNEL_HEAD_FILE));
+        else Files.deleteIfExists(stateDir.resolve(KERNEL_HEAD_FILE));
+        new HostStateFile(settings.hostStatePath()).write(new HostState(host, bootId, trimmedSoFar, last, clock.instant()));
+    }
+
+    /** Releases the lock and removes scratch files; safe to call whatever happened. */
+    public void finish() {
+        try {
+            if (spool != null) Files.deleteIfExists(spool);
+        } catch (IOException ignored) {
+            // scratch only
+        }
+        try {
+            if (lock != null) lock.close();
+        } catch (IOException ignored) {
+            // the process exit drops the POSIX lock anyway
+        }
+    }
+
+    // ---- outcome ----
+    public boolean stopped() { return decided.isPresent(); }
+
+    public void stop(RunOutcome outcome, String why) {
+        if (decided.isEmpty()) {
+            decided = Optional.of(outcome);
+            detail = why;
+        }
+    }
+
+    public RunOutcome outcome() {
+        // a disagreement found earlier explains a later verification failure (records missing from the kernel)
+        if (blockReason.isPresent() && (decided.isEmpty() || decided.get() == RunOutcome.VERIFICATION_FAILED)) {
+            return RunOutcome.TRIM_BLOCKED;
+        }
+        if (decided.isPresent()) return decided.get();
+        if (trimmed > 0) return RunOutcome.ARCHIVED_AND_TRIMMED;
+        if (archived == 0 && (intent.isEmpty() && notTrimmedBecause.isEmpty() || notTrimmedBecause.equals(Optional.of("archive_only")))) {
+            return RunOutcome.NOTHING_TO_DO;
+        }
+        return RunOutcome.ARCHIVED_NOT_TRIMMED;
+    }
+
+    public RunSummary summary() {
+        RunOutcome o = outcome();
+        String why = String.join("; ", java.util.stream.Stream.of(blockReason, Optional.of(detail).filter(d -> !d.isEmpty()), notTrimmedBecause)
+                .flatMap(Optional::stream).toList());
+        return new RunSummary(host, o, plan == null ? Optional.empty() : Optional.of(plan.sequence()), archived, trimmed,
+                kernelListRecords, trimmedSoFar, Duration.between(started, clock.instant()), why);
+    }
+
+    // ---- helpers ----
+    private void block(String why) {
+        if (blockReason.isEmpty()) blockReason = Optional.of(why);
+    }
+
+    private Path blockFile() { return stateDir.resolve(BLOCK_FILE); }
+
+    private static boolean blank(String s) { return s == null || s.isBlank(); }
+
+    private void refused(PackResult.Failure f) {
+        RunOutcome o = switch (f.kind()) {
+            case "head-unreadable", "not-durable" -> RunOutcome.ENVIRONMENT_ERROR;
+            case "boot-undecidable", "records-missing" -> RunOutcome.TRIM_BLOCKED;
+            default -> RunOutcome.VERIFICATION_FAILED;
+        };
+        if (o == RunOutcome.TRIM_BLOCKED) block(f.kind() + ": " + f.describe());
+        stop(o, f.kind() + ": " + f.describe());
+    }
+
+    private static String reasonLabel(TrimOutcome.Reason r) {
+        if (r instanceof TrimOutcome.Busy) return "busy";
+        if (r instanceof TrimOutcome.ShuttingDown) return "shutting_down";
+        if (r instanceof TrimOutcome.FlushHtable) return "flush_htable";
+        if (r instanceof TrimOutcome.NotPermitted) return "not_permitted";
+        if (r instanceof TrimOutcome.ArchiveOnly) return "archive_only";
+        if (r instanceof TrimOutcome.NothingToTrim) return "nothing_to_trim";
+        return "aborted";
+    }
+
+    static boolean isBootAggregate(MeasurementRecord r) {
+        try {
+            return org.imaarchiver.replay.template.RecordDecoder.decode(r).name()
+                    .equals(Optional.of(SegmentPacker.BOOT_AGGREGATE));
+        } catch (MalformedLogException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private Optional<MeasurementRecord> readKernelHead() throws IOException, MalformedLogException, InterruptedException {
+        @SuppressWarnings("unchecked")
+        Optional<MeasurementRecord>[] first = new Optional[] {Optional.empty()};
+        try (TrimSession reading = TrimSession.open(log, readOnly(), backoff())) {
+            reading.readPersistTrim(bank, 0, batch -> {
+                first[0] = batch.next();
+                return TrimDecision.abort("head only");
+            });
+        }
+        return first[0];
+    }
+
+    /** Features with staging off: the session then reads through a read-only fd and never writes. */
+    private SecurityfsFeatures readOnly() {
+        return new SecurityfsFeatures(log.root(), Set.of(bank), List.of(), false, false, false);
+    }
+
+    private Backoff backoff() {
+        ArchiverSettings.Backoff b = settings.backoff();
+        return new Backoff(b.attempts(), b.initial(), b.max());
+    }
+
+    private List<PcrSelection> selection() {
+        List<PcrSelection> s = new ArrayList<>();
+        int[] pcrs = settings.pcrs().stream().mapToInt(Integer::intValue).toArray();
+        for (String b : settings.banks()) {
+            s.add(PcrSelection.of(HashAlgorithm.byKernelName(b).orElseThrow(() -> new IllegalArgumentException("unknown bank " + b)), pcrs));
+        }
+        return s;
+    }
+
+    private static org.imaarchiver.replay.quote.Quote parse(Quote q) throws MalformedQuoteException {
+        return org.imaarchiver.replay.quote.Quote.parse(q.attest().toArray());
+    }
+
+    private SegmentPacker packer() throws IOException {
+        KeyMaterial key = KeyMaterial.readPem(settings.signing().keyDir());
+        Optional<TimestampAuthority> tsa = settings.tsa().map(u -> new HttpTimestampAuthority(java.net.URI.create(u), Duration.ofSeconds(30)));
+        return new SegmentPacker(store, new SegmentSigner(key, tsa), settings.workDir(), org.imaarchiver.replay.replay.Replayer.sequential());
+    }
+
+    private ArchiveStore openStore() throws IOException {
+        ArchiverSettings.Store s = settings.store();
+        StoreOptions.Builder b = StoreOptions.builder();
+        if (!blank(s.s3Endpoint())) b.s3Endpoint(java.net.URI.create(s.s3Endpoint()));
+        if (!blank(s.region())) b.region(s.region());
+        if (s.pathStyle() != null) b.pathStyle(s.pathStyle());
+        if (!blank(s.accessKeyId())) b.credentials(S3Credentials.of(s.accessKeyId(), s.secretAccessKey()));
+        return storeOpener.open(s.uri(), b.build());
+    }
+
+    private static Optional<String> kernelVersion() {
+        try {
+            return Optional.of(Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private LogReadOptions options(Path file) {
+        return LogReadOptions.of(file.toString()).withBank(bank).withFirstIndex(trimmedSoFar);
+    }
+
+    /** The spooled records with the given absolute indices (streamed). */
+    private List<MeasurementRecord> spooled(long from, List<Long> wanted) throws IOException, MalformedLogException {
+        List<MeasurementRecord> out = new ArrayList<>();
+        long max = wanted.stream().mapToLong(Long::longValue).max().orElse(-1);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(spool))) {
+            BinaryLogReader r = BinaryLogReader.open(in, options(spool));
+            for (Optional<MeasurementRecord> m = r.next(); m.isPresent() && m.get().index() <= max; m = r.next()) {
+                if (wanted.contains(m.get().index())) out.add(m.get());
+            }
+        }
+        return out;
+    }
+
+    private static Optional<MeasurementRecord> find(List<MeasurementRecord> records, long index) {
+        return records.stream().filter(r -> r.index() == index).findFirst();
+    }
+
+    /** The archived raw records from an absolute index, read from the local spool the segment was packed from. */
+    private Iterator<Bytes> spoolIterator(long from) throws IOException {
+        InputStream in = new BufferedInputStream(Files.newInputStream(spool));
+        BinaryLogReader r = BinaryLogReader.open(in, options(spool));
+        return new Iterator<>() {
+            Optional<MeasurementRecord> next = advance();
+
+            private Optional<MeasurementRecord> advance() {
+                try {
+                    Optional<MeasurementRecord> m = r.next();
+                    while (m.isPresent() && m.get().index() < from) m = r.next();
+                    if (m.isEmpty()) in.close();
+                    return m;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (MalformedLogException e) {
+                    throw new UncheckedIOException(new IOException(e));
+                }
+            }
+
+            @Override
+            public boolean hasNext() { return next.isPresent() && next.get().index() < archiveEnd; }
+
+            @Override
+            public Bytes next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                Bytes raw = next.get().raw();
+                next = advance();
+                return raw;
+            }
+        };
+    }
+
+    public String host() { return host; }
+}

@@ -1,0 +1,81 @@
+package org.imaarchiver.jobs.nightly;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import org.imaarchiver.archive.chain.ChainHead;
+import org.imaarchiver.archive.chain.ChainIndex;
+import org.imaarchiver.archive.store.ArchiveStores;
+import org.imaarchiver.archive.store.StoreOptions;
+import org.imaarchiver.jobs.config.ArchiverSettings;
+import org.imaarchiver.jobs.host.securityfs.SecurityfsLog;
+import org.imaarchiver.jobs.host.state.HostState;
+import org.imaarchiver.jobs.host.state.HostStateFile;
+import org.imaarchiver.jobs.host.state.TrimJournal;
+import org.imaarchiver.replay.log.BinaryLogReader;
+import org.imaarchiver.replay.log.LogReadOptions;
+import org.imaarchiver.replay.pcr.HashAlgorithm;
+
+/** {@code status}: read-only; never writes the kernel, the archive or the state. */
+public final class StatusReport {
+    private StatusReport() {}
+
+    public static void print(ArchiverSettings s, PrintStream out) {
+        String host = s.effectiveHostId();
+        out.println("host: " + host);
+        Optional<ChainHead> head = Optional.empty();
+        try {
+            head = new ChainIndex(ArchiveStores.open(s.store().uri(), StoreOptions.defaults())).head(host);
+            out.println("archive head: " + head.map(h -> "segment " + h.sequence() + ", boot " + h.boot().bootCounter()
+                    + ", next index " + h.endState().nextIndex()).orElse("none"));
+        } catch (Exception e) {
+            out.println("archive head: unreadable (" + e.getMessage() + ")");
+        }
+        Optional<HostState> state = Optional.empty();
+        try {
+            state = new HostStateFile(s.hostStatePath()).read();
+            out.println("local state: " + state.map(st -> "kernel list starts at " + st.nextIndex() + ", last run " + st.lastRun()).orElse("none"));
+        } catch (IOException e) {
+            out.println("local state: unreadable (" + e.getMessage() + ")");
+        }
+        long count = -1;
+        HashAlgorithm bank = HashAlgorithm.byKernelName(s.templateBank()).orElse(HashAlgorithm.SHA256);
+        var log = SecurityfsLog.at(s.securityfsRoot(), s.procCmdline());
+        boolean staging = false;
+        try (FileChannel ch = FileChannel.open(log.binaryFile(bank), StandardOpenOption.READ)) {
+            var r = BinaryLogReader.open(ch, LogReadOptions.of(log.binaryFile(bank).toString()).withBank(bank));
+            count = 0;
+            while (r.next().isPresent()) count++;
+            staging = log.features().staging();
+            out.println("kernel list: " + count + " records" + (staging ? "" : " (no staging: archive-only)"));
+        } catch (Exception e) {
+            out.println("kernel list: unreadable (" + e.getMessage() + ")");
+        }
+        try {
+            String metrics = new MetricsFile(s.metricsPath()).read();
+            out.println("last run: " + metrics.lines().filter(l -> l.startsWith(MetricsFile.OUTCOME) && l.endsWith(" 1"))
+                    .map(l -> l.substring(l.indexOf('"') + 1, l.lastIndexOf('"'))).findFirst().orElse("unknown"));
+        } catch (IOException e) {
+            out.println("last run: unknown");
+        }
+        String next;
+        try {
+            if (Files.exists(s.stateDir().resolve(ArchiveRun.BLOCK_FILE))) {
+                next = "blocked: " + Files.readString(s.stateDir().resolve(ArchiveRun.BLOCK_FILE)).strip();
+            } else if (new TrimJournal(s.journalPath()).pending().isPresent()) {
+                next = "recover the journaled trim first";
+            } else {
+                long start = state.map(HostState::nextIndex).orElse(0L);
+                long archivedUpTo = head.map(h -> h.endState().nextIndex()).orElse(0L);
+                long fresh = count < 0 ? -1 : Math.max(0, start + count - archivedUpTo);
+                next = "archive up to " + fresh + " records" + (staging ? ", then trim up to the quote point" : " (archive-only)");
+            }
+        } catch (IOException e) {
+            next = "unknown (" + e.getMessage() + ")";
+        }
+        out.println("next run: " + next);
+    }
+}

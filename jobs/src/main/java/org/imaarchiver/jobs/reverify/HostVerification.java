@@ -1,0 +1,296 @@
+package org.imaarchiver.jobs.reverify;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.archive.chain.ArchiveReport;
+import org.imaarchiver.archive.chain.ArchiveReportJson;
+import org.imaarchiver.archive.chain.ChainFinding;
+import org.imaarchiver.archive.chain.ChainReport;
+import org.imaarchiver.archive.chain.ChainVerifier;
+import org.imaarchiver.archive.chain.FindingKind;
+import org.imaarchiver.archive.segment.BootIdentity;
+import org.imaarchiver.archive.segment.MalformedManifestException;
+import org.imaarchiver.archive.segment.ManifestCodec;
+import org.imaarchiver.archive.segment.SegmentManifest;
+import org.imaarchiver.archive.sign.SegmentSigner;
+import org.imaarchiver.archive.sign.SigningException;
+import org.imaarchiver.archive.store.ArchiveStore;
+import org.imaarchiver.archive.store.ObjectMissingException;
+import org.imaarchiver.archive.store.StoreException;
+import org.imaarchiver.replay.json.Json;
+import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.pcr.Digest;
+import org.imaarchiver.replay.pcr.PcrBank;
+import org.imaarchiver.replay.pcr.PcrState;
+
+/**
+ * What the worker step does for one host: verify its chain (whole, or after its receipt), write the
+ * host's result file (the JSON report entry plus a segment timeline) and, if it verified, a fresh
+ * receipt. Memory is one host's findings and manifests; results go to disk.
+ */
+final class HostVerification {
+    /** Test hook: called around each host's verification, on the worker thread. */
+    interface HostListener {
+        HostListener NONE = new HostListener() {};
+
+        default void beforeHost(String host) {}
+
+        default void afterHost(String host, HostOutcome outcome) {}
+    }
+
+    /** The small summary the worker keeps in its step execution context. */
+    record HostOutcome(String host, boolean ok, long segments, long records, List<ChainFinding> findings) {
+        HostOutcome { findings = List.copyOf(findings); }
+    }
+
+    /** The version recorded in receipts. */
+    static final String VERIFIER = "ima-archiver/" + Optional.ofNullable(HostVerification.class.getPackage().getImplementationVersion())
+            .orElse("0.1.0-SNAPSHOT");
+
+    private final ArchiveStore store;
+    private final ChainVerifier verifier;
+    private final VerifyJobRequest request;
+    private final Path resultsDir;
+    private final Optional<SegmentSigner> receiptSigner;
+    private final HostListener listener;
+
+    HostVerification(ArchiveStore store, ChainVerifier verifier, VerifyJobRequest request, Path resultsDir, HostListener listener) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.verifier = Objects.requireNonNull(verifier, "verifier");
+        this.request = Objects.requireNonNull(request, "request");
+        this.resultsDir = Objects.requireNonNull(resultsDir, "resultsDir");
+        this.receiptSigner = request.receiptKey().map(k -> new SegmentSigner(k, Optional.empty()));
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    static Path resultFile(Path resultsDir, String host) { return resultsDir.resolve(host + ".json"); }
+
+    /**
+     * Verifies {@code host} and records the result.
+     *
+     * @throws IOException when the store cannot be listed or the result cannot be written: the
+     *     partition fails and a restart runs it again
+     */
+    HostOutcome verifyAndRecord(String host) throws IOException {
+        listener.beforeHost(host);
+        Optional<VerificationReceipt> receipt = Optional.empty();
+        Optional<String> receiptRejected = Optional.empty();
+        if (request.sinceReceipts().isPresent()) {
+            try {
+                receipt = VerificationReceipt.read(request.sinceReceipts().get(), host, request.effectiveReceiptSigners());
+            } catch (VerificationReceipt.ReceiptException e) {
+                receiptRejected = Optional.of(e.getMessage()); // fail closed: verify the whole chain
+            }
+        }
+        ChainReport report = receipt.isPresent() ? verifyAfter(host, receipt.get()) : verifier.verifyHost(store, host);
+        long from = receipt.map(r -> r.sequence() + 1).orElse(0L);
+        Timeline timeline = timeline(host, from, report);
+
+        Optional<String> receiptFile = Optional.empty();
+        if (report.ok() && receiptSigner.isPresent()) {
+            Optional<VerificationReceipt> next = timeline.last().map(l -> new VerificationReceipt(host, l.manifest().boot(),
+                    l.manifest().sequence(), l.digest(), l.manifest().end(), request.clock().instant(), VERIFIER));
+            if (next.isEmpty()) next = receipt.map(r -> new VerificationReceipt(host, r.boot(), r.sequence(), r.manifestDigest(),
+                    r.end(), request.clock().instant(), VERIFIER));
+            if (next.isPresent()) {
+                try {
+                    next.get().write(receiptsDir(request), receiptSigner.get());
+                } catch (SigningException e) {
+                    throw new IOException("cannot sign the receipt of " + host, e);
+                }
+                receiptFile = Optional.of(host + VerificationReceipt.JSON_SUFFIX);
+            }
+        }
+
+        Map<String, Object> entry = hostEntry(report);
+        entry.put("verifiedFromSegment", from);
+        entry.put("sinceReceipt", receipt.<Object>map(r -> r.sequence()).orElse(Json.NULL));
+        entry.put("receiptRejected", receiptRejected.<Object>map(s -> s).orElse(Json.NULL));
+        entry.put("receipt", receiptFile.<Object>map(s -> s).orElse(Json.NULL));
+        entry.put("timeline", timeline.entries());
+        Files.createDirectories(resultsDir);
+        ResultFiles.writeAtomically(resultFile(resultsDir, host), Json.write(entry).getBytes(StandardCharsets.UTF_8));
+        HostOutcome outcome = new HostOutcome(host, report.ok(), report.segments(), report.records(), report.findings());
+        listener.afterHost(host, outcome);
+        return outcome;
+    }
+
+    static Path receiptsDir(VerifyJobRequest request) { return request.outputDir().resolve("receipts"); }
+
+    /** One host's object of the JSON report, in ArchiveReportJson's encoding. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> hostEntry(ChainReport report) {
+        List<Object> hosts = (List<Object>) ArchiveReportJson.toJson(new ArchiveReport(List.of(report))).get("hosts");
+        return new LinkedHashMap<>((Map<String, Object>) hosts.get(0));
+    }
+
+    // ---- since a receipt ----
+
+    /**
+     * Verifies the segments after the receipt's: ChainVerifier over a view hiding the older ones,
+     * then the checks the view removes: the receipt's manifest is still the stored one, and the
+     * first new segment links to it (previousManifestDigest, boot, base = receipt's end PCRs;
+     * docs/archive-format-draft.md, chain rules).
+     */
+    ChainReport verifyAfter(String host, VerificationReceipt r) throws IOException {
+        long s = r.sequence();
+        ChainReport raw = verifier.verifyHost(new SinceSequenceStore(store, host, s), host);
+        List<ChainFinding> findings = new ArrayList<>();
+        String receiptKey = ArchiveLayout.manifestKey(host, s);
+        try {
+            Digest stored = ManifestCodec.digestOf(Bytes.wrap(store.readAll(receiptKey)));
+            if (!stored.equals(r.manifestDigest())) {
+                findings.add(seg(host, s, FindingKind.BROKEN_LINK, r.manifestDigest().hex(), stored.hex(),
+                        "the stored manifest of the receipt's segment is not the one the receipt names"));
+            }
+        } catch (ObjectMissingException e) {
+            findings.add(seg(host, s, FindingKind.MISSING_SEGMENT, receiptKey, "absent", "the receipt's segment manifest is gone"));
+        } catch (StoreException e) {
+            findings.add(seg(host, s, FindingKind.STORE_ERROR, "", e.reason(), receiptKey + ": " + e.getMessage()));
+        }
+        OptionalLong first = firstSequenceAfter(host, s);
+        for (ChainFinding f : raw.findings()) {
+            if (f.kind() == FindingKind.NO_SEGMENTS && first.isEmpty()) continue; // nothing new since the receipt
+            if (f.kind() == FindingKind.SEQUENCE_GAP && first.isPresent() && f.segment().equals(first) && f.expected().equals("0")) {
+                if (first.getAsLong() != s + 1) {
+                    findings.add(seg(host, first.getAsLong(), FindingKind.SEQUENCE_GAP, Long.toString(s + 1),
+                            Long.toString(first.getAsLong()), "sequences " + (s + 1) + ".." + (first.getAsLong() - 1)
+                                    + " after the receipt are missing"));
+                }
+                continue; // ChainVerifier's "does not start at 0": the receipt is the start
+            }
+            findings.add(f);
+        }
+        if (first.isPresent() && first.getAsLong() == s + 1) linkToReceipt(host, r, findings);
+        return new ChainReport(host, raw.segments(), raw.records(), raw.firstIndex(), raw.lastIndex(), raw.firstCreatedAt(),
+                raw.lastCreatedAt(), findings);
+    }
+
+    private OptionalLong firstSequenceAfter(String host, long s) throws IOException {
+        try (Stream<String> keys = store.list(ArchiveLayout.segmentsPrefix(host))) {
+            return keys.map(ArchiveLayout::parse).flatMap(Optional::stream).filter(n -> n.host().equals(host))
+                    .mapToLong(ArchiveLayout.ObjectName::sequence).filter(q -> q > s).min();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private void linkToReceipt(String host, VerificationReceipt r, List<ChainFinding> out) throws IOException {
+        long seq = r.sequence() + 1;
+        SegmentManifest m;
+        try {
+            m = ManifestCodec.decode(Bytes.wrap(store.readAll(ArchiveLayout.manifestKey(host, seq))));
+        } catch (StoreException | MalformedManifestException e) {
+            return; // ChainVerifier reported the missing or undecodable sidecar
+        }
+        if (!m.previousManifestDigest().equals(Optional.of(r.manifestDigest()))) {
+            out.add(seg(host, seq, FindingKind.BROKEN_LINK, r.manifestDigest().hex(), m.previousManifestDigest().map(Digest::hex).orElse("none"),
+                    "previousManifestDigest is not the digest of the receipt's manifest (segment " + r.sequence() + ")"));
+        }
+        BootIdentity pb = r.boot();
+        BootIdentity cb = m.boot();
+        if (cb.bootCounter() == pb.bootCounter()) {
+            if (cb.bootAggregateAlgorithm() != pb.bootAggregateAlgorithm() || !cb.bootAggregate().equals(pb.bootAggregate())
+                    || cb.resetCount() != pb.resetCount()) {
+                out.add(seg(host, seq, FindingKind.BOOT_SPLICE, pb.bootAggregate().hex() + " reset " + pb.resetCount(),
+                        cb.bootAggregate().hex() + " reset " + cb.resetCount(), "boot identity changes inside boot " + cb.bootCounter()));
+            }
+            if (!sameState(r.end(), m.base())) {
+                out.add(seg(host, seq, FindingKind.BASE_MISMATCH, "nextIndex " + r.end().nextIndex(), "nextIndex " + m.base().nextIndex(),
+                        "base is not the end state of the receipt's segment " + r.sequence()));
+            }
+        } else if (cb.bootCounter() == pb.bootCounter() + 1) {
+            if (m.base().nextIndex() != 0 || !nonZero(m.base()).isEmpty()) {
+                out.add(seg(host, seq, FindingKind.BOOT_SPLICE, "base at index 0 with all-zero PCRs", "nextIndex " + m.base().nextIndex(),
+                        "a boot's first segment does not start at its boot"));
+            }
+        } else {
+            out.add(seg(host, seq, FindingKind.BOOT_SPLICE, pb.bootCounter() + " or " + (pb.bootCounter() + 1),
+                    Long.toString(cb.bootCounter()), "boot counter jumps after the receipt"));
+        }
+    }
+
+    /** Equal states, absent and explicit zero values alike (as ChainVerifier compares). */
+    static boolean sameState(PcrState a, PcrState b) {
+        return a.nextIndex() == b.nextIndex() && a.banks().equals(b.banks()) && a.extendModes().equals(b.extendModes())
+                && nonZero(a).equals(nonZero(b));
+    }
+
+    private static Map<PcrBank, Digest> nonZero(PcrState s) {
+        Map<PcrBank, Digest> m = new TreeMap<>();
+        s.values().forEach((k, v) -> {
+            if (!v.isAllZero()) m.put(k, v);
+        });
+        return m;
+    }
+
+    private static ChainFinding seg(String host, long seq, FindingKind kind, String expected, String found, String detail) {
+        return new ChainFinding.SegmentFinding(host, seq, kind, expected, found, detail);
+    }
+
+    // ---- timeline ----
+
+    /** The last readable sidecar (for the receipt) and one timeline entry per sequence. */
+    record Timeline(List<Object> entries, Optional<LastSegment> last) {}
+
+    record LastSegment(SegmentManifest manifest, Digest digest) {}
+
+    /**
+     * One entry per sequence {@code >= from} present in the store: segment, boot counter, first
+     * index, records, createdAt (from the sidecar when it decodes) and ok/failed by the findings.
+     */
+    private Timeline timeline(String host, long from, ChainReport report) throws IOException {
+        TreeSet<Long> seqs = new TreeSet<>();
+        try (Stream<String> keys = store.list(ArchiveLayout.segmentsPrefix(host))) {
+            keys.map(ArchiveLayout::parse).flatMap(Optional::stream).filter(n -> n.host().equals(host) && n.sequence() >= from)
+                    .forEach(n -> seqs.add(n.sequence()));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        Map<Long, Long> failuresPerSegment = new TreeMap<>();
+        for (ChainFinding f : report.findings()) {
+            if (f.segment().isPresent()) failuresPerSegment.merge(f.segment().getAsLong(), 1L, Long::sum);
+        }
+        List<Object> entries = new ArrayList<>();
+        Optional<LastSegment> last = Optional.empty();
+        for (long seq : seqs) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("segment", seq);
+            Optional<SegmentManifest> m = Optional.empty();
+            try {
+                Bytes bytes = Bytes.wrap(store.readAll(ArchiveLayout.manifestKey(host, seq)));
+                m = Optional.of(ManifestCodec.decode(bytes));
+                last = Optional.of(new LastSegment(m.get(), ManifestCodec.digestOf(bytes)));
+            } catch (StoreException | MalformedManifestException ex) {
+                last = Optional.empty(); // the head is unreadable: no receipt past it (the report has the finding)
+            }
+            e.put("bootCounter", m.<Object>map(x -> x.boot().bootCounter()).orElse(Json.NULL));
+            e.put("firstIndex", m.<Object>map(SegmentManifest::firstIndex).orElse(Json.NULL));
+            e.put("records", m.<Object>map(SegmentManifest::recordCount).orElse(Json.NULL));
+            e.put("createdAt", m.<Object>map(SegmentManifest::createdAt).orElse(Json.NULL));
+            long failures = failuresPerSegment.getOrDefault(seq, 0L);
+            e.put("status", failures == 0 ? "ok" : "failed");
+            e.put("failures", failures);
+            entries.add(e);
+        }
+        return new Timeline(entries, last);
+    }
+
+    /** createdAt of a manifest as an instant (for the window filter). */
+    static Instant createdAt(SegmentManifest m) { return Instant.parse(m.createdAt()); }
+}

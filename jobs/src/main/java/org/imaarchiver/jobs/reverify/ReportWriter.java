@@ -1,0 +1,154 @@
+package org.imaarchiver.jobs.reverify;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.imaarchiver.replay.json.Json;
+
+/**
+ * Assembles the outputs from the per-host result files, streaming: one host's entry in memory at a
+ * time, totals as counters. Hosts come in ascending order from {@link HostSource}; a host without a
+ * result file (filtered out by the window, or new since partitioning) is not in the report.
+ *
+ * <ul>
+ *   <li>{@value #JSON}: {@code {"hosts": [ ...ArchiveReportJson host objects + timeline... ]}}
+ *   <li>{@value #HTML}: one self-contained page ({@link HtmlReport})
+ *   <li>{@value #SUMMARY}: the human summary
+ * </ul>
+ */
+final class ReportWriter {
+    static final String JSON = "report.json";
+    static final String HTML = "report.html";
+    static final String SUMMARY = "summary.txt";
+    /** Failed hosts listed by name in the returned summary text (all are in summary.txt). */
+    static final int SUMMARY_HOST_LINES = 50;
+
+    private final HostSource hosts;
+    private final Path resultsDir;
+    private final Path outputDir;
+
+    ReportWriter(HostSource hosts, Path resultsDir, Path outputDir) {
+        this.hosts = Objects.requireNonNull(hosts, "hosts");
+        this.resultsDir = Objects.requireNonNull(resultsDir, "resultsDir");
+        this.outputDir = Objects.requireNonNull(outputDir, "outputDir");
+    }
+
+    /** What was written. */
+    record Written(VerifyJobResult.ReportCounts counts, String summary) {}
+
+    Written write(String title) throws IOException {
+        Files.createDirectories(outputDir);
+        // Pass 1: totals (the HTML shows them first).
+        long[] c = new long[5]; // hosts, failed, segments, records, failures
+        forEachHost(e -> {
+            c[0]++;
+            if (!"ok".equals(e.get("status"))) c[1]++;
+            c[2] += (Long) e.get("segments");
+            c[3] += (Long) e.get("records");
+            c[4] += ((List<?>) e.get("failures")).size();
+        });
+        VerifyJobResult.ReportCounts counts = new VerifyJobResult.ReportCounts(c[0], c[1], c[2], c[3], c[4]);
+
+        Path jsonTmp = outputDir.resolve(JSON + ".tmp");
+        Path htmlTmp = outputDir.resolve(HTML + ".tmp");
+        Path summaryTmp = outputDir.resolve(SUMMARY + ".tmp");
+        StringBuilder shortSummary = new StringBuilder(headline(counts)).append('\n');
+        try (Writer json = Files.newBufferedWriter(jsonTmp, StandardCharsets.UTF_8);
+             BufferedWriter html = Files.newBufferedWriter(htmlTmp, StandardCharsets.UTF_8);
+             BufferedWriter summary = Files.newBufferedWriter(summaryTmp, StandardCharsets.UTF_8)) {
+            json.write("{\"hosts\":[");
+            HtmlReport.begin(html, title, counts);
+            summary.write(headline(counts));
+            summary.newLine();
+            boolean[] first = {true};
+            long[] listed = {0};
+            forEachHost(e -> {
+                try {
+                    if (!first[0]) json.write(',');
+                    first[0] = false;
+                    json.write('\n');
+                    json.write(Json.write(e));
+                    HtmlReport.host(html, e);
+                    if (!"ok".equals(e.get("status"))) {
+                        String line = failedLine(e);
+                        summary.write(line);
+                        summary.newLine();
+                        if (listed[0]++ < SUMMARY_HOST_LINES) shortSummary.append(line).append('\n');
+                    }
+                } catch (IOException ex) {
+                    throw new UncheckedIOException(ex);
+                }
+            });
+            if (listed[0] > SUMMARY_HOST_LINES) {
+                shortSummary.append("... and ").append(listed[0] - SUMMARY_HOST_LINES).append(" more failed hosts (see ")
+                        .append(outputDir.resolve(SUMMARY)).append(")\n");
+            }
+            json.write("\n]}\n");
+            HtmlReport.end(html);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        ResultFiles.move(jsonTmp, outputDir.resolve(JSON));
+        ResultFiles.move(htmlTmp, outputDir.resolve(HTML));
+        ResultFiles.move(summaryTmp, outputDir.resolve(SUMMARY));
+        return new Written(counts, shortSummary.toString());
+    }
+
+    static String headline(VerifyJobResult.ReportCounts c) {
+        return "verified " + c.hosts() + " host(s): " + (c.hosts() - c.failedHosts()) + " ok, " + c.failedHosts() + " failed; "
+                + c.segments() + " segment(s), " + c.records() + " record(s), " + c.failures() + " finding(s)";
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String failedLine(Map<String, Object> e) {
+        List<Object> failures = (List<Object>) e.get("failures");
+        StringBuilder sb = new StringBuilder("FAILED ").append(e.get("host")).append(": ").append(failures.size()).append(" finding(s)");
+        if (!failures.isEmpty()) {
+            Map<String, Object> f = (Map<String, Object>) failures.get(0);
+            sb.append(", first ").append(f.get("kind"));
+            if (f.get("segment") instanceof Long s) sb.append(" in segment ").append(s);
+            if (f.get("record") instanceof Long r) sb.append(" record ").append(r);
+            sb.append(": ").append(f.get("detail"));
+        }
+        return sb.toString();
+    }
+
+    interface EntryConsumer {
+        void accept(Map<String, Object> entry);
+    }
+
+    private void forEachHost(EntryConsumer consumer) throws IOException {
+        try (Stream<String> s = hosts.hosts()) {
+            Iterator<String> it = s.iterator();
+            while (it.hasNext()) {
+                Optional<Map<String, Object>> e = read(resultsDir, it.next());
+                if (e.isPresent()) consumer.accept(e.get());
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** The result entry of {@code host}, if its partition completed. */
+    static Optional<Map<String, Object>> read(Path resultsDir, String host) {
+        Path f = HostVerification.resultFile(resultsDir, host);
+        if (!Files.exists(f)) return Optional.empty();
+        try {
+            return Optional.of(Json.asObject(Json.parse(Files.readString(f, StandardCharsets.UTF_8)), f.toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (Json.JsonException e) {
+            throw new UncheckedIOException(new IOException(f + ": corrupt result file: " + e.getMessage(), e));
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package org.imaarchiver.jobs.reverify;
+
+import java.nio.file.Path;
+import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+
+/**
+ * {@code reverifyJob}, read top to bottom:
+ * <ol>
+ *   <li>{@value #MANAGER_STEP}: {@link HostChainPartitioner} makes one partition per host; local
+ *       mode runs the worker step ({@link ReverifyWorkerConfiguration}) on a thread pool of
+ *       {@code parallel} threads ({@link TaskExecutorPartitionHandler}); a remote handler would
+ *       replace only {@link #partitionHandler};
+ *   <li>{@value #REPORT_STEP}: report.json, report.html and summary.txt from the per-host result
+ *       files ({@link ReportWriter}).
+ * </ol>
+ */
+@Configuration(proxyBeanMethods = false)
+class ReverifyManagerConfiguration {
+    static final String JOB = "reverifyJob";
+    static final String MANAGER_STEP = "verifyChains";
+    static final String REPORT_STEP = "writeReports";
+
+    // step 1: verify every host chain, one partition per host
+
+    @Bean
+    HostChainPartitioner hostChainPartitioner(HostSource hostSource, Progress progress) {
+        return new HostChainPartitioner(hostSource, progress);
+    }
+
+    @Bean(destroyMethod = "shutdown")
+    ThreadPoolTaskExecutor hostExecutor(VerifyJobRequest request) {
+        ThreadPoolTaskExecutor e = new ThreadPoolTaskExecutor();
+        e.setCorePoolSize(request.parallel());
+        e.setMaxPoolSize(request.parallel());
+        e.setThreadNamePrefix("verify-host-");
+        e.setDaemon(true);
+        return e;
+    }
+
+    @Bean
+    TaskExecutorPartitionHandler partitionHandler(Step verifyChain, ThreadPoolTaskExecutor hostExecutor, VerifyJobRequest request) {
+        TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
+        h.setStep(verifyChain);
+        h.setTaskExecutor(hostExecutor);
+        h.setGridSize(request.parallel());
+        return h;
+    }
+
+    @Bean
+    Step verifyChains(JobRepository jobRepository, HostChainPartitioner hostChainPartitioner, TaskExecutorPartitionHandler partitionHandler) {
+        return new StepBuilder(MANAGER_STEP, jobRepository)
+                .partitioner(ReverifyWorkerConfiguration.WORKER_STEP, hostChainPartitioner)
+                .partitionHandler(partitionHandler)
+                .build();
+    }
+
+    // step 2: assemble the reports
+
+    @Bean
+    @StepScope
+    Tasklet reportTasklet(@Value("#{jobParameters['" + VerifyJobRunner.RESULTS_DIR + "']}") String resultsDir,
+                          HostSource hostSource, VerifyJobRequest request) {
+        return (contribution, chunkContext) -> {
+            ReportWriter.Written w = new ReportWriter(hostSource, Path.of(resultsDir), request.outputDir())
+                    .write("ima-archiver verification of " + request.storeUri());
+            var ec = chunkContext.getStepContext().getStepExecution().getExecutionContext();
+            ec.putLong("hosts", w.counts().hosts());
+            ec.putLong("failedHosts", w.counts().failedHosts());
+            ec.putLong("segments", w.counts().segments());
+            ec.putLong("records", w.counts().records());
+            ec.putLong("failures", w.counts().failures());
+            ec.putString("summary", w.summary());
+            return RepeatStatus.FINISHED;
+        };
+    }
+
+    @Bean
+    Step writeReports(JobRepository jobRepository, Tasklet reportTasklet) {
+        return new StepBuilder(REPORT_STEP, jobRepository).tasklet(reportTasklet).build();
+    }
+
+    @Bean
+    Job reverifyJob(JobRepository jobRepository, Step verifyChains, Step writeReports) {
+        return new JobBuilder(JOB, jobRepository).start(verifyChains).next(writeReports).build();
+    }
+
+    static String partitionStepName(String host) {
+        return ReverifyWorkerConfiguration.WORKER_STEP + ":" + HostChainPartitioner.PARTITION_PREFIX + ArchiveLayout.requireValidHostId(host);
+    }
+}

@@ -1,0 +1,140 @@
+package org.imaarchiver.jobs.reverify;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.archive.sign.KeyMaterial;
+import org.imaarchiver.archive.sign.TrustedKeys;
+import org.imaarchiver.archive.store.StoreOptions;
+
+/**
+ * One bulk re-verification ({@link VerifyJobRunner#run}). The identifying part (what makes a rerun of
+ * the same command resume the same job instance) is {@link #storeUri}, the trust directory's
+ * content, {@link #hosts}, the window and the receipts directory's content; everything else may
+ * change between an interrupted run and its resumption.
+ *
+ * @param storeUri        the archive ({@code file:///...} or {@code s3://...}, as ArchiveStores opens)
+ * @param storeOptions    S3 endpoint, credentials etc.
+ * @param trustDir        the trust directory (TrustStore.load)
+ * @param hosts           only these hosts (each gets a partition, even without segments); empty: every host
+ * @param since           only hosts whose chain head was created at or after this instant
+ * @param until           only hosts whose first segment was created at or before this instant
+ * @param parallel        hosts verified at once (the partition thread pool)
+ * @param segmentParallel segments of one host verified at once (inside ChainVerifier)
+ * @param stateDir        the job repository (H2 file database) and per-host result files
+ * @param outputDir       report.json, report.html, summary.txt and receipts/
+ * @param receiptKey      signs one verification receipt per host that verified ok; none: no receipts
+ * @param sinceReceipts   start each host after its receipt found in this directory
+ * @param receiptSigners  whose receipts are trusted (with {@code sinceReceipts}); empty: the receipt key's own
+ * @param fresh           start a new job instance even if the last one with these parameters did not finish
+ * @param progress        progress display on stderr
+ * @param clock           gives verifiedAt of the receipts
+ */
+public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path trustDir, Optional<Set<String>> hosts,
+                               Optional<Instant> since, Optional<Instant> until, int parallel, int segmentParallel,
+                               Path stateDir, Path outputDir, Optional<KeyMaterial> receiptKey, Optional<Path> sinceReceipts,
+                               Optional<TrustedKeys> receiptSigners, boolean fresh, ProgressMode progress, Clock clock) {
+
+    /** How progress is shown. */
+    public enum ProgressMode {
+        /** A one-line display on a terminal, plain log lines otherwise. */
+        AUTO,
+        /** Plain log lines every few seconds. */
+        LOG,
+        /** Nothing. */
+        NONE
+    }
+
+    public VerifyJobRequest {
+        Objects.requireNonNull(storeUri, "storeUri");
+        Objects.requireNonNull(storeOptions, "storeOptions");
+        Objects.requireNonNull(trustDir, "trustDir");
+        Objects.requireNonNull(hosts, "hosts");
+        hosts = hosts.map(h -> {
+            h.forEach(ArchiveLayout::requireValidHostId);
+            return Set.copyOf(new TreeSet<>(h));
+        });
+        Objects.requireNonNull(since, "since");
+        Objects.requireNonNull(until, "until");
+        if (parallel < 1) throw new IllegalArgumentException("parallel < 1");
+        if (segmentParallel < 1) throw new IllegalArgumentException("segmentParallel < 1");
+        Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(outputDir, "outputDir");
+        Objects.requireNonNull(receiptKey, "receiptKey");
+        Objects.requireNonNull(sinceReceipts, "sinceReceipts");
+        Objects.requireNonNull(receiptSigners, "receiptSigners");
+        Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(clock, "clock");
+        if (sinceReceipts.isPresent() && receiptSigners.isEmpty() && receiptKey.isEmpty()) {
+            throw new IllegalArgumentException("--since-receipt needs receipt signers or the receipt key");
+        }
+    }
+
+    /** Defaults: every host, parallel = cores, 2 segments per host, no receipts, progress AUTO. */
+    public static VerifyJobRequest of(String storeUri, Path trustDir, Path stateDir, Path outputDir) {
+        return new VerifyJobRequest(storeUri, StoreOptions.defaults(), trustDir, Optional.empty(), Optional.empty(),
+                Optional.empty(), Runtime.getRuntime().availableProcessors(), 2, stateDir, outputDir, Optional.empty(),
+                Optional.empty(), Optional.empty(), false, ProgressMode.AUTO, Clock.systemUTC());
+    }
+
+    /** The default state directory: {@code ~/.cache/ima-archiver/verify-jobs}. */
+    public static Path defaultStateDir() {
+        return Path.of(System.getProperty("user.home"), ".cache", "ima-archiver", "verify-jobs");
+    }
+
+    public VerifyJobRequest withStoreOptions(StoreOptions o) {
+        return new VerifyJobRequest(storeUri, o, trustDir, hosts, since, until, parallel, segmentParallel, stateDir, outputDir,
+                receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock);
+    }
+
+    public VerifyJobRequest withHosts(Set<String> h) {
+        return new VerifyJobRequest(storeUri, storeOptions, trustDir, Optional.of(h), since, until, parallel, segmentParallel,
+                stateDir, outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock);
+    }
+
+    public VerifyJobRequest withWindow(Optional<Instant> s, Optional<Instant> u) {
+        return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, s, u, parallel, segmentParallel, stateDir,
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock);
+    }
+
+    public VerifyJobRequest withParallel(int hostsAtOnce, int segmentsAtOnce) {
+        return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, hostsAtOnce, segmentsAtOnce, stateDir,
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock);
+    }
+
+    public VerifyJobRequest withReceiptKey(KeyMaterial key) {
+        return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
+                outputDir, Optional.of(key), sinceReceipts, receiptSigners, fresh, progress, clock);
+    }
+
+    public VerifyJobRequest withSinceReceipts(Path dir, Optional<TrustedKeys> signers) {
+        return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
+                outputDir, receiptKey, Optional.of(dir), signers, fresh, progress, clock);
+    }
+
+    public VerifyJobRequest withFresh(boolean f) {
+        return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
+                outputDir, receiptKey, sinceReceipts, receiptSigners, f, progress, clock);
+    }
+
+    public VerifyJobRequest withProgress(ProgressMode p) {
+        return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, p, clock);
+    }
+
+    public VerifyJobRequest withClock(Clock c) {
+        return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, c);
+    }
+
+    /** The signers whose receipts {@code --since-receipt} accepts. */
+    TrustedKeys effectiveReceiptSigners() {
+        return receiptSigners.orElseGet(() -> receiptKey.map(k -> TrustedKeys.ofCertificates(java.util.List.of(k.certificate())))
+                .orElse(TrustedKeys.none()));
+    }
+}

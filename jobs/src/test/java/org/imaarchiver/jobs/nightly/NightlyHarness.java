@@ -1,0 +1,182 @@
+package org.imaarchiver.jobs.nightly;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.archive.chain.ChainVerifier;
+import org.imaarchiver.archive.chain.ChainReport;
+import org.imaarchiver.archive.chain.TrustStore;
+import org.imaarchiver.archive.segment.SegmentReader;
+import org.imaarchiver.archive.sign.KeyMaterial;
+import org.imaarchiver.archive.store.ArchiveStore;
+import org.imaarchiver.archive.store.LocalDirectoryStore;
+import org.imaarchiver.jobs.config.ArchiverSettings;
+import org.imaarchiver.jobs.host.imafs.ImafsEmulator;
+import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.testsupport.Swtpm;
+
+/**
+ * One emulated host: swtpm, the imafs emulator extending it, a local archive, signing keys, and the
+ * AK enrolled into a trust directory. Keeps its own copy of every raw record it measured.
+ */
+final class NightlyHarness implements AutoCloseable {
+    static final String HOST = "host-a";
+    final Path dir;
+    final Swtpm tpm;
+    final ImafsEmulator emu;
+    final Path archive;
+    final Path trust;
+    /** Raw binary records (B.3, sha256 template digests) in measurement order, all boots. */
+    final List<Bytes> measured = new ArrayList<>();
+    private int counter;
+
+    NightlyHarness(Path dir, String... emulatorOptions) throws Exception {
+        this.dir = dir;
+        tpm = Swtpm.start(dir.resolve("tpm"));
+        List<String> opts = new ArrayList<>(List.of(emulatorOptions));
+        opts.addAll(List.of("--banks", "sha1,sha256", "--tpm", "127.0.0.1:" + tpm.port()));
+        emu = ImafsEmulator.start(dir.resolve("emu"), opts.toArray(String[]::new));
+        archive = Files.createDirectories(dir.resolve("archive"));
+        Path keys = dir.resolve("keys");
+        KeyMaterial.generate(KeyMaterial.KeyType.P256, "archiver", Instant.now().minus(1, ChronoUnit.DAYS),
+                Instant.now().plus(365, ChronoUnit.DAYS)).writePem(keys);
+        trust = dir.resolve("trust");
+        Files.createDirectories(trust.resolve("signers"));
+        Files.copy(keys.resolve(KeyMaterial.CERT_FILE), trust.resolve("signers/archiver.pem"));
+        enroll();
+    }
+
+    void enroll() throws Exception {
+        Path out = trust.resolve("hosts/" + HOST);
+        Enroller.enroll(settingsForEnroll(), out, false);
+        Files.deleteIfExists(out.resolve("ak.pub")); // the same key twice is harmless, but keep one
+    }
+
+    private ArchiverSettings settingsForEnroll() {
+        return new ArchiverSettings(HOST, emu.mountPoint(), dir.resolve("no-cmdline"), tcti(), "sha256", List.of("sha1", "sha256"),
+                List.of(10), new ArchiverSettings.Ak("primary", "0x81010002", "rsa2048", "endorsement"),
+                new ArchiverSettings.Store(archive.toString(), "", "", false, "", ""), new ArchiverSettings.Signing(dir.resolve("keys")),
+                "", dir.resolve("state"), dir.resolve("run/lock"), dir.resolve("state/trim-journal.json"),
+                dir.resolve("metrics/ima_archiver.prom"), new ArchiverSettings.Backoff(3, java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(50)));
+    }
+
+    String tcti() { return "swtpm:host=127.0.0.1,port=" + tpm.port(); }
+
+    /** The job's properties, as the CLI passes them. */
+    List<String> properties() {
+        return List.of("--ima-archiver.host-id=" + HOST, "--ima-archiver.securityfs-root=" + emu.mountPoint(),
+                "--ima-archiver.proc-cmdline=" + dir.resolve("no-cmdline"), "--ima-archiver.tpm=" + tcti(),
+                "--ima-archiver.store.uri=" + archive, "--ima-archiver.signing.key-dir=" + dir.resolve("keys"),
+                "--ima-archiver.state-dir=" + dir.resolve("state"), "--ima-archiver.lock-path=" + dir.resolve("run/lock"),
+                "--ima-archiver.metrics-path=" + dir.resolve("metrics/ima_archiver.prom"),
+                "--ima-archiver.backoff.attempts=3", "--ima-archiver.backoff.initial=20ms", "--ima-archiver.backoff.max=50ms");
+    }
+
+    /** A new boot's record 0 (B.9). */
+    void bootAggregate(String boot) throws Exception {
+        record(ImafsEmulator.imaNg("sha256", sha256("boot_aggregate " + boot), "boot_aggregate"));
+    }
+
+    /** {@code n} distinct ima-ng records on PCR 10. */
+    void measure(int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            int k = counter++;
+            record(ImafsEmulator.imaNg("sha256", sha256("file " + k), "/usr/bin/tool-" + k));
+        }
+    }
+
+    private void record(byte[] templateData) throws Exception {
+        var reply = emu.measure(10, "ima-ng", templateData);
+        if (!reply.ok()) throw new IllegalStateException("measure failed: " + reply.text());
+        byte[] digest = java.util.HexFormat.of().parseHex(reply.field("sha256").orElseThrow());
+        measured.add(Bytes.wrap(rawRecord(10, digest, "ima-ng", templateData)));
+    }
+
+    /** B.3 layout, little-endian. */
+    static byte[] rawRecord(int pcr, byte[] digest, String template, byte[] data) {
+        byte[] name = template.getBytes(StandardCharsets.US_ASCII);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + digest.length + 4 + name.length + 4 + data.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(pcr).put(digest).putInt(name.length).put(name).putInt(data.length).put(data);
+        return b.array();
+    }
+
+    static byte[] sha256(String s) throws Exception {
+        return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Runs the job in this JVM; returns exit code and log line. */
+    Result archiveInProcess(Object... extras) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = NightlyApplication.archive(properties(), new PrintStream(out, true, StandardCharsets.UTF_8), extras);
+        return new Result(code, out.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Runs the job in a separate JVM, optionally halting after a step or killed after a delay. */
+    Result archiveInChild(Optional<String> killAfter, Optional<Long> killAfterMillis) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+        killAfter.ifPresent(s -> cmd.add("-D" + ArchiveJobConfiguration.KILL_AFTER + "=" + s));
+        cmd.add(NightlyApplication.class.getName());
+        cmd.addAll(properties());
+        Path log = Files.createTempFile(dir, "child-", ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (killAfterMillis.isPresent()) {
+            if (!p.waitFor(killAfterMillis.get(), TimeUnit.MILLISECONDS)) p.destroyForcibly();
+        }
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("child JVM hung: " + Files.readString(log));
+        }
+        return new Result(p.exitValue(), Files.readString(log));
+    }
+
+    record Result(int exitCode, String output) {}
+
+    long kernelCount() throws IOException { return emu.currentCount(); }
+
+    /** Every archived raw record, in chain order. */
+    List<Bytes> archivedRecords() throws Exception {
+        List<Bytes> out = new ArrayList<>();
+        Path segs = archive.resolve(ArchiveLayout.segmentsPrefix(HOST));
+        try (var files = Files.list(segs)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(ArchiveLayout.SEGMENT_SUFFIX)).sorted().toList()) {
+                SegmentReader r = SegmentReader.open(f);
+                try (var rows = r.rows()) {
+                    for (var row = rows.next(); row.isPresent(); row = rows.next()) out.add(row.get().raw());
+                }
+            }
+        }
+        return out;
+    }
+
+    ChainReport verifyChain() throws Exception {
+        ArchiveStore store = LocalDirectoryStore.open(archive);
+        return new ChainVerifier(TrustStore.load(trust), 1, Files.createDirectories(dir.resolve("verify"))).verifyHost(store, HOST);
+    }
+
+    /** A TPM Reset: swtpm restarted on the same state (startup clear increments resetCount). */
+    void rebootTpm() throws Exception {
+        // _TPM_Init through swtpm's control port, then Startup(CLEAR): a TPM Reset, resetCount + 1 (C.4)
+        Swtpm.Result init = tpm.run("swtpm_ioctl", "--tcp", "127.0.0.1:" + (tpm.port() + 1), "-i");
+        if (init.exitCode() != 0) throw new IllegalStateException("swtpm_ioctl -i: " + init.stderr());
+        tpm.tpm2("tpm2_startup", "-c");
+    }
+
+    @Override
+    public void close() throws IOException {
+        emu.close();
+        tpm.close();
+    }
+}

@@ -1,0 +1,124 @@
+package org.imaarchiver.jobs.reverify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.archive.chain.PackNonce;
+import org.imaarchiver.archive.chain.PackPlan;
+import org.imaarchiver.archive.chain.PackRequest;
+import org.imaarchiver.archive.chain.PackResult;
+import org.imaarchiver.archive.chain.SegmentPacker;
+import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.archive.sign.KeyMaterial;
+import org.imaarchiver.archive.sign.SegmentSigner;
+import org.imaarchiver.archive.store.ArchiveStore;
+import org.imaarchiver.archive.store.LocalDirectoryStore;
+import org.imaarchiver.replay.log.BinaryLogReader;
+import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.log.LogReadOptions;
+import org.imaarchiver.replay.replay.Replayer;
+
+/**
+ * Generated archives packed by the real SegmentPacker (derived nonces, {@link FakeTpm} quotes), one
+ * {@link Host} history per host that can be continued (more segments, reboots) between runs.
+ */
+final class TestArchive {
+    static final Instant T0 = Instant.parse("2026-11-27T00:00:00Z");
+
+    final Path root;
+    final KeyMaterial signerKey = KeyMaterial.generate(KeyMaterial.KeyType.P256, "archiver", T0.minusSeconds(3600),
+            T0.plusSeconds(365L * 86400));
+    final SegmentSigner signer = new SegmentSigner(signerKey, Optional.empty());
+    final java.security.KeyPair ak;
+    private final String akPem;
+    private long minute;
+
+    TestArchive(Path root) throws Exception {
+        this.root = root;
+        this.ak = FakeTpm.newAk();
+        this.akPem = new FakeTpm(ak, 0).akPem();
+    }
+
+    /** One host's TPM and its current boot's list. */
+    final class Host {
+        final String id;
+        final FakeTpm tpm;
+        GeneratedList list;
+        int extended;
+        long seed;
+
+        Host(String id, long seed, int count) throws Exception {
+            this.id = id;
+            this.tpm = new FakeTpm(ak, 5 + seed);
+            this.seed = seed;
+            this.list = new GeneratedList(seed, count);
+        }
+
+        /** Packs a segment ending with a quote after record {@code upTo} (exclusive), signed by {@code by}. */
+        Host segment(int upTo, SegmentSigner by) throws Exception {
+            while (extended < upTo) tpm.extend(list.records.get(extended++));
+            try (ArchiveStore store = LocalDirectoryStore.open(root)) {
+                SegmentPacker packer = new SegmentPacker(store, by, root.resolveSibling(root.getFileName() + "-work"), Replayer.sequential());
+                SegmentPacker.PlanResult pr = packer.plan(id, Optional.of(list.records.get(0)), tpm.resetCount, tpm.restartCount, tpm.akName);
+                assertThat(pr).isInstanceOf(SegmentPacker.Planned.class);
+                PackPlan plan = ((SegmentPacker.Planned) pr).plan();
+                QuoteEvidence quote = tpm.quote(Bytes.wrap(plan.derivedNonce().bytes()));
+                BinaryLogReader reader = BinaryLogReader.open(new ByteArrayInputStream(list.bytes(list.records.size())),
+                        LogReadOptions.of(id + "-" + seed));
+                PackResult r = packer.pack(new PackRequest(id, reader, quote, tpm.akPublic(), new PackNonce.Derived(),
+                        T0.plusSeconds(60 * minute++), "ima-archiver/test", Optional.empty()));
+                assertThat(r).as(id).isInstanceOf(PackResult.Packed.class);
+            }
+            return this;
+        }
+
+        Host segment(int upTo) throws Exception { return segment(upTo, signer); }
+
+        /** A reboot into a new generated list of {@code count} records. */
+        Host reboot(long newSeed, int count) throws Exception {
+            tpm.reboot();
+            seed = newSeed;
+            list = new GeneratedList(newSeed, count);
+            extended = 0;
+            return this;
+        }
+    }
+
+    Host host(String id, long seed, int count) throws Exception { return new Host(id, seed, count); }
+
+    Path segmentFile(String host, long seq) { return root.resolve(ArchiveLayout.segmentKey(host, seq)); }
+
+    /** Deletes the three objects of one segment (a "lost" middle segment). */
+    void deleteSegment(String host, long seq) throws IOException {
+        Files.delete(root.resolve(ArchiveLayout.segmentKey(host, seq)));
+        Files.delete(root.resolve(ArchiveLayout.manifestKey(host, seq)));
+        Files.delete(root.resolve(ArchiveLayout.signatureKey(host, seq)));
+    }
+
+    /** Flips one byte in the middle of a segment file. */
+    void flipByte(String host, long seq) throws IOException {
+        Path f = segmentFile(host, seq);
+        byte[] b = Files.readAllBytes(f);
+        b[b.length / 2] ^= 0x01;
+        Files.write(f, b);
+    }
+
+    /** A trust directory enrolling the shared AK for {@code hosts} and this archive's signer. */
+    Path trustDir(Path dir, Iterable<String> hosts) throws IOException {
+        for (String h : hosts) {
+            Path d = Files.createDirectories(dir.resolve("hosts").resolve(h));
+            Files.writeString(d.resolve("ak.pem"), akPem);
+        }
+        Path keys = dir.resolveSibling(dir.getFileName() + "-signer");
+        signerKey.writePem(keys);
+        Files.createDirectories(dir.resolve("signers"));
+        Files.copy(keys.resolve(KeyMaterial.CERT_FILE), dir.resolve("signers").resolve("archiver.pem"));
+        return dir;
+    }
+}
