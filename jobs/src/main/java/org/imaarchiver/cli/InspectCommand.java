@@ -3,6 +3,7 @@ package org.imaarchiver.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,11 +29,17 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per record.")
     boolean json;
 
+    // archive segments (org.imaarchiver.cli.archive): --records, --store, --s3-endpoint
+    @Mixin
+    org.imaarchiver.cli.archive.SegmentInspectOptions segment;
+
     InspectCommand(Main.Context ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws Exception {
         if (decoded && json) throw CliError.usage("--decoded and --json exclude each other");
+        if (segment.applies(log)) return segment.inspect(log.toString(), json, ctx.out());  // a Parquet segment
+        segment.rejectForLists();
         Inputs.requireFile(log, "LOG");
         Mode mode = decoded ? Mode.DECODED : json ? Mode.JSON : Mode.ASCII;
         Engine.inspect(log, ReplayCommand.format(format), mode, ctx.out());

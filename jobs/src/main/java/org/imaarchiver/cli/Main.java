@@ -32,6 +32,7 @@ public final class Main {
         boolean debug = Arrays.asList(args).contains("--debug");
         Context ctx = new Context(out, err, debug);
         CommandLine cl = new CommandLine(new Root(ctx), new Factory(ctx));
+        org.imaarchiver.cli.archive.ArchiveCommands.register(cl, ctx);  // keygen, pack, verify, bench-verify (branch archcli)
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setParameterExceptionHandler((ex, a) -> {

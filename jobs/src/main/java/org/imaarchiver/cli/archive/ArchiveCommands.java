@@ -1,0 +1,21 @@
+package org.imaarchiver.cli.archive;
+
+import org.imaarchiver.cli.Main;
+import picocli.CommandLine;
+
+/**
+ * The archive commands ({@code keygen}, {@code pack}, {@code verify}, {@code bench-verify}) as one
+ * registration point, so {@link Main} needs one line to add them. None of them starts Spring.
+ */
+public final class ArchiveCommands {
+    private ArchiveCommands() {}
+
+    /** Adds the archive subcommands to the root command line. */
+    public static void register(CommandLine root, Main.Context ctx) {
+        QuietLibraries.apply();
+        root.addSubcommand(new KeygenCommand(ctx));
+        root.addSubcommand(new PackCommand(ctx));
+        root.addSubcommand(new VerifyCommand(ctx));
+        root.addSubcommand(new BenchVerifyCommand(ctx));
+    }
+}
