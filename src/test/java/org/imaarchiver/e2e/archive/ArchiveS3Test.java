@@ -1,5 +1,7 @@
 package org.imaarchiver.e2e.archive;
 
+import org.imaarchiver.archive.store.S3ProxyServer;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.imaarchiver.e2e.archive.ArchiveCli.NONCE_200;
 import static org.imaarchiver.e2e.archive.ArchiveCli.NONCE_362;
@@ -22,18 +24,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ArchiveS3Test {
     @TempDir Path dir;
-    private S3Proxy s3;
+    private S3ProxyServer s3;
     private String wasKey;
     private String wasSecret;
 
     @BeforeEach
     void start() throws Exception {
-        s3 = S3Proxy.start();
+        s3 = S3ProxyServer.start();
         s3.createBucket("archive");
         wasKey = System.getProperty("aws.accessKeyId");
         wasSecret = System.getProperty("aws.secretAccessKey");
-        System.setProperty("aws.accessKeyId", S3Proxy.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", S3Proxy.SECRET_KEY);
+        System.setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
     }
 
     @AfterEach
@@ -48,7 +50,7 @@ class ArchiveS3Test {
         Path keys = dir.resolve("keys");
         assertThat(run("keygen", "--out", keys.toString()).code()).isZero();
         String store = "s3://archive/fleet/prod";
-        String endpoint = s3.endpoint.toString();
+        String endpoint = s3.endpoint().toString();
 
         ArchiveCli.Result p0 = run(packArgs(200, NONCE_200, keys, store, "--s3-endpoint", endpoint));
         assertThat(p0.code()).as(p0.toString()).isZero();

@@ -528,8 +528,14 @@ public final class S3ArchiveStore implements ArchiveStore {
                 .prefix(base + prefix)
                 .maxKeys(options.listPageSize())
                 .build();
-        // The paginator fetches the next page only when the previous one is consumed.
-        Iterator<S3Object> pages = s3.listObjectsV2Paginator(request).contents().iterator();
+        // The paginator fetches the next page only when the previous one is consumed; the first page
+        // is fetched here already, so its failure (e.g. connection refused) is a StoreException too.
+        Iterator<S3Object> pages;
+        try {
+            pages = s3.listObjectsV2Paginator(request).contents().iterator();
+        } catch (SdkException e) {
+            throw translate(prefix, "listing", e);
+        }
         Iterator<String> keys = new Iterator<>() {
             private String next;
 

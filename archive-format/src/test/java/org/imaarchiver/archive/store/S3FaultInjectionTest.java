@@ -185,6 +185,7 @@ class S3FaultInjectionTest {
             assertThatThrownBy(() -> down.createNew("x", ascii("x"))).isInstanceOf(StoreUnavailableException.class);
             assertThatThrownBy(() -> down.stat("x")).isInstanceOf(StoreUnavailableException.class);
             assertThatThrownBy(() -> down.readAll("x")).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() -> down.list("")).isInstanceOf(StoreUnavailableException.class);
         }
     }
 }

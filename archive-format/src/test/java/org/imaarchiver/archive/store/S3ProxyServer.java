@@ -11,10 +11,13 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
-/** An in-process s3proxy 4.1.0 on 127.0.0.1 with an in-memory blob store (java-stack.md §4). */
-final class S3ProxyServer implements AutoCloseable {
-    static final String ACCESS_KEY = "test-access-key";
-    static final String SECRET_KEY = "test-secret-key-not-a-real-one";
+/**
+ * An in-process s3proxy 4.1.0 on 127.0.0.1 with an in-memory blob store (java-stack.md §4). Public
+ * so the end-to-end module (through archive-format's test-jar) runs its S3 tests on the same server.
+ */
+public final class S3ProxyServer implements AutoCloseable {
+    public static final String ACCESS_KEY = "test-access-key";
+    public static final String SECRET_KEY = "test-secret-key-not-a-real-one";
 
     static {
         // Logback's default is DEBUG for everything: Jetty and the SDK would log every byte and
@@ -41,7 +44,7 @@ final class S3ProxyServer implements AutoCloseable {
                 .build();
     }
 
-    static S3ProxyServer start() throws Exception {
+    public static S3ProxyServer start() throws Exception {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(new TransientNio2BlobStore())
                 .endpoint(URI.create("http://127.0.0.1:0"))
@@ -52,9 +55,9 @@ final class S3ProxyServer implements AutoCloseable {
         return new S3ProxyServer(proxy);
     }
 
-    URI endpoint() { return endpoint; }
+    public URI endpoint() { return endpoint; }
 
-    void createBucket(String bucket) {
+    public void createBucket(String bucket) {
         raw.createBucket(b -> b.bucket(bucket));
     }
 
