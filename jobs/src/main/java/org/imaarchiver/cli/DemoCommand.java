@@ -50,6 +50,14 @@ final class DemoCommand implements Callable<Integer> {
         Path root = ImafsProcess.projectRoot().orElseThrow(() -> CliError.environment(
                 "the imafs emulator sources (scripts/build-imafs) were not found above " + Path.of("").toAbsolutePath()
                         + ": run bin/ima-archiver demo from a checkout of ima-archiver"));
+        Path binary;
+        try {
+            binary = NightlyDemo.prepare(root);  // before any work dir exists: a failed check leaves nothing behind
+        } catch (SwtpmProcess.TpmUnavailableException e) {
+            throw CliError.environment("no software TPM: " + e.getMessage());
+        } catch (ImafsProcess.UnavailableException e) {
+            throw CliError.environment("cannot run the emulated securityfs: " + e.getMessage());
+        }
         Path work;
         if (dir != null) {
             Files.createDirectories(dir);
@@ -63,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
         ctx.out().printf("work dir     %s%n", work);
         NightlyDemo demo = new NightlyDemo(new NightlyDemo.Plan(nights, recordsPerNight, seed, work, keep), ctx.out());
         try {
-            return demo.run(root).exitCode();
+            return demo.run(binary).exitCode();
         } catch (SwtpmProcess.TpmUnavailableException e) {
             throw CliError.environment("no software TPM: " + e.getMessage());
         } catch (ImafsProcess.UnavailableException e) {

@@ -73,12 +73,9 @@ public final class NightlyDemo {
      * Runs the demo; swtpm and the emulator are stopped at the end, on errors and on Ctrl-C (a
      * shutdown hook). With {@link Plan#keep()} they stay up after the summary until Ctrl-C.
      */
-    public Result run(Path projectRoot)
+    public Result run(Path emulatorBinary)
             throws IOException, InterruptedException, SwtpmProcess.TpmUnavailableException, ImafsProcess.UnavailableException {
-        // Tools first, then FUSE, then the build: each names what is missing (the CLI's exit 3).
-        SwtpmProcess.requireTools("swtpm", "swtpm", "tpm2_startup", "tpm2-tools");
-        ImafsProcess.requireFuse();
-        Path binary = ImafsProcess.binary(projectRoot);
+        Path binary = emulatorBinary;
         Path dir = plan.dir();
         Thread hook = new Thread(this::stopAll, "ima-archiver-demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -94,6 +91,18 @@ public final class NightlyDemo {
                 // the hook is running or has run
             }
         }
+    }
+
+    /**
+     * Checks what the demo needs and returns the emulator binary (built by scripts/build-imafs when
+     * missing): swtpm and tpm2-tools first, then FUSE, then the build; each failure names what is
+     * missing (the CLI's exit 3).
+     */
+    public static Path prepare(Path projectRoot)
+            throws IOException, InterruptedException, SwtpmProcess.TpmUnavailableException, ImafsProcess.UnavailableException {
+        SwtpmProcess.requireTools("swtpm", "swtpm", "tpm2_startup", "tpm2-tools");
+        ImafsProcess.requireFuse();
+        return ImafsProcess.binary(projectRoot);
     }
 
     private Result runWith(Path binary, Path dir)
@@ -131,7 +140,7 @@ public final class NightlyDemo {
             Night night = archiveNight(n, fed, properties, emu, dir.resolve("archive-runs.log"));
             nights.add(night);
             out.printf("night %d      measured %d%s, archive: %s (exit %d), archived %d, trimmed %d, kernel list %d -> %d records, %.1f s%n",
-                    n, fed.measured(), fed.duplicatesDropped() > 0 ? " (" + fed.duplicatesDropped() + " duplicates dropped)" : "",
+                    n, fed.measured(), extras(fed),
                     night.outcome(), night.exitCode(), night.recordsArchived(), night.recordsTrimmed(),
                     night.kernelListWhenRead(), night.kernelListAfter(), night.duration().toMillis() / 1000.0);
         }
@@ -143,6 +152,13 @@ public final class NightlyDemo {
                 : nights.stream().anyMatch(x -> x.exitCode() == RunOutcome.ENVIRONMENT_ERROR.exitCode()) ? 3 : 1;
         printSummary(nights, chain, kernelNow, dir, trust);
         return new Result(List.copyOf(nights), chain, kernelNow, code);
+    }
+
+    private static String extras(MeasurementFeeder.Fed fed) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (fed.violations() > 0) parts.add(fed.violations() + " violation" + (fed.violations() == 1 ? "" : "s"));
+        if (fed.duplicatesDropped() > 0) parts.add(fed.duplicatesDropped() + " duplicate" + (fed.duplicatesDropped() == 1 ? "" : "s") + " dropped");
+        return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
     }
 
     private void printSummary(List<Night> nights, ChainReport chain, long kernelNow, Path dir, Path trust) {
