@@ -169,8 +169,8 @@ public final class NightlyDemo {
         out.printf("segments         %d%n", chain.segments());
         out.printf("records archived %d (trimmed from the kernel list: %d)%n", archived, trimmed);
         out.printf("kernel list now  %d record%s%n", kernelNow, kernelNow == 1 ? "" : "s");
-        out.printf("verify           %s (%d segments, %d records, host %s)%n", chain.ok() ? "ok" : "FAILED",
-                chain.segments(), chain.records(), chain.host());
+        out.printf("verify           %s (%d segment%s, %d records, host %s)%n", chain.ok() ? "ok" : "FAILED",
+                chain.segments(), chain.segments() == 1 ? "" : "s", chain.records(), chain.host());
         for (ChainFinding f : chain.findings()) out.println("  " + f.kind().id() + ": " + f.detail());
         out.printf("archive          %s%n", dir.resolve("archive"));
         out.printf("work directory   %s (job log lines: %s)%n", dir, dir.resolve("archive-runs.log"));
