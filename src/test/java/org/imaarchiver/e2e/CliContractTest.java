@@ -62,7 +62,7 @@ class CliContractTest {
         String old = System.getProperty("imaarchiver.toolPath");
         System.setProperty("imaarchiver.toolPath", dir.toString());
         try {
-            Cli.Result demo = Cli.run("demo", "--records", "10");
+            Cli.Result demo = Cli.run("demo", "--records-per-night", "10");
             assertThat(demo.code()).as(demo.toString()).isEqualTo(3);
             assertThat(demo.err()).contains("scripts/install-deps");
             Cli.Result bench = Cli.run("bench", "--records", "10", "--evmctl", "--out", dir.resolve("b").toString());

@@ -1,96 +1,81 @@
 package org.imaarchiver.cli;
 
-import java.io.BufferedOutputStream;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import org.imaarchiver.cli.demo.NightlyDemo;
 import org.imaarchiver.cli.demo.SwtpmProcess;
-import org.imaarchiver.cli.demo.TpmDemo;
-import org.imaarchiver.replay.pcr.HashAlgorithm;
-import org.imaarchiver.replay.synth.LogGenerator;
+import org.imaarchiver.jobs.host.imafs.ImafsProcess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code demo}: until the nightly job exists, shows the whole loop on a software TPM: a generated
- * list is extended into a fresh swtpm, a quote is taken, and check-quote finds its quote point.
+ * {@code demo}: the nightly job for real on an embedded host: swtpm, the emulated Linux 7.2
+ * securityfs (FUSE) extending it, an enrolled AK, a signing key, a local archive; N nights of new
+ * measurements each followed by one {@code archive} run; then the chain verified
+ * ({@link NightlyDemo}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Generate a list, extend it into a fresh swtpm, quote, and check the quote against the list.",
-                "Needs swtpm and tpm2-tools (bin/ima-archiver runs scripts/install-deps first)."})
+        description = {"Run the nightly archive-and-trim job for a few nights on an embedded host and verify the archive.",
+                "Starts a swtpm and mounts the emulated securityfs (FUSE: needs /dev/fuse and fusermount3),",
+                "enrolls an AK, measures new records each night, runs 'archive', then 'verify'.",
+                "Needs swtpm, tpm2-tools, fuse3 and a C toolchain (bin/ima-archiver runs scripts/install-deps first)."},
+        footer = {"", "Exit codes: 0 every night succeeded and the chain verifies, 1 it does not,",
+                "3 environment problem (no FUSE, no swtpm or tpm2-tools, emulator build failed)."})
 final class DemoCommand implements Callable<Integer> {
     private final Main.Context ctx;
 
-    @Option(names = "--records", defaultValue = "5000", description = "Records in the list (default ${DEFAULT-VALUE}).")
-    long records;
+    @Option(names = "--nights", defaultValue = "3", paramLabel = "N", description = "Nights (archive runs), default ${DEFAULT-VALUE}.")
+    int nights;
 
-    @Option(names = "--quote-after", paramLabel = "K",
-            description = "Quote after K records, then append the rest (the list outgrows the quote). Default: all.")
-    Long quoteAfter;
+    @Option(names = "--records-per-night", defaultValue = "200", paramLabel = "N",
+            description = "New measurements before each run, default ${DEFAULT-VALUE}.")
+    long recordsPerNight;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Generator seed.")
-    long seed;
-
-    @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: a new temporary one, kept).")
+    @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (default: a new temporary one, kept and printed).")
     Path dir;
+
+    @Option(names = "--keep", description = "Keep swtpm and the emulated securityfs running after the summary, until Ctrl-C.")
+    boolean keep;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Measurement generator seed, default ${DEFAULT-VALUE}.")
+    long seed;
 
     DemoCommand(Main.Context ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws Exception {
-        long k = quoteAfter == null ? records : quoteAfter;
-        if (records < 1 || k < 1 || k > records) throw CliError.usage("--quote-after must be in 1..--records");
+        if (nights < 1) throw CliError.usage("--nights must be at least 1, got " + nights);
+        if (recordsPerNight < 1) throw CliError.usage("--records-per-night must be at least 1, got " + recordsPerNight);
+        Path root = ImafsProcess.projectRoot().orElseThrow(() -> CliError.environment(
+                "the imafs emulator sources (scripts/build-imafs) were not found above " + Path.of("").toAbsolutePath()
+                        + ": run bin/ima-archiver demo from a checkout of ima-archiver"));
+        Path binary;
         try {
-            SwtpmProcess.requireTools("swtpm", "swtpm", "tpm2_pcrextend", "tpm2-tools", "tpm2_quote", "tpm2-tools");
+            binary = NightlyDemo.prepare(root);  // before any work dir exists: a failed check leaves nothing behind
         } catch (SwtpmProcess.TpmUnavailableException e) {
-            throw CliError.environment(e.getMessage());
+            throw CliError.environment("no software TPM: " + e.getMessage());
+        } catch (ImafsProcess.UnavailableException e) {
+            throw CliError.environment("cannot run the emulated securityfs: " + e.getMessage());
         }
-        Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("ima-archiver-demo");
-        Path log = work.resolve("binary_runtime_measurements");
-        var out = ctx.out();
-        LogGenerator.Options o = LogGenerator.Options.defaults(seed).withSignatureRate(0.5)
-                .withExpectedBanks(EnumSet.of(HashAlgorithm.SHA1, HashAlgorithm.SHA256));
-        try (SwtpmProcess tpm = SwtpmProcess.start(work.resolve("tpm"))) {
-            TpmDemo demo = new TpmDemo(tpm);
-            LogGenerator gen = LogGenerator.newList(o);
-            long t0 = System.nanoTime();
-            TpmDemo.QuoteFiles q;
-            TpmDemo.Ak ak = demo.createAk();
-            byte[] nonce = ByteBuffer.allocate(20).putLong(12, k).array();  // like the shared test data: the count
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(log), 1 << 20)) {
-                gen.write(os, k, demo.extender());
-                q = demo.quote("demo", pcrsToQuote(demo), nonce);
-                gen.write(os, records - k, demo.extender());
-                demo.flush();
+        Path work;
+        if (dir != null) {
+            Files.createDirectories(dir);
+            try (var entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) throw CliError.usage("--dir " + dir + ": not empty (the demo starts a fresh host)");
             }
-            double secs = (System.nanoTime() - t0) / 1e9;
-            out.printf("list        %s (%d records, extended into swtpm in %.1f s)%n", log, records, secs);
-            out.printf("quote       %s after record %d over %s, nonce %s%n", q.msg(), k, "sha1+sha256 PCRs "
-                    + demo.pcrsSeen(), java.util.HexFormat.of().formatHex(nonce));
-            int peer = demo.checkquote(ak.pem(), q, nonce);
-            out.printf("tpm2_checkquote  %s%n", peer == 0 ? "ok" : "FAILED (rc " + peer + ")");
-            Engine.QuoteVerdict v = Engine.checkQuote(new Engine.LogEvidence(log, Engine.Format.BINARY,
-                    Optional.empty(), OptionalLong.empty()), q.msg(), q.sig(), ak.pem(), Optional.of(nonce));
-            out.printf("check-quote verified %s, quote point %s, resetCount %d, restartCount %d%n", v.verified(),
-                    v.quotePoint().isPresent() ? Long.toString(v.quotePoint().getAsLong()) : "none",
-                    v.resetCount(), v.restartCount());
-            out.printf("again with: bin/ima-archiver check-quote --log %s --quote %s --signature %s --ak %s --nonce %s%n",
-                    log, q.msg(), q.sig(), ak.pem(), java.util.HexFormat.of().formatHex(nonce));
-            return v.verified() && v.quotePoint().equals(OptionalLong.of(k)) ? ExitCode.OK : ExitCode.NOT_VERIFIED;
-        } catch (SwtpmProcess.TpmUnavailableException e) {
-            throw CliError.environment(e.getMessage());
+            work = dir.toAbsolutePath();
+        } else {
+            work = Files.createTempDirectory("ima-archiver-demo-");
         }
-    }
-
-    /** The generator's PCRs 10..12 are all quoted so no record escapes the digest (ima-kernel.md C.3). */
-    private static java.util.TreeSet<Integer> pcrsToQuote(TpmDemo demo) {
-        var s = new java.util.TreeSet<Integer>(java.util.List.of(10, 11, 12));
-        s.addAll(demo.pcrsSeen());
-        return s;
+        ctx.out().printf("work dir     %s%n", work);
+        NightlyDemo demo = new NightlyDemo(new NightlyDemo.Plan(nights, recordsPerNight, seed, work, keep), ctx.out());
+        try {
+            return demo.run(binary).exitCode();
+        } catch (SwtpmProcess.TpmUnavailableException e) {
+            throw CliError.environment("no software TPM: " + e.getMessage());
+        } catch (ImafsProcess.UnavailableException e) {
+            throw CliError.environment("cannot run the emulated securityfs: " + e.getMessage());
+        }
     }
 }

@@ -116,6 +116,9 @@ public final class SwtpmProcess implements AutoCloseable {
 
     public Path stateDir() { return stateDir; }
 
+    /** The TCP command port on 127.0.0.1 (the control port is {@code port() + 1}). */
+    public int port() { return port; }
+
     /** TCTI string for tpm2-tools. */
     public String tcti() { return "swtpm:host=127.0.0.1,port=" + port; }
 
