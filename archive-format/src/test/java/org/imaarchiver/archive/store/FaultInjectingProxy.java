@@ -18,10 +18,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A tiny HTTP/1.1 proxy on 127.0.0.1 that sits in front of s3proxy and misbehaves on request:
  * answers 5xx itself, forwards but loses the response (the write happened, the client never
  * hears), or swallows the request. One request per connection ("Connection: close"), bodies by
- * Content-Length only, every wait bounded. Test code only.
+ * Content-Length only, every wait bounded. Test code only; public for the jobs module's nightly
+ * store-fault tests (through the test-jar).
  */
-final class FaultInjectingProxy implements AutoCloseable {
-    enum Action {
+public final class FaultInjectingProxy implements AutoCloseable {
+    public enum Action {
         FORWARD,
         /** Answer 500 without forwarding. */
         RESPOND_500,
@@ -34,10 +35,10 @@ final class FaultInjectingProxy implements AutoCloseable {
     }
 
     /** What the proxy saw: method, request target and what it did. */
-    record Seen(String method, String target, Action action) {}
+    public record Seen(String method, String target, Action action) {}
 
     @FunctionalInterface
-    interface Plan {
+    public interface Plan {
         Action decide(String method, String target);
     }
 
@@ -52,7 +53,7 @@ final class FaultInjectingProxy implements AutoCloseable {
     final List<Seen> seen = new CopyOnWriteArrayList<>();
     private volatile Plan plan = (m, t) -> Action.FORWARD;
 
-    FaultInjectingProxy(int upstreamPort) throws IOException {
+    public FaultInjectingProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.acceptor = new Thread(this::acceptLoop, "fault-proxy-accept");
@@ -60,11 +61,11 @@ final class FaultInjectingProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() { return server.getLocalPort(); }
+    public int port() { return server.getLocalPort(); }
 
-    void plan(Plan p) { plan = p; }
+    public void plan(Plan p) { plan = p; }
 
-    List<Seen> seen(String method) {
+    public List<Seen> seen(String method) {
         return seen.stream().filter(s -> s.method().equals(method)).toList();
     }
 

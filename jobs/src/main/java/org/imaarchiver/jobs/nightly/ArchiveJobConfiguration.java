@@ -46,8 +46,10 @@ public class ArchiveJobConfiguration {
     }
 
     @Bean
-    ArchiveRun archiveRun(ArchiverSettings settings, ObjectProvider<ArchiveRun.StoreOpener> opener) {
-        return new ArchiveRun(settings, Clock.systemUTC(), opener.getIfAvailable(() -> ArchiveStores::open));
+    ArchiveRun archiveRun(ArchiverSettings settings, ObjectProvider<ArchiveRun.StoreOpener> opener,
+                          ObjectProvider<ArchiveRun.StepListener> listener) {
+        return new ArchiveRun(settings, Clock.systemUTC(), opener.getIfAvailable(() -> ArchiveStores::open),
+                listener.getIfAvailable(() -> step -> { }));
     }
 
     // step 1: one archiver per host (D.2 step 1)
@@ -118,6 +120,7 @@ public class ArchiveJobConfiguration {
         return new StepBuilder(name, repo).tasklet((contribution, chunk) -> {
             try {
                 phase.run();
+                run.afterStep(name);
             } catch (TpmFailure e) {
                 run.stop(RunOutcome.ENVIRONMENT_ERROR, name + ": TPM: " + e.getMessage());
             } catch (MalformedLogException e) {

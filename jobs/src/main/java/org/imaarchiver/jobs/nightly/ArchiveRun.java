@@ -104,6 +104,10 @@ public final class ArchiveRun {
     private Optional<String> segmentKey = Optional.empty();
     private Optional<TrimIntent> intent = Optional.empty();
     private long trimmed;
+    /** Bytes of the segment, signature and manifest this run uploaded. */
+    private long bytesUploaded;
+    /** Nanos the kernel's writer fd was held (open O_RDWR .. close: the compare-then-trim critical section), -1 if never. */
+    private long lockNanos = -1;
     private Optional<String> notTrimmedBecause = Optional.empty();
     private Optional<RunOutcome> decided = Optional.empty();
     private String detail = "";
@@ -114,10 +118,25 @@ public final class ArchiveRun {
         ArchiveStore open(String location, StoreOptions options) throws IOException;
     }
 
+    /**
+     * Called after each step's phase with the step's name (a seam for tests that act between phases,
+     * e.g. append records after the quote and before the read).
+     */
+    @FunctionalInterface
+    public interface StepListener {
+        void afterStep(String step) throws IOException;
+    }
+
     private final StoreOpener storeOpener;
+    private final StepListener stepListener;
 
     public ArchiveRun(ArchiverSettings settings, Clock clock, StoreOpener storeOpener) {
+        this(settings, clock, storeOpener, step -> { });
+    }
+
+    public ArchiveRun(ArchiverSettings settings, Clock clock, StoreOpener storeOpener, StepListener stepListener) {
         this.storeOpener = storeOpener;
+        this.stepListener = stepListener;
         this.settings = settings;
         this.clock = clock;
         this.started = clock.instant();
@@ -296,6 +315,7 @@ public final class ArchiveRun {
             archived = p.records();
             archiveEnd = p.quotePoint();
             segmentKey = Optional.of(p.segmentKey());
+            bytesUploaded = uploadedBytes(p.sequence());
         } else if (result instanceof PackResult.NothingToPack n) {
             archiveEnd = n.quotePoint();
             segmentKey = head.map(h -> org.imaarchiver.archive.chain.ArchiveLayout.segmentKey(host, h.sequence()));
@@ -351,12 +371,19 @@ public final class ArchiveRun {
         TrimIntent ti = intent.get();
         TrimJournal journal = new TrimJournal(settings.journalPath());
         TrimOutcome outcome;
+        // The archived copy is first consulted right after the O_RDWR open succeeded; the session
+        // closes that fd before compareThenTrim returns: the span is the writer-lock time (lock_ms).
+        long[] writerOpened = {-1};
         try (TrimSession session = TrimSession.open(log, features, backoff())) {
             outcome = session.compareThenTrim(bank, trimmedSoFar, batch -> {
                 long seen = 0;
                 while (seen < ti.plannedN() && batch.next().isPresent()) seen++;
                 return seen == ti.plannedN() ? TrimDecision.trim(seen) : TrimDecision.abort("the kernel list is shorter than N");
-            }, from -> spoolIterator(from));
+            }, from -> {
+                writerOpened[0] = System.nanoTime();
+                return spoolIterator(from);
+            });
+            if (writerOpened[0] >= 0) lockNanos = System.nanoTime() - writerOpened[0];
         }
         if (outcome instanceof TrimOutcome.Trimmed t) {
             trimmed = t.n();
@@ -442,7 +469,8 @@ public final class ArchiveRun {
         String why = String.join("; ", java.util.stream.Stream.of(blockReason, Optional.of(detail).filter(d -> !d.isEmpty()), notTrimmedBecause)
                 .flatMap(Optional::stream).toList());
         return new RunSummary(host, o, plan == null ? Optional.empty() : Optional.of(plan.sequence()), archived, trimmed,
-                kernelListRecords, trimmedSoFar, Duration.between(started, clock.instant()), why);
+                kernelListRecords, trimmedSoFar, Duration.between(started, clock.instant()),
+                lockNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(lockNanos)), bytesUploaded, why);
     }
 
     // ---- helpers ----
@@ -456,7 +484,9 @@ public final class ArchiveRun {
 
     private void refused(PackResult.Failure f) {
         RunOutcome o = switch (f.kind()) {
-            case "head-unreadable", "not-durable" -> RunOutcome.ENVIRONMENT_ERROR;
+            // store-conflict: an object already holds the next sequence (a leftover of an interrupted
+            // upload, or a second packer): the store, not the evidence, is in the way (docs/operations.md)
+            case "head-unreadable", "not-durable", "store-conflict" -> RunOutcome.ENVIRONMENT_ERROR;
             case "boot-undecidable", "records-missing" -> RunOutcome.TRIM_BLOCKED;
             default -> RunOutcome.VERIFICATION_FAILED;
         };
@@ -534,6 +564,17 @@ public final class ArchiveRun {
         return storeOpener.open(s.uri(), b.build());
     }
 
+    /** Sizes of the three objects of segment {@code sequence} as the store reports them. */
+    private long uploadedBytes(long sequence) throws IOException {
+        long total = 0;
+        for (String key : List.of(org.imaarchiver.archive.chain.ArchiveLayout.segmentKey(host, sequence),
+                org.imaarchiver.archive.chain.ArchiveLayout.signatureKey(host, sequence),
+                org.imaarchiver.archive.chain.ArchiveLayout.manifestKey(host, sequence))) {
+            total += store.stat(key).map(org.imaarchiver.archive.store.ObjectInfo::size).orElse(0L);
+        }
+        return total;
+    }
+
     private static Optional<String> kernelVersion() {
         try {
             return Optional.of(Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip());
@@ -597,4 +638,6 @@ public final class ArchiveRun {
     }
 
     public String host() { return host; }
+
+    void afterStep(String step) throws IOException { stepListener.afterStep(step); }
 }

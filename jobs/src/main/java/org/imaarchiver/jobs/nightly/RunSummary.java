@@ -11,10 +11,12 @@ import java.util.Optional;
  * @param recordsTrimmed     records deleted from the kernel list
  * @param kernelListRecords  records the kernel list held when read
  * @param trimmedSoFar       absolute index of the kernel list's first record after the run
+ * @param writerLock         how long the kernel's writer fd was held (compare-then-trim), if the run opened it
+ * @param bytesUploaded      bytes of the segment, signature and manifest uploaded by this run
  * @param detail             why, for anything but a clean run
  */
 public record RunSummary(String host, RunOutcome outcome, Optional<Long> segment, long recordsArchived, long recordsTrimmed,
-                         long kernelListRecords, long trimmedSoFar, Duration duration, String detail) {
+                         long kernelListRecords, long trimmedSoFar, Duration duration, Optional<Duration> writerLock, long bytesUploaded, String detail) {
 
     /** One {@code key=value} line; values with spaces are quoted. */
     public String logLine() {
@@ -22,6 +24,8 @@ public record RunSummary(String host, RunOutcome outcome, Optional<Long> segment
                 + " segment=" + segment.map(String::valueOf).orElse("-") + " records_archived=" + recordsArchived
                 + " records_trimmed=" + recordsTrimmed + " kernel_list_records=" + kernelListRecords
                 + " trimmed_so_far=" + trimmedSoFar + " duration_ms=" + duration.toMillis()
+                + " lock_ms=" + writerLock.map(d -> String.format(java.util.Locale.ROOT, "%.3f", d.toNanos() / 1e6)).orElse("-")
+                + " bytes_uploaded=" + bytesUploaded
                 + " detail=\"" + detail.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ") + "\"";
     }
 }

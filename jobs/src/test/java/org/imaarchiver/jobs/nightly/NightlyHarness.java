@@ -40,6 +40,15 @@ final class NightlyHarness implements AutoCloseable {
     /** Raw binary records (B.3, sha256 template digests) in measurement order, all boots. */
     final List<Bytes> measured = new ArrayList<>();
     private int counter;
+    /** The job's store properties (a local directory unless {@link #useStore} changed them). */
+    private List<String> storeProperties;
+    private StoreFactory storeFactory;
+
+    /** Opens the archive the job writes to, for the test's own reads. */
+    @FunctionalInterface
+    interface StoreFactory {
+        ArchiveStore open() throws Exception;
+    }
 
     NightlyHarness(Path dir, String... emulatorOptions) throws Exception {
         this.dir = dir;
@@ -51,6 +60,8 @@ final class NightlyHarness implements AutoCloseable {
         Path keys = dir.resolve("keys");
         KeyMaterial.generate(KeyMaterial.KeyType.P256, "archiver", Instant.now().minus(1, ChronoUnit.DAYS),
                 Instant.now().plus(365, ChronoUnit.DAYS)).writePem(keys);
+        storeProperties = List.of("--ima-archiver.store.uri=" + archive);
+        storeFactory = () -> LocalDirectoryStore.open(archive);
         trust = dir.resolve("trust");
         Files.createDirectories(trust.resolve("signers"));
         Files.copy(keys.resolve(KeyMaterial.CERT_FILE), trust.resolve("signers/archiver.pem"));
@@ -73,11 +84,23 @@ final class NightlyHarness implements AutoCloseable {
 
     String tcti() { return "swtpm:host=127.0.0.1,port=" + tpm.port(); }
 
+    /** Points the job at another store (e.g. S3 through {@code --ima-archiver.store.*}). */
+    void useStore(List<String> properties, StoreFactory factory) {
+        storeProperties = List.copyOf(properties);
+        storeFactory = factory;
+    }
+
     /** The job's properties, as the CLI passes them. */
     List<String> properties() {
+        List<String> p = new ArrayList<>(baseProperties());
+        p.addAll(storeProperties);
+        return p;
+    }
+
+    private List<String> baseProperties() {
         return List.of("--ima-archiver.host-id=" + HOST, "--ima-archiver.securityfs-root=" + emu.mountPoint(),
                 "--ima-archiver.proc-cmdline=" + dir.resolve("no-cmdline"), "--ima-archiver.tpm=" + tcti(),
-                "--ima-archiver.store.uri=" + archive, "--ima-archiver.signing.key-dir=" + dir.resolve("keys"),
+ "--ima-archiver.signing.key-dir=" + dir.resolve("keys"),
                 "--ima-archiver.state-dir=" + dir.resolve("state"), "--ima-archiver.lock-path=" + dir.resolve("run/lock"),
                 "--ima-archiver.metrics-path=" + dir.resolve("metrics/ima_archiver.prom"),
                 "--ima-archiver.backoff.attempts=3", "--ima-archiver.backoff.initial=20ms", "--ima-archiver.backoff.max=50ms");
@@ -149,21 +172,33 @@ final class NightlyHarness implements AutoCloseable {
     /** Every archived raw record, in chain order. */
     List<Bytes> archivedRecords() throws Exception {
         List<Bytes> out = new ArrayList<>();
-        Path segs = archive.resolve(ArchiveLayout.segmentsPrefix(HOST));
-        try (var files = Files.list(segs)) {
-            for (Path f : files.filter(f -> f.toString().endsWith(ArchiveLayout.SEGMENT_SUFFIX)).sorted().toList()) {
+        Path downloads = Files.createDirectories(dir.resolve("downloads"));
+        try (ArchiveStore store = storeFactory.open()) {
+            List<String> keys;
+            try (var listed = store.list(ArchiveLayout.segmentsPrefix(HOST))) {
+                keys = listed.sorted().toList();
+            }
+            // a segment counts once its manifest exists (a stray object under a segment key does not)
+            java.util.Set<String> all = new java.util.HashSet<>(keys);
+            keys = keys.stream().filter(k -> k.endsWith(ArchiveLayout.SEGMENT_SUFFIX))
+                    .filter(k -> all.contains(k.substring(0, k.length() - ArchiveLayout.SEGMENT_SUFFIX.length()) + ArchiveLayout.MANIFEST_SUFFIX))
+                    .toList();
+            for (String key : keys) {
+                Path f = store.download(key, downloads.resolve(java.util.UUID.randomUUID() + ArchiveLayout.SEGMENT_SUFFIX));
                 SegmentReader r = SegmentReader.open(f);
                 try (var rows = r.rows()) {
                     for (var row = rows.next(); row.isPresent(); row = rows.next()) out.add(row.get().raw());
                 }
+                Files.delete(f);
             }
         }
         return out;
     }
 
     ChainReport verifyChain() throws Exception {
-        ArchiveStore store = LocalDirectoryStore.open(archive);
-        return new ChainVerifier(TrustStore.load(trust), 1, Files.createDirectories(dir.resolve("verify"))).verifyHost(store, HOST);
+        try (ArchiveStore store = storeFactory.open()) {
+            return new ChainVerifier(TrustStore.load(trust), 1, Files.createDirectories(dir.resolve("verify"))).verifyHost(store, HOST);
+        }
     }
 
     /** A TPM Reset: swtpm restarted on the same state (startup clear increments resetCount). */
