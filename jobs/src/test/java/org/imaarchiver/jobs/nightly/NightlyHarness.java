@@ -141,8 +141,15 @@ final class NightlyHarness implements AutoCloseable {
 
     /** Runs the job in this JVM; returns exit code and log line. */
     Result archiveInProcess(Object... extras) {
+        return archiveInProcess(List.of(), extras);
+    }
+
+    /** Runs the job in this JVM with extra properties (none of them already in {@link #properties()}). */
+    Result archiveInProcess(List<String> extraProperties, Object... extras) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = NightlyApplication.archive(properties(), new PrintStream(out, true, StandardCharsets.UTF_8), extras);
+        List<String> props = new ArrayList<>(properties());
+        props.addAll(extraProperties);
+        int code = NightlyApplication.archive(props, new PrintStream(out, true, StandardCharsets.UTF_8), extras);
         return new Result(code, out.toString(StandardCharsets.UTF_8));
     }
 
