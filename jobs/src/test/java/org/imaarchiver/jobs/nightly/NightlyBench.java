@@ -44,6 +44,7 @@ public final class NightlyBench {
 
             List<String> cmd = new ArrayList<>(List.of("/usr/bin/time", "-v",
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + xmx,
+                    "-Xlog:gc:file=" + work.resolve("gc.log"),
                     "-cp", System.getProperty("java.class.path"), NightlyApplication.class.getName()));
             cmd.addAll(h.properties());
             Path log = work.resolve("archive-run.log");
@@ -59,11 +60,23 @@ public final class NightlyBench {
                     System.out.println(l);
                 }
             }
-            System.out.println("kernel_count_after=" + h.kernelCount() + " xmx=" + xmx);
+            System.out.println("kernel_count_after=" + h.kernelCount() + " xmx=" + xmx + " peak_heap_before_gc_mb="
+                    + peakHeapMb(work.resolve("gc.log")));
             long t1 = System.nanoTime();
             var report = h.verifyChain();
             System.out.printf("verify ok=%s seconds=%.1f%n", report.ok(), (System.nanoTime() - t1) / 1e9);
         }
+    }
+
+    /** The largest heap occupancy a GC log line reports before a collection ({@code 24M->5M(64M)}). */
+    static long peakHeapMb(Path gcLog) throws IOException {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile("(\\d+)M->(\\d+)M\\(");
+        long max = 0;
+        for (String line : Files.readAllLines(gcLog)) {
+            java.util.regex.Matcher m = p.matcher(line);
+            while (m.find()) max = Math.max(max, Long.parseLong(m.group(1)));
+        }
+        return max;
     }
 
     /**
