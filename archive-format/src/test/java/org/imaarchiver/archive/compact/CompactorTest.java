@@ -375,6 +375,40 @@ class CompactorTest {
         assertThat(verify(root).findings()).extracting(ChainFinding::kind).contains(FindingKind.COMPACTION_MISMATCH);
     }
 
+    /** A store whose re-reads of keys ending in {@code suffix} do not match (lost or corrupted writes). */
+    record LossyStore(ArchiveStore d, String suffix) implements ArchiveStore {
+        @Override public org.imaarchiver.archive.store.StoredObject createNew(String key, Path file) throws IOException { return d.createNew(key, file); }
+        @Override public org.imaarchiver.archive.store.StoredObject createNew(String key, byte[] bytes)
+                throws org.imaarchiver.archive.store.StoreException { return d.createNew(key, bytes); }
+        @Override public java.io.InputStream open(String key) throws org.imaarchiver.archive.store.StoreException { return d.open(key); }
+        @Override public byte[] readAll(String key, long max) throws org.imaarchiver.archive.store.StoreException { return d.readAll(key, max); }
+        @Override public Path download(String key, Path target) throws IOException { return d.download(key, target); }
+        @Override public Optional<org.imaarchiver.archive.store.ObjectInfo> stat(String key)
+                throws org.imaarchiver.archive.store.StoreException { return d.stat(key); }
+        @Override public java.util.stream.Stream<String> list(String prefix) throws org.imaarchiver.archive.store.StoreException { return d.list(prefix); }
+        @Override public void delete(String key) throws org.imaarchiver.archive.store.StoreException { d.delete(key); }
+        @Override public boolean verifyDurable(String key, org.imaarchiver.replay.pcr.Digest sha)
+                throws org.imaarchiver.archive.store.StoreException {
+            return !key.endsWith(suffix) && d.verifyDurable(key, sha);
+        }
+        @Override public String location() { return d.location(); }
+        @Override public void close() throws org.imaarchiver.archive.store.StoreException { d.close(); }
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {".parquet", ".commit"})
+    void anUndurableStageOrSwitchLeavesThePartsAsTheChain(String suffix) throws Exception {
+        Path root = copy("nd" + suffix);
+        ChainReport before = verify(root);
+        try (ArchiveStore store = new LossyStore(LocalDirectoryStore.open(root), suffix)) {
+            Compactor.Run run = compactor(store, policy(100), RetentionPolicy.none(), LATER).compact(HOST);
+            assertThat(run.results()).hasSize(2).allMatch(r -> r instanceof CompactionResult.NotDurable);
+        }
+        assertSameChain(before, verify(root));
+        assertThat(verify(root).segments()).isEqualTo(8);
+        assertThat(listing(root).effective()).extracting(SegmentUnit::range).containsOnly(false);
+    }
+
     @Test
     void aSegmentPackedAfterCompactionLinksToTheLastPart() throws Exception {
         Path root = copy("p");
