@@ -58,7 +58,10 @@ import org.imaarchiver.replay.replay.Replayer;
  * Offline, complete verification of archived chains (docs/archive-format.md §12 "Verifying a
  * segment", §13 "Verifying a chain"). Segments are independent given their manifest's base, so the
  * segments of a chain are verified in parallel on a bounded pool; only the link checks run in chain
- * order. Verification continues past failures and reports every finding. Memory is bounded by the
+ * order. Verification continues past failures and reports every finding. The chain is
+ * {@link ChainListing#effective()}: a switched compacted segment stands in for its parts, which (like
+ * staged compacted segments) are not part of the chain (docs/archive-format.md §16.4); compacted
+ * segments also get their checkpoints verified (§16.5). Memory is bounded by the
  * number of one host's manifests, not by the records (rows are streamed).
  */
 public final class ChainVerifier {

@@ -218,8 +218,9 @@ public final class Compactor {
         Path local = Files.createTempDirectory(workDir, "compact-verify-");
         try {
             // 2. Merge, streamed.
-            WrittenSegment written = write(group, out);
-            Bytes cms = signed(written);
+            Output merged = write(group, out);
+            WrittenSegment written = merged.segment();
+            Bytes cms = merged.cms();
             hook.after(CompactionStep.WRITTEN);
             Bytes commit = commitBytes(written.manifestDigest());
 
@@ -299,8 +300,11 @@ public final class Compactor {
         return true;
     }
 
+    /** The written compacted segment and its CMS (also in its footer). */
+    private record Output(WrittenSegment segment, Bytes cms) {}
+
     /** Streams every part's rows into one segment and builds its manifest. */
-    private WrittenSegment write(CompactionGroup group, Path out) throws IOException {
+    private Output write(CompactionGroup group, Path out) throws IOException {
         String host = group.host();
         List<Checkpoint> checkpoints = new ArrayList<>();
         List<Digest> replaces = new ArrayList<>();
@@ -331,7 +335,7 @@ public final class Compactor {
                     checkpoints, Optional.of(new Compaction(lastPart.lastSequence(), replaces, lastLink)));
             Bytes manifestBytes = ManifestCodec.encode(m);
             Bytes cms = sign(manifestBytes, createdAt);
-            return w.finish(m, Optional.of(cms));
+            return new Output(w.finish(m, Optional.of(cms)), cms);
         } catch (MalformedManifestException e) {
             throw new IOException("a part's manifest does not decode: " + e.getMessage(), e);
         }
@@ -358,15 +362,6 @@ public final class Compactor {
             throw new IOException("part " + u.key(ObjectKind.SEGMENT) + " does not read: " + e.getMessage(), e);
         } finally {
             Files.deleteIfExists(part);
-        }
-    }
-
-    /** The footer already holds the CMS; the sidecar CMS is the same bytes (re-signing would differ for ECDSA). */
-    private Bytes signed(WrittenSegment written) throws IOException {
-        try {
-            return SegmentReader.open(written.file()).signature().orElseThrow(() -> new IOException("no footer signature"));
-        } catch (SegmentFormatException | MalformedManifestException e) {
-            throw new IOException("the written segment does not read: " + e.getMessage(), e);
         }
     }
 
