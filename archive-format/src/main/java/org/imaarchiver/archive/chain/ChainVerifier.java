@@ -230,7 +230,7 @@ public final class ChainVerifier {
         long expectedSeq = prev == null ? firstExpected : prev.lastSequence() + 1;
         if (seq != expectedSeq) {
             out.add(seg(host, seq, FindingKind.SEQUENCE_GAP, Long.toString(expectedSeq), Long.toString(seq),
-                    prev == null ? "the chain does not start at sequence 0" : "sequences " + expectedSeq + ".." + (seq - 1) + " are missing"));
+                    prev == null ? "the chain (or the verified range) does not start at sequence " + expectedSeq : "sequences " + expectedSeq + ".." + (seq - 1) + " are missing"));
         }
         if (cur.manifest().isEmpty()) return;
         SegmentManifest m = cur.manifest().get();
