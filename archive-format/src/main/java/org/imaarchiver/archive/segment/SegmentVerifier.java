@@ -101,12 +101,33 @@ public final class SegmentVerifier {
                 ManifestCodec.digestOf(reader.manifestBytes()), ManifestCodec.digestOf(sidecarBytes)));
     }
 
-    /** For a derived nonce, recomputes {@link QuoteNonce#derive} from the manifest's own fields. */
+    /**
+     * For a derived nonce, recomputes {@link QuoteNonce#derive} from the manifest's own fields. For a
+     * compacted segment the end quote was taken for its last original segment, so the nonce is
+     * recomputed in that context: the last checkpoint's sequence and previousManifestDigest.
+     */
     public static List<SegmentFinding> verifyNonce(SegmentManifest m) {
         if (!(m.nonceDerivation() instanceof NonceDerivation.Derived d)) return List.of();
-        Digest expected = QuoteNonce.derive(m.hostId(), m.boot(), m.sequence(), m.previousManifestDigest());
+        Digest expected;
+        if (m.isCompacted()) {
+            Checkpoint last = m.checkpoints().get(m.checkpoints().size() - 1);
+            expected = QuoteNonce.derive(m.hostId(), last.boot(m.boot()), last.sequence(), last.previousManifestDigest());
+        } else {
+            expected = QuoteNonce.derive(m.hostId(), m.boot(), m.sequence(), m.previousManifestDigest());
+        }
         if (expected.equals(d.value())) return List.of();
         return List.of(new SegmentFinding.NonceMismatch(m.hostId(), m.sequence(), expected, d.nonce()));
+    }
+
+    /**
+     * Recomputes a checkpoint's derived nonce in its original context (host, the segment's boot with
+     * the checkpoint's restartCount, its sequence and previousManifestDigest); empty when it matches
+     * or the nonce is external, else the expected nonce.
+     */
+    public static java.util.Optional<Digest> checkpointNonceMismatch(SegmentManifest m, Checkpoint c) {
+        if (!(c.nonceDerivation() instanceof NonceDerivation.Derived d)) return java.util.Optional.empty();
+        Digest expected = QuoteNonce.derive(m.hostId(), c.boot(m.boot()), c.sequence(), c.previousManifestDigest());
+        return expected.equals(d.value()) ? java.util.Optional.empty() : java.util.Optional.of(expected);
     }
 
     /** Verifies the CMS signature over the manifest bytes; a missing signature is a finding. */
