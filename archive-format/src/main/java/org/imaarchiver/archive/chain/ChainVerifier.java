@@ -176,14 +176,17 @@ public final class ChainVerifier {
         }
 
         List<Checked> checked = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, units.size()), r -> {
+        int concurrent = Math.min(parallelism, units.size());
+        // Cores the segment pool leaves idle go to hashing workers of each segment's replay.
+        int replayWorkers = parallelism / concurrent - 1;
+        ExecutorService pool = Executors.newFixedThreadPool(concurrent, r -> {
             Thread t = new Thread(r, "chain-verify-" + host);
             t.setDaemon(true);
             return t;
         });
         try {
             List<Future<Checked>> futures = new ArrayList<>();
-            for (SegmentUnit u : units) futures.add(pool.submit(() -> checkSegment(store, host, u)));
+            for (SegmentUnit u : units) futures.add(pool.submit(() -> checkSegment(store, host, u, replayWorkers)));
             for (Future<Checked> f : futures) checked.add(f.get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -286,7 +289,7 @@ public final class ChainVerifier {
 
     // ---- one segment (parallel) ----
 
-    private Checked checkSegment(ArchiveStore store, String host, SegmentUnit present) throws IOException {
+    private Checked checkSegment(ArchiveStore store, String host, SegmentUnit present, int replayWorkers) throws IOException {
         List<ChainFinding> out = new ArrayList<>();
         long seq = present.firstSequence();
         String segKey = present.key(ArchiveLayout.ObjectKind.SEGMENT);
@@ -356,7 +359,7 @@ public final class ChainVerifier {
                         effectiveDigest = Optional.of(ManifestCodec.digestOf(r.manifestBytes()));
                     }
                     checkManifest(host, present, effective.get(), out);
-                    checkRows(host, seq, r, effective.get(), out);
+                    checkRows(host, seq, r, effective.get(), replayWorkers, out);
                 }
             } catch (StoreException e) {
                 out.add(seg(host, seq, FindingKind.STORE_ERROR, "", e.reason(), segKey + ": " + e.getMessage()));
@@ -524,55 +527,86 @@ public final class ChainVerifier {
         }
     }
 
-    /** Data digest, indices, record count, record syntax; then the replay from base against end and quote. */
-    private void checkRows(String host, long seq, SegmentReader r, SegmentManifest m, List<ChainFinding> out) {
-        try {
-            for (SegmentFinding f : SegmentVerifier.verifyData(r)) out.add(fromSegmentFinding(host, seq, f));
-        } catch (IOException e) {
-            out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
-            return;
-        }
+    /** Segments with fewer records than this replay on the segment's own thread (threads cost more than they save). */
+    private static final int PARALLEL_REPLAY_MIN_RECORDS = 4 * Replayer.DEFAULT_BATCH_SIZE;
+
+    /**
+     * Data digest, indices, record count, record syntax and query columns; the replay from base against
+     * end and quote; the boot_aggregate. ONE pass over the rows (docs/performance.md): the replay pulls
+     * the records through the data check, and the rows after the quote point (or after a record that
+     * stops the replay) are then checked without replaying. The findings are those of
+     * {@link SegmentVerifier#verifyData} followed by the replay's, as with separate passes.
+     */
+    private void checkRows(String host, long seq, SegmentReader r, SegmentManifest m, int replayWorkers, List<ChainFinding> out) {
         // Replay from the base; with a verified quote also require it to match first at the last row.
         Optional<VerifiedQuote> q = verifyQuote(host, seq, m, new ArrayList<>()); // findings already reported
         if (m.isCompacted()) {
+            // Checkpoint-by-checkpoint replay: a separate pass after the data check (docs/archive-format.md §16).
+            try {
+                for (SegmentFinding f : SegmentVerifier.verifyData(r)) out.add(fromSegmentFinding(host, seq, f));
+            } catch (IOException e) {
+                out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
+                return;
+            }
             checkCompactedRows(host, seq, r, m, q, out);
             return;
         }
-        try (SegmentReader.Cursor<MeasurementRecord> records = r.records()) {
-            Replayer replayer = Replayer.sequential();
+        SegmentVerifier.DataCheck data = new SegmentVerifier.DataCheck(r);
+        List<ChainFinding> replayFindings = new ArrayList<>();
+        try (SegmentReader.Cursor<SegmentReader.FullRow> rows = r.fullRows()) {
+            RecordSource records = () -> data.next(rows);
+            Replayer replayer = replayWorkers > 0 && m.recordCount() >= PARALLEL_REPLAY_MIN_RECORDS
+                    ? Replayer.of(replayWorkers, Replayer.DEFAULT_BATCH_SIZE) : Replayer.sequential();
             ReplayResult replay;
             if (q.isPresent()) {
                 VerifiedQuote vq = q.get();
                 List<PcrSelection> sel = vq.pcrSelection();
-                QuotePointResult res = new QuotePointFinder(replayer).find(m.base(), records::next, sel, vq.signingHash(), vq.pcrDigest());
+                QuotePointResult res = new QuotePointFinder(replayer).find(m.base(), records, sel, vq.signingHash(), vq.pcrDigest());
                 replay = res.replay();
                 if (res instanceof QuotePointResult.Found found) {
                     if (found.quotePoint() != m.end().nextIndex()) {
-                        out.add(new ChainFinding.RecordFinding(host, seq, found.quotePoint() - 1, FindingKind.REPLAY_MISMATCH,
+                        replayFindings.add(new ChainFinding.RecordFinding(host, seq, found.quotePoint() - 1, FindingKind.REPLAY_MISMATCH,
                                 "quote point " + m.end().nextIndex(), "quote point " + found.quotePoint(),
                                 "the quote already matches after record " + (found.quotePoint() - 1)
                                         + ": the segment holds more than the quoted prefix"));
                     } else if (!sameState(found.state(), m.end())) {
-                        out.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, stateSummary(m.end()), stateSummary(found.state()),
+                        replayFindings.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, stateSummary(m.end()), stateSummary(found.state()),
                                 "replay from base does not reproduce the manifest's end state"));
                     }
                 } else {
                     QuotePointResult.NotFound nf = (QuotePointResult.NotFound) res;
-                    out.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, "quote pcrDigest " + vq.pcrDigest().hex(),
+                    replayFindings.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, "quote pcrDigest " + vq.pcrDigest().hex(),
                             stateSummary(nf.replay().state()), "no prefix of the rows gives the quote: " + nf.failure().describe()));
                 }
             } else {
-                replay = replayer.replay(m.base(), records::next);
+                replay = replayer.replay(m.base(), records);
                 if (!sameState(replay.state(), m.end())) {
-                    out.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, stateSummary(m.end()), stateSummary(replay.state()),
+                    replayFindings.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, stateSummary(m.end()), stateSummary(replay.state()),
                             "replay from base does not reproduce the manifest's end state"));
                 }
             }
-            replayFailures(host, seq, replay, out);
-            if (m.firstIndex() == 0 && m.recordCount() > 0) checkBootAggregate(host, seq, r, m, out);
+            for (ReplayFailure f : replay.failures()) {
+                if (f instanceof ReplayFailure.TemplateDigestMismatch t) {
+                    replayFindings.add(new ChainFinding.RecordFinding(host, seq, t.recordIndex(), FindingKind.TEMPLATE_DIGEST_MISMATCH,
+                            t.computed().hex(), t.stored().hex(), f.describe()));
+                } else if (f instanceof ReplayFailure.UnhashableTemplate u) {
+                    replayFindings.add(new ChainFinding.RecordFinding(host, seq, u.recordIndex(), FindingKind.MALFORMED_RECORD,
+                            "hashable template", u.templateName(), f.describe()));
+                } else if (f instanceof ReplayFailure.PcrOutOfRange p) {
+                    replayFindings.add(new ChainFinding.RecordFinding(host, seq, p.recordIndex(), FindingKind.MALFORMED_RECORD, "PCR 0..23",
+                            Integer.toString(p.pcr()), f.describe()));
+                }
+                // Index gaps and unparseable rows are reported by the data check.
+            }
+            data.drain(rows); // the rows the replay did not need
         } catch (IOException e) {
+            // An unreadable page: the one finding, as when the data check read the file on its own.
             out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
+            return;
         }
+        for (SegmentFinding f : data.finish()) out.add(fromSegmentFinding(host, seq, f));
+        out.addAll(replayFindings);
+        if (m.firstIndex() == 0 && m.recordCount() > 0) checkBootAggregate(host, seq, data.firstRecord(), m, out);
     }
 
     /**
@@ -673,19 +707,25 @@ public final class ChainVerifier {
     }
 
     /** Record 0 of a boot is the boot_aggregate the manifest's boot identity names (ima-kernel.md B.9). */
+    private static void checkBootAggregate(String host, long seq, Optional<MeasurementRecord> first, SegmentManifest m,
+                                           List<ChainFinding> out) {
+        // No first record (none, or it does not parse) is reported by the data check.
+        if (first.isEmpty() || first.get().index() != 0) return; // reported as an index gap
+        Optional<SegmentPacker.BootAggregate> ba = SegmentPacker.BootAggregate.of(first.get());
+        BootIdentity b = m.boot();
+        if (ba.isEmpty() || ba.get().algorithm() != b.bootAggregateAlgorithm() || !ba.get().digest().equals(b.bootAggregate())) {
+            out.add(new ChainFinding.RecordFinding(host, seq, 0, FindingKind.BOOT_SPLICE,
+                    b.bootAggregateAlgorithm() + ":" + b.bootAggregate().hex(),
+                    ba.map(x -> x.algorithm() + ":" + x.digest().hex()).orElse("no boot_aggregate"),
+                    "record 0 is not the boot_aggregate of the manifest's boot"));
+        }
+    }
+
+    /** The same, reading record 0 from the segment (the compacted path, which has no data check to ask). */
     private static void checkBootAggregate(String host, long seq, SegmentReader r, SegmentManifest m, List<ChainFinding> out)
             throws IOException {
         try (SegmentReader.Cursor<MeasurementRecord> records = r.records()) {
-            Optional<MeasurementRecord> first = records.next();
-            if (first.isEmpty() || first.get().index() != 0) return; // reported as an index gap
-            Optional<SegmentPacker.BootAggregate> ba = SegmentPacker.BootAggregate.of(first.get());
-            BootIdentity b = m.boot();
-            if (ba.isEmpty() || ba.get().algorithm() != b.bootAggregateAlgorithm() || !ba.get().digest().equals(b.bootAggregate())) {
-                out.add(new ChainFinding.RecordFinding(host, seq, 0, FindingKind.BOOT_SPLICE,
-                        b.bootAggregateAlgorithm() + ":" + b.bootAggregate().hex(),
-                        ba.map(x -> x.algorithm() + ":" + x.digest().hex()).orElse("no boot_aggregate"),
-                        "record 0 is not the boot_aggregate of the manifest's boot"));
-            }
+            checkBootAggregate(host, seq, records.next(), m, out);
         } catch (MalformedLogException e) {
             // reported by verifyData as a malformed record
         }
