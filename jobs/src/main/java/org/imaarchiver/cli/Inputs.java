@@ -11,20 +11,20 @@ import java.util.Set;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /** Argument checks shared by the commands; each failure is one line naming the argument and file. */
-final class Inputs {
+public final class Inputs {
     private Inputs() {}
 
-    static final String DEFAULT_BANKS = "sha1,sha256";
+    public static final String DEFAULT_BANKS = "sha1,sha256";
 
     /** An existing regular file, else exit 2 with "ROLE: no such file: PATH". */
-    static Path requireFile(Path p, String role) throws CliError {
+    public static Path requireFile(Path p, String role) throws CliError {
         if (!Files.exists(p)) throw CliError.usage(role + ": no such file: " + p);
         if (Files.isDirectory(p)) throw CliError.usage(role + ": is a directory: " + p);
         if (!Files.isReadable(p)) throw CliError.environment(role + ": not readable: " + p);
         return p;
     }
 
-    static byte[] readBytes(Path p, String role) throws CliError {
+    public static byte[] readBytes(Path p, String role) throws CliError {
         requireFile(p, role);
         try {
             return Files.readAllBytes(p);
@@ -33,12 +33,12 @@ final class Inputs {
         }
     }
 
-    static String readText(Path p, String role) throws CliError {
+    public static String readText(Path p, String role) throws CliError {
         return new String(readBytes(p, role), StandardCharsets.UTF_8);
     }
 
     /** "sha1,sha256" → banks; unknown names are a usage error naming the option. */
-    static Set<HashAlgorithm> banks(String list, String option) throws CliError {
+    public static Set<HashAlgorithm> banks(String list, String option) throws CliError {
         Set<HashAlgorithm> s = EnumSet.noneOf(HashAlgorithm.class);
         for (String n : list.split(",")) {
             String t = n.trim();
@@ -51,7 +51,7 @@ final class Inputs {
     }
 
     /** Hex, with or without 0x; the nonce of tpm2_quote -q. */
-    static byte[] hex(String s, String option) throws CliError {
+    public static byte[] hex(String s, String option) throws CliError {
         String t = s.trim().toLowerCase(Locale.ROOT);
         if (t.startsWith("0x")) t = t.substring(2);
         try {

@@ -15,7 +15,13 @@ import org.imaarchiver.archive.store.StoreKeys;
  * hosts/&lt;host&gt;/segments/&lt;seq:010d&gt;.manifest.cms    detached CMS over the manifest bytes (DER)
  * </pre>
  *
- * The boot is not part of the key: sequence numbers run per host across boots and
+ * A compacted segment (docs/archive-format.md "Compaction") covers the chain positions
+ * {@code first..last} and is named {@code <first:010d>-<last:010d>} with the same three suffixes,
+ * plus {@code <first:010d>-<last:010d>.commit}, the switch: without it the compacted segment is a
+ * staged leftover and not part of the chain. '-' sorts before '.', so the range sorts just before
+ * the part it starts with.
+ *
+ * <p>The boot is not part of the key: sequence numbers run per host across boots and
  * {@code previousManifestDigest} links across boot boundaries, so one listing of one prefix gives
  * the whole chain in order, and the head is its last sidecar. The boot identity lives in the
  * (signed) manifest, where it cannot be renamed.
@@ -30,6 +36,8 @@ public final class ArchiveLayout {
     public static final String SEGMENT_SUFFIX = ".parquet";
     public static final String MANIFEST_SUFFIX = ".manifest.json";
     public static final String SIGNATURE_SUFFIX = ".manifest.cms";
+    /** The switch object of a compacted segment: its manifest digest, hex, ASCII. */
+    public static final String COMMIT_SUFFIX = ".commit";
     /** Digits of the zero-padded sequence in a key. */
     public static final int SEQUENCE_DIGITS = 10;
     /** Largest sequence that fits the padded width. */
@@ -39,7 +47,9 @@ public final class ArchiveLayout {
 
     /** The three objects of one segment. */
     public enum ObjectKind {
-        SEGMENT(SEGMENT_SUFFIX), MANIFEST(MANIFEST_SUFFIX), SIGNATURE(SIGNATURE_SUFFIX);
+        SEGMENT(SEGMENT_SUFFIX), MANIFEST(MANIFEST_SUFFIX), SIGNATURE(SIGNATURE_SUFFIX),
+        /** Only for compacted (range) names: the switch that makes the compacted segment part of the chain. */
+        COMMIT(COMMIT_SUFFIX);
 
         private final String suffix;
 
@@ -48,15 +58,25 @@ public final class ArchiveLayout {
         public String suffix() { return suffix; }
     }
 
-    /** A parsed archive key. */
-    public record ObjectName(String host, long sequence, ObjectKind kind) {
+    /**
+     * A parsed archive key. {@code lastSequence} = {@code sequence} for a plain segment; greater or
+     * equal for a compacted segment's range name ({@link #range}).
+     */
+    public record ObjectName(String host, long sequence, long lastSequence, boolean range, ObjectKind kind) {
         public ObjectName {
             requireValidHostId(host);
             requireValidSequence(sequence);
+            requireValidSequence(lastSequence);
+            if (lastSequence < sequence) throw new IllegalArgumentException("range ends before it starts");
+            if (!range && lastSequence != sequence) throw new IllegalArgumentException("a plain name covers one sequence");
             Objects.requireNonNull(kind, "kind");
+            if (!range && kind == ObjectKind.COMMIT) throw new IllegalArgumentException("commit objects exist for ranges only");
         }
 
-        public String key() { return ArchiveLayout.key(host, sequence, kind); }
+        /** A plain segment's object. */
+        public ObjectName(String host, long sequence, ObjectKind kind) { this(host, sequence, sequence, false, kind); }
+
+        public String key() { return range ? rangeKey(host, sequence, lastSequence, kind) : ArchiveLayout.key(host, sequence, kind); }
     }
 
     /**
@@ -96,6 +116,19 @@ public final class ArchiveLayout {
         return StoreKeys.requireValidKey(segmentsPrefix(host) + String.format("%010d", requireValidSequence(sequence)) + kind.suffix());
     }
 
+    /** A compacted segment's object: {@code hosts/<host>/segments/<first:010d>-<last:010d><suffix>}. */
+    public static String rangeKey(String host, long first, long last, ObjectKind kind) {
+        requireValidSequence(first);
+        requireValidSequence(last);
+        if (last < first) throw new IllegalArgumentException("range ends before it starts: " + first + "-" + last);
+        return StoreKeys.requireValidKey(segmentsPrefix(host) + String.format("%010d-%010d", first, last) + kind.suffix());
+    }
+
+    /** The key of {@code kind} for a unit covering {@code first..last} (plain when range is false). */
+    public static String unitKey(String host, long first, long last, boolean range, ObjectKind kind) {
+        return new ObjectName(host, first, last, range, kind).key();
+    }
+
     public static String segmentKey(String host, long sequence) { return key(host, sequence, ObjectKind.SEGMENT); }
 
     public static String manifestKey(String host, long sequence) { return key(host, sequence, ObjectKind.MANIFEST); }
@@ -116,9 +149,23 @@ public final class ArchiveLayout {
         if (name.length() < SEQUENCE_DIGITS) return Optional.empty();
         String digits = name.substring(0, SEQUENCE_DIGITS);
         for (int i = 0; i < digits.length(); i++) if (digits.charAt(i) < '0' || digits.charAt(i) > '9') return Optional.empty();
+        long first = Long.parseLong(digits);
         String suffix = name.substring(SEQUENCE_DIGITS);
+        long last = first;
+        boolean range = false;
+        if (suffix.startsWith("-") && suffix.length() > SEQUENCE_DIGITS) {
+            String lastDigits = suffix.substring(1, 1 + SEQUENCE_DIGITS);
+            for (int i = 0; i < lastDigits.length(); i++) if (lastDigits.charAt(i) < '0' || lastDigits.charAt(i) > '9') return Optional.empty();
+            last = Long.parseLong(lastDigits);
+            if (last < first) return Optional.empty();
+            range = true;
+            suffix = suffix.substring(1 + SEQUENCE_DIGITS);
+        }
         for (ObjectKind k : ObjectKind.values()) {
-            if (k.suffix().equals(suffix)) return Optional.of(new ObjectName(host, Long.parseLong(digits), k));
+            if (k.suffix().equals(suffix)) {
+                if (k == ObjectKind.COMMIT && !range) return Optional.empty();
+                return Optional.of(new ObjectName(host, first, last, range, k));
+            }
         }
         return Optional.empty();
     }

@@ -14,7 +14,8 @@ import org.imaarchiver.replay.pcr.PcrState;
  * @param manifestKey    the sidecar's key
  * @param manifest       the decoded sidecar manifest (its signature is not checked here: the packer
  *                       only builds on its own archive; {@link ChainVerifier} checks everything)
- * @param manifestDigest SHA-256 of the sidecar bytes: the next segment's {@code previousManifestDigest}
+ * @param manifestDigest SHA-256 of the sidecar bytes; the next segment's {@code previousManifestDigest}
+ *                       is {@link #linkDigest()} (the same unless the head is a compacted segment)
  */
 public record ChainHead(String host, String manifestKey, SegmentManifest manifest, Digest manifestDigest) {
     public ChainHead {
@@ -26,8 +27,17 @@ public record ChainHead(String host, String manifestKey, SegmentManifest manifes
 
     public long sequence() { return manifest.sequence(); }
 
+    /** The last chain position the head covers ({@link #sequence()} unless compacted). */
+    public long lastSequence() { return manifest.lastSequence(); }
+
     /** The sequence of the segment that follows. */
-    public long nextSequence() { return manifest.sequence() + 1; }
+    public long nextSequence() { return manifest.lastSequence() + 1; }
+
+    /**
+     * What the next segment's previousManifestDigest (and derived nonce) names: the manifest digest,
+     * or for a compacted head its {@code chainLinkDigest} (the last original segment's digest).
+     */
+    public Digest linkDigest() { return manifest.chainLinkDigest(manifestDigest); }
 
     /** The head's end state: the next segment's base when it continues the same boot. */
     public PcrState endState() { return manifest.end(); }

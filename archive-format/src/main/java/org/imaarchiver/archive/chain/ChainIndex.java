@@ -2,6 +2,7 @@ package org.imaarchiver.archive.chain;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -23,27 +24,26 @@ public final class ChainIndex {
     }
 
     /**
-     * The head of {@code host}'s chain: the sidecar manifest with the highest sequence, or empty if
-     * the host has no sidecar yet.
+     * The head of {@code host}'s chain: the sidecar manifest of the last segment of the chain
+     * ({@link ChainListing#effective()}: a switched compacted segment counts, its superseded parts and
+     * staged leftovers do not), or empty if the host has no sidecar yet.
      *
      * @throws MalformedManifestException if the head's sidecar does not decode
      * @throws StoreException             on a store failure
      */
     public Optional<ChainHead> head(String host) throws IOException, MalformedManifestException {
-        Optional<ArchiveLayout.ObjectName> last = Optional.empty();
-        try (Stream<String> keys = store.list(ArchiveLayout.segmentsPrefix(host))) {
-            var it = keys.iterator();
-            while (it.hasNext()) {
-                Optional<ArchiveLayout.ObjectName> n = ArchiveLayout.parse(it.next());
-                if (n.isPresent() && n.get().kind() == ArchiveLayout.ObjectKind.MANIFEST && n.get().host().equals(host)) last = n;
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        List<SegmentUnit> effective = ChainListing.of(store, host).effective();
+        Optional<SegmentUnit> last = Optional.empty();
+        for (SegmentUnit u : effective) if (u.hasManifest()) last = Optional.of(u);
         if (last.isEmpty()) return Optional.empty();
-        String key = last.get().key();
+        String key = last.get().key(ArchiveLayout.ObjectKind.MANIFEST);
         Bytes bytes = Bytes.wrap(store.readAll(key));
         return Optional.of(new ChainHead(host, key, ManifestCodec.decode(bytes), ManifestCodec.digestOf(bytes)));
+    }
+
+    /** The host's segment names, classified (chain, superseded parts, staged leftovers). */
+    public ChainListing listing(String host) throws IOException {
+        return ChainListing.of(store, host);
     }
 
     /**

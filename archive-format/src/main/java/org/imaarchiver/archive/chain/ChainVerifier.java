@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.imaarchiver.archive.segment.BootIdentity;
+import org.imaarchiver.archive.segment.Checkpoint;
 import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.segment.ManifestCodec;
 import org.imaarchiver.archive.segment.NonceDerivation;
@@ -49,6 +50,7 @@ import org.imaarchiver.replay.quote.VerifiedQuote;
 import org.imaarchiver.replay.replay.QuotePointFinder;
 import org.imaarchiver.replay.replay.QuotePointResult;
 import org.imaarchiver.replay.replay.ReplayFailure;
+import org.imaarchiver.replay.replay.RecordSource;
 import org.imaarchiver.replay.replay.ReplayResult;
 import org.imaarchiver.replay.replay.Replayer;
 
@@ -56,7 +58,10 @@ import org.imaarchiver.replay.replay.Replayer;
  * Offline, complete verification of archived chains (docs/archive-format.md §12 "Verifying a
  * segment", §13 "Verifying a chain"). Segments are independent given their manifest's base, so the
  * segments of a chain are verified in parallel on a bounded pool; only the link checks run in chain
- * order. Verification continues past failures and reports every finding. Memory is bounded by the
+ * order. Verification continues past failures and reports every finding. The chain is
+ * {@link ChainListing#effective()}: a switched compacted segment stands in for its parts, which (like
+ * staged compacted segments) are not part of the chain (docs/archive-format.md §16.4); compacted
+ * segments also get their checkpoints verified (§16.5). Memory is bounded by the
  * number of one host's manifests, not by the records (rows are streamed).
  */
 public final class ChainVerifier {
@@ -114,53 +119,74 @@ public final class ChainVerifier {
         return new ArchiveReport(reports);
     }
 
-    /** The three objects of one sequence, as listed. */
-    private static final class Present {
-        boolean segment;
-        boolean manifest;
-        boolean signature;
+    /** What one segment's check learned, for the chain checks. */
+    private record Checked(long sequence, long lastSequence, Optional<SegmentManifest> manifest, Optional<Digest> manifestDigest,
+                           List<ChainFinding> findings) {
+        /** What the next segment must link to. */
+        Optional<Digest> linkDigest() {
+            return manifest.flatMap(m -> manifestDigest.map(m::chainLinkDigest));
+        }
     }
 
-    /** What one segment's check learned, for the chain checks. */
-    private record Checked(long sequence, Optional<SegmentManifest> manifest, Optional<Digest> manifestDigest,
-                           List<ChainFinding> findings) {}
-
-    /** Verifies one host's chain. */
+    /**
+     * Verifies one host's chain: the segments of {@link ChainListing#effective()} (superseded parts of
+     * a switched compaction and staged compacted segments are not part of the chain and are not checked).
+     */
     public ChainReport verifyHost(ArchiveStore store, String host) throws IOException {
         ArchiveLayout.requireValidHostId(host);
-        TreeMap<Long, Present> seqs = new TreeMap<>();
-        try (Stream<String> keys = store.list(ArchiveLayout.segmentsPrefix(host))) {
-            keys.forEach(k -> ArchiveLayout.parse(k).filter(n -> n.host().equals(host)).ifPresent(n -> {
-                Present p = seqs.computeIfAbsent(n.sequence(), s -> new Present());
-                switch (n.kind()) {
-                    case SEGMENT -> p.segment = true;
-                    case MANIFEST -> p.manifest = true;
-                    case SIGNATURE -> p.signature = true;
-                    default -> throw new IllegalStateException();
-                }
-            }));
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+        return verifyUnits(store, host, ChainListing.of(store, host).effective(), OptionalLong.empty(), OptionalLong.empty());
+    }
+
+    /**
+     * Verifies the part of {@code host}'s chain covering the positions {@code first..last}: every
+     * chain segment inside the range (§12) and the links between them (§13); the link of the first one
+     * to its predecessor is not checked (unless {@code first} is 0: the chain start rules). The range
+     * must be covered exactly: a chain segment straddling an end or a missing position is a
+     * {@code sequence-gap}. Used by compaction before it merges a range.
+     */
+    public ChainReport verifyRange(ArchiveStore store, String host, long first, long last) throws IOException {
+        ArchiveLayout.requireValidHostId(host);
+        if (last < first) throw new IllegalArgumentException("empty range " + first + ".." + last);
+        List<SegmentUnit> units = new ArrayList<>();
+        List<ChainFinding> outside = new ArrayList<>();
+        for (SegmentUnit u : ChainListing.of(store, host).effective()) {
+            boolean overlaps = u.lastSequence() >= first && u.firstSequence() <= last;
+            if (!overlaps) continue;
+            if (u.firstSequence() < first || u.lastSequence() > last) {
+                outside.add(seg(host, u.firstSequence(), FindingKind.SEQUENCE_GAP, first + ".." + last,
+                        u.firstSequence() + ".." + u.lastSequence(), "a chain segment straddles the range"));
+            } else {
+                units.add(u);
+            }
         }
-        if (seqs.isEmpty()) {
+        ChainReport r = verifyUnits(store, host, units, OptionalLong.of(first), OptionalLong.of(last));
+        if (outside.isEmpty()) return r;
+        List<ChainFinding> all = new ArrayList<>(r.findings());
+        all.addAll(outside);
+        return new ChainReport(r.host(), r.segments(), r.records(), r.firstIndex(), r.lastIndex(), r.firstCreatedAt(),
+                r.lastCreatedAt(), all);
+    }
+
+    private ChainReport verifyUnits(ArchiveStore store, String host, List<SegmentUnit> units, OptionalLong rangeFirst,
+                                    OptionalLong rangeLast) throws IOException {
+        if (units.isEmpty()) {
             return new ChainReport(host, 0, 0, OptionalLong.empty(), OptionalLong.empty(), Optional.empty(), Optional.empty(),
                     List.of(new ChainFinding.HostFinding(host, FindingKind.NO_SEGMENTS, "at least one segment", "none",
                             "no objects under " + ArchiveLayout.segmentsPrefix(host))));
         }
 
         List<Checked> checked = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, seqs.size()), r -> {
+        int concurrent = Math.min(parallelism, units.size());
+        // Cores the segment pool leaves idle go to hashing workers of each segment's replay.
+        int replayWorkers = parallelism / concurrent - 1;
+        ExecutorService pool = Executors.newFixedThreadPool(concurrent, r -> {
             Thread t = new Thread(r, "chain-verify-" + host);
             t.setDaemon(true);
             return t;
         });
         try {
             List<Future<Checked>> futures = new ArrayList<>();
-            for (Map.Entry<Long, Present> e : seqs.entrySet()) {
-                long seq = e.getKey();
-                Present p = e.getValue();
-                futures.add(pool.submit(() -> checkSegment(store, host, seq, p)));
-            }
+            for (SegmentUnit u : units) futures.add(pool.submit(() -> checkSegment(store, host, u, replayWorkers)));
             for (Future<Checked> f : futures) checked.add(f.get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -181,7 +207,7 @@ public final class ChainVerifier {
         Optional<Instant> lastAt = Optional.empty();
         for (Checked c : checked) {
             findings.addAll(c.findings());
-            linkChecks(host, prev, c, findings);
+            linkChecks(host, prev, c, rangeFirst.orElse(0), findings);
             if (c.manifest().isPresent()) {
                 SegmentManifest m = c.manifest().get();
                 records += m.recordCount();
@@ -193,21 +219,25 @@ public final class ChainVerifier {
             }
             prev = c;
         }
-        return new ChainReport(host, seqs.size(), records, firstIndex, lastIndex, firstAt, lastAt, findings);
+        if (rangeLast.isPresent() && prev != null && prev.lastSequence() < rangeLast.getAsLong()) {
+            findings.add(seg(host, prev.lastSequence() + 1, FindingKind.SEQUENCE_GAP, Long.toString(prev.lastSequence() + 1), "none",
+                    "sequences " + (prev.lastSequence() + 1) + ".." + rangeLast.getAsLong() + " are missing"));
+        }
+        return new ChainReport(host, units.size(), records, firstIndex, lastIndex, firstAt, lastAt, findings);
     }
 
     // ---- chain checks (sequential) ----
 
-    private static void linkChecks(String host, Checked prev, Checked cur, List<ChainFinding> out) {
+    private static void linkChecks(String host, Checked prev, Checked cur, long firstExpected, List<ChainFinding> out) {
         long seq = cur.sequence();
-        long expectedSeq = prev == null ? 0 : prev.sequence() + 1;
+        long expectedSeq = prev == null ? firstExpected : prev.lastSequence() + 1;
         if (seq != expectedSeq) {
             out.add(seg(host, seq, FindingKind.SEQUENCE_GAP, Long.toString(expectedSeq), Long.toString(seq),
-                    prev == null ? "the chain does not start at sequence 0" : "sequences " + expectedSeq + ".." + (seq - 1) + " are missing"));
+                    prev == null ? "the chain (or the verified range) does not start at sequence " + expectedSeq : "sequences " + expectedSeq + ".." + (seq - 1) + " are missing"));
         }
         if (cur.manifest().isEmpty()) return;
         SegmentManifest m = cur.manifest().get();
-        boolean adjacent = prev != null && seq == prev.sequence() + 1 && prev.manifest().isPresent();
+        boolean adjacent = prev != null && seq == prev.lastSequence() + 1 && prev.manifest().isPresent();
         if (prev == null && seq == 0) {
             if (m.previousManifestDigest().isPresent()) {
                 out.add(seg(host, seq, FindingKind.BROKEN_LINK, "none", m.previousManifestDigest().get().hex(),
@@ -218,7 +248,8 @@ public final class ChainVerifier {
         }
         if (!adjacent) return; // nothing to link against; the gap or the unreadable predecessor is reported
         SegmentManifest p = prev.manifest().get();
-        Digest prevDigest = prev.manifestDigest().orElseThrow();
+        // A compacted predecessor stands in for its parts: its successor links to the last part (chainLinkDigest).
+        Digest prevDigest = prev.linkDigest().orElseThrow();
         if (!m.previousManifestDigest().equals(Optional.of(prevDigest))) {
             out.add(seg(host, seq, FindingKind.BROKEN_LINK, prevDigest.hex(),
                     m.previousManifestDigest().map(Digest::hex).orElse("none"),
@@ -258,19 +289,20 @@ public final class ChainVerifier {
 
     // ---- one segment (parallel) ----
 
-    private Checked checkSegment(ArchiveStore store, String host, long seq, Present present) throws IOException {
+    private Checked checkSegment(ArchiveStore store, String host, SegmentUnit present, int replayWorkers) throws IOException {
         List<ChainFinding> out = new ArrayList<>();
-        String segKey = ArchiveLayout.segmentKey(host, seq);
-        String manKey = ArchiveLayout.manifestKey(host, seq);
-        String sigKey = ArchiveLayout.signatureKey(host, seq);
-        if (!present.manifest) out.add(seg(host, seq, FindingKind.MISSING_SIDECAR, manKey, "absent", "segment without its sidecar manifest"));
-        if (!present.signature) out.add(seg(host, seq, FindingKind.MISSING_SIDECAR, sigKey, "absent", "segment without its CMS signature"));
-        if (!present.segment) out.add(seg(host, seq, FindingKind.MISSING_SEGMENT, segKey, "absent", "sidecar without its segment file"));
+        long seq = present.firstSequence();
+        String segKey = present.key(ArchiveLayout.ObjectKind.SEGMENT);
+        String manKey = present.key(ArchiveLayout.ObjectKind.MANIFEST);
+        String sigKey = present.key(ArchiveLayout.ObjectKind.SIGNATURE);
+        if (!present.hasManifest()) out.add(seg(host, seq, FindingKind.MISSING_SIDECAR, manKey, "absent", "segment without its sidecar manifest"));
+        if (!present.hasSignature()) out.add(seg(host, seq, FindingKind.MISSING_SIDECAR, sigKey, "absent", "segment without its CMS signature"));
+        if (!present.hasSegment()) out.add(seg(host, seq, FindingKind.MISSING_SEGMENT, segKey, "absent", "sidecar without its segment file"));
 
         // 1. Sidecar manifest: decode, bind to the key, verify the CMS.
         Optional<Bytes> sidecarBytes = Optional.empty();
         Optional<SegmentManifest> sidecar = Optional.empty();
-        if (present.manifest) {
+        if (present.hasManifest()) {
             try {
                 sidecarBytes = Optional.of(Bytes.wrap(store.readAll(manKey)));
                 sidecar = Optional.of(ManifestCodec.decode(sidecarBytes.get()));
@@ -280,7 +312,7 @@ public final class ChainVerifier {
                 out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "canonical manifest", "undecodable", manKey + ": " + e.getMessage()));
             }
         }
-        if (sidecar.isPresent() && present.signature) {
+        if (sidecar.isPresent() && present.hasSignature()) {
             try {
                 Bytes cms = Bytes.wrap(store.readAll(sigKey));
                 for (SegmentFinding f : SegmentVerifier.verifySignature(sidecar.get(), sidecarBytes.get(), Optional.of(cms),
@@ -292,10 +324,24 @@ public final class ChainVerifier {
             }
         }
 
+        // The switch of a compacted segment names exactly this manifest.
+        if (present.committed() && sidecarBytes.isPresent()) {
+            String commitKey = present.key(ArchiveLayout.ObjectKind.COMMIT);
+            try {
+                String named = new String(store.readAll(commitKey, 1024), java.nio.charset.StandardCharsets.US_ASCII);
+                String digest = ManifestCodec.digestOf(sidecarBytes.get()).hex();
+                if (!named.equals(digest)) {
+                    out.add(seg(host, seq, FindingKind.COMPACTION_MISMATCH, digest, named, "the commit object does not name this manifest"));
+                }
+            } catch (StoreException e) {
+                out.add(seg(host, seq, FindingKind.STORE_ERROR, "", e.reason(), commitKey + ": " + e.getMessage()));
+            }
+        }
+
         // 2. Segment file: footer manifest, rows, replay.
         Optional<SegmentManifest> effective = sidecar;
         Optional<Digest> effectiveDigest = sidecarBytes.map(ManifestCodec::digestOf);
-        if (present.segment) {
+        if (present.hasSegment()) {
             Files.createDirectories(workDir);
             Path local = Files.createTempFile(workDir, "verify-" + host + "-" + seq + "-", ".parquet");
             Files.delete(local); // download wants a fresh target
@@ -312,8 +358,8 @@ public final class ChainVerifier {
                         effective = Optional.of(r.manifest());
                         effectiveDigest = Optional.of(ManifestCodec.digestOf(r.manifestBytes()));
                     }
-                    checkManifest(host, seq, effective.get(), out);
-                    checkRows(host, seq, r, effective.get(), out);
+                    checkManifest(host, present, effective.get(), out);
+                    checkRows(host, seq, r, effective.get(), replayWorkers, out);
                 }
             } catch (StoreException e) {
                 out.add(seg(host, seq, FindingKind.STORE_ERROR, "", e.reason(), segKey + ": " + e.getMessage()));
@@ -321,9 +367,9 @@ public final class ChainVerifier {
                 Files.deleteIfExists(local);
             }
         } else if (effective.isPresent()) {
-            checkManifest(host, seq, effective.get(), out);
+            checkManifest(host, present, effective.get(), out);
         }
-        return new Checked(seq, effective, effectiveDigest, List.copyOf(out));
+        return new Checked(seq, present.lastSequence(), effective, effectiveDigest, List.copyOf(out));
     }
 
     private static Optional<SegmentReader> open(String host, long seq, Path local, List<ChainFinding> out) throws IOException {
@@ -353,7 +399,8 @@ public final class ChainVerifier {
     }
 
     /** Manifest-only checks: key binding, derived nonce, quote (AK, nonce, pcrDigest, counters). */
-    private void checkManifest(String host, long seq, SegmentManifest m, List<ChainFinding> out) {
+    private void checkManifest(String host, SegmentUnit unit, SegmentManifest m, List<ChainFinding> out) {
+        long seq = unit.firstSequence();
         if (!m.hostId().equals(host)) {
             out.add(seg(host, seq, FindingKind.FOREIGN_HOST, host, m.hostId(), "the manifest belongs to another host"));
         }
@@ -361,8 +408,76 @@ public final class ChainVerifier {
             out.add(seg(host, seq, FindingKind.SEQUENCE_GAP, Long.toString(seq), Long.toString(m.sequence()),
                     "the manifest under this key is segment " + m.sequence()));
         }
+        if (unit.range() != m.isCompacted() || m.lastSequence() != unit.lastSequence()) {
+            out.add(seg(host, seq, FindingKind.COMPACTION_MISMATCH, unit.firstSequence() + ".." + unit.lastSequence(),
+                    m.sequence() + ".." + m.lastSequence() + (m.isCompacted() ? " compacted" : " plain"),
+                    "the manifest's range is not the key's"));
+        }
         for (SegmentFinding f : SegmentVerifier.verifyNonce(m)) out.add(fromSegmentFinding(host, seq, f));
         verifyQuote(host, seq, m, out);
+        if (m.isCompacted()) checkCheckpoints(host, seq, m, out);
+    }
+
+    /**
+     * Compaction: the checkpoints chain (each names its predecessor's manifest digest, the first the
+     * segment's previousManifestDigest) and each intermediate checkpoint's quote verifies in its
+     * original context like a segment's end quote (§12.5–6). The last checkpoint is the segment's own
+     * quote, checked by §12.6.
+     */
+    private void checkCheckpoints(String host, long seq, SegmentManifest m, List<ChainFinding> out) {
+        List<Checkpoint> cps = m.checkpoints();
+        Optional<Digest> expectedPrev = m.previousManifestDigest();
+        for (int i = 0; i < cps.size(); i++) {
+            Checkpoint c = cps.get(i);
+            if (!c.previousManifestDigest().equals(expectedPrev)) {
+                out.add(new ChainFinding.RecordFinding(host, seq, c.quotePoint() - 1, FindingKind.CHECKPOINT_MISMATCH,
+                        expectedPrev.map(Digest::hex).orElse("none"), c.previousManifestDigest().map(Digest::hex).orElse("none"),
+                        "checkpoint " + c.sequence() + " does not link to its predecessor"));
+            }
+            expectedPrev = Optional.of(c.manifestDigest());
+            if (i < cps.size() - 1) {
+                SegmentVerifier.checkpointNonceMismatch(m, c).ifPresent(expected -> out.add(new ChainFinding.RecordFinding(host, seq,
+                        c.quotePoint() - 1, FindingKind.CHECKPOINT_MISMATCH, expected.hex(), c.nonceDerivation().nonce().hex(),
+                        "checkpoint " + c.sequence() + ": the derived nonce does not recompute")));
+                verifyCheckpointQuote(host, seq, m, c, out);
+            }
+        }
+    }
+
+    /** A checkpoint's quote: AK, nonce, pcrDigest over its end state, counters; failures are checkpoint findings. */
+    private Optional<VerifiedQuote> verifyCheckpointQuote(String host, long seq, SegmentManifest m, Checkpoint c, List<ChainFinding> out) {
+        long rec = c.quotePoint() - 1;
+        String what = "checkpoint " + c.sequence() + ": ";
+        List<AkPublicKey> aks = trust.aksOf(host);
+        for (AkPublicKey ak : aks) {
+            QuoteResult r = quoteVerifier.verifyFiles(c.quote().attest().toArray(), c.quote().signature().toArray(), ak,
+                    c.nonceDerivation().nonce());
+            if (r instanceof QuoteResult.Verified v) {
+                VerifiedQuote q = v.value();
+                PcrState end = c.end();
+                Optional<QuoteFailure> f = quoteVerifier.checkPcrDigest(q, (PcrBank k) -> end.banks().contains(k.algorithm())
+                        ? Optional.of(end.value(k.index(), k.algorithm())) : Optional.<Digest>empty());
+                if (f.isPresent()) {
+                    out.add(new ChainFinding.RecordFinding(host, seq, rec, FindingKind.CHECKPOINT_MISMATCH, q.pcrDigest().hex(),
+                            f.get() instanceof QuoteFailure.PcrDigestMismatch d ? d.computed().hex() : "",
+                            what + "the quote does not attest the checkpoint's end PCRs"));
+                }
+                if (q.resetCount() != m.boot().resetCount() || q.restartCount() != c.restartCount()) {
+                    out.add(new ChainFinding.RecordFinding(host, seq, rec, FindingKind.CHECKPOINT_MISMATCH,
+                            m.boot().resetCount() + "/" + c.restartCount(), q.resetCount() + "/" + q.restartCount(),
+                            what + "the quote's resetCount/restartCount are not the checkpoint's boot"));
+                }
+                return Optional.of(q);
+            }
+            QuoteFailure f = ((QuoteResult.Failed) r).reason();
+            if (f instanceof QuoteFailure.BadSignature || f instanceof QuoteFailure.SignatureKeyMismatch) continue;
+            out.add(new ChainFinding.RecordFinding(host, seq, rec, FindingKind.CHECKPOINT_MISMATCH, "a verifiable quote",
+                    f instanceof QuoteFailure.NonceMismatch nm ? nm.found().hex() : "", what + f.describe()));
+            return Optional.empty();
+        }
+        out.add(new ChainFinding.RecordFinding(host, seq, rec, FindingKind.CHECKPOINT_MISMATCH, aks.size() + " enrolled AK(s)",
+                c.quote().akName().hex(), what + "the quote verifies under no enrolled AK"));
+        return Optional.empty();
     }
 
     private Optional<VerifiedQuote> verifyQuote(String host, long seq, SegmentManifest m, List<ChainFinding> out) {
@@ -412,46 +527,169 @@ public final class ChainVerifier {
         }
     }
 
-    /** Data digest, indices, record count, record syntax; then the replay from base against end and quote. */
-    private void checkRows(String host, long seq, SegmentReader r, SegmentManifest m, List<ChainFinding> out) {
-        try {
-            for (SegmentFinding f : SegmentVerifier.verifyData(r)) out.add(fromSegmentFinding(host, seq, f));
-        } catch (IOException e) {
-            out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
-            return;
-        }
+    /** Segments with fewer records than this replay on the segment's own thread (threads cost more than they save). */
+    private static final int PARALLEL_REPLAY_MIN_RECORDS = 4 * Replayer.DEFAULT_BATCH_SIZE;
+
+    /**
+     * Data digest, indices, record count, record syntax and query columns; the replay from base against
+     * end and quote; the boot_aggregate. ONE pass over the rows (docs/performance.md): the replay pulls
+     * the records through the data check, and the rows after the quote point (or after a record that
+     * stops the replay) are then checked without replaying. The findings are those of
+     * {@link SegmentVerifier#verifyData} followed by the replay's, as with separate passes.
+     */
+    private void checkRows(String host, long seq, SegmentReader r, SegmentManifest m, int replayWorkers, List<ChainFinding> out) {
         // Replay from the base; with a verified quote also require it to match first at the last row.
         Optional<VerifiedQuote> q = verifyQuote(host, seq, m, new ArrayList<>()); // findings already reported
-        try (SegmentReader.Cursor<MeasurementRecord> records = r.records()) {
-            Replayer replayer = Replayer.sequential();
+        if (m.isCompacted()) {
+            // Checkpoint-by-checkpoint replay: a separate pass after the data check (docs/archive-format.md §16).
+            try {
+                for (SegmentFinding f : SegmentVerifier.verifyData(r)) out.add(fromSegmentFinding(host, seq, f));
+            } catch (IOException e) {
+                out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
+                return;
+            }
+            checkCompactedRows(host, seq, r, m, q, out);
+            return;
+        }
+        SegmentVerifier.DataCheck data = new SegmentVerifier.DataCheck(r);
+        List<ChainFinding> replayFindings = new ArrayList<>();
+        try (SegmentReader.Cursor<SegmentReader.FullRow> rows = r.fullRows()) {
+            RecordSource records = () -> data.next(rows);
+            Replayer replayer = replayWorkers > 0 && m.recordCount() >= PARALLEL_REPLAY_MIN_RECORDS
+                    ? Replayer.of(replayWorkers, Replayer.DEFAULT_BATCH_SIZE) : Replayer.sequential();
             ReplayResult replay;
             if (q.isPresent()) {
                 VerifiedQuote vq = q.get();
                 List<PcrSelection> sel = vq.pcrSelection();
-                QuotePointResult res = new QuotePointFinder(replayer).find(m.base(), records::next, sel, vq.signingHash(), vq.pcrDigest());
+                QuotePointResult res = new QuotePointFinder(replayer).find(m.base(), records, sel, vq.signingHash(), vq.pcrDigest());
                 replay = res.replay();
                 if (res instanceof QuotePointResult.Found found) {
                     if (found.quotePoint() != m.end().nextIndex()) {
-                        out.add(new ChainFinding.RecordFinding(host, seq, found.quotePoint() - 1, FindingKind.REPLAY_MISMATCH,
+                        replayFindings.add(new ChainFinding.RecordFinding(host, seq, found.quotePoint() - 1, FindingKind.REPLAY_MISMATCH,
                                 "quote point " + m.end().nextIndex(), "quote point " + found.quotePoint(),
                                 "the quote already matches after record " + (found.quotePoint() - 1)
                                         + ": the segment holds more than the quoted prefix"));
                     } else if (!sameState(found.state(), m.end())) {
-                        out.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, stateSummary(m.end()), stateSummary(found.state()),
+                        replayFindings.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, stateSummary(m.end()), stateSummary(found.state()),
                                 "replay from base does not reproduce the manifest's end state"));
                     }
                 } else {
                     QuotePointResult.NotFound nf = (QuotePointResult.NotFound) res;
-                    out.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, "quote pcrDigest " + vq.pcrDigest().hex(),
+                    replayFindings.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, "quote pcrDigest " + vq.pcrDigest().hex(),
                             stateSummary(nf.replay().state()), "no prefix of the rows gives the quote: " + nf.failure().describe()));
                 }
             } else {
-                replay = replayer.replay(m.base(), records::next);
+                replay = replayer.replay(m.base(), records);
                 if (!sameState(replay.state(), m.end())) {
-                    out.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, stateSummary(m.end()), stateSummary(replay.state()),
+                    replayFindings.add(seg(host, seq, FindingKind.REPLAY_MISMATCH, stateSummary(m.end()), stateSummary(replay.state()),
                             "replay from base does not reproduce the manifest's end state"));
                 }
             }
+            for (ReplayFailure f : replay.failures()) {
+                if (f instanceof ReplayFailure.TemplateDigestMismatch t) {
+                    replayFindings.add(new ChainFinding.RecordFinding(host, seq, t.recordIndex(), FindingKind.TEMPLATE_DIGEST_MISMATCH,
+                            t.computed().hex(), t.stored().hex(), f.describe()));
+                } else if (f instanceof ReplayFailure.UnhashableTemplate u) {
+                    replayFindings.add(new ChainFinding.RecordFinding(host, seq, u.recordIndex(), FindingKind.MALFORMED_RECORD,
+                            "hashable template", u.templateName(), f.describe()));
+                } else if (f instanceof ReplayFailure.PcrOutOfRange p) {
+                    replayFindings.add(new ChainFinding.RecordFinding(host, seq, p.recordIndex(), FindingKind.MALFORMED_RECORD, "PCR 0..23",
+                            Integer.toString(p.pcr()), f.describe()));
+                }
+                // Index gaps and unparseable rows are reported by the data check.
+            }
+            data.drain(rows); // the rows the replay did not need
+        } catch (IOException e) {
+            // An unreadable page: the one finding, as when the data check read the file on its own.
+            out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
+            return;
+        }
+        for (SegmentFinding f : data.finish()) out.add(fromSegmentFinding(host, seq, f));
+        out.addAll(replayFindings);
+        if (m.firstIndex() == 0 && m.recordCount() > 0) checkBootAggregate(host, seq, data.firstRecord(), m, out);
+    }
+
+    /**
+     * A compacted segment replays checkpoint by checkpoint: from the base, each checkpoint's quote must
+     * match first at exactly its quote point and the state there must be its end (as §12.10 for a
+     * segment from the previous checkpoint); the last checkpoint is the segment's own end quote.
+     */
+    private void checkCompactedRows(String host, long seq, SegmentReader r, SegmentManifest m, Optional<VerifiedQuote> endQuote,
+                                    List<ChainFinding> out) {
+        List<Checkpoint> cps = m.checkpoints();
+        try (SegmentReader.Cursor<MeasurementRecord> records = r.records()) {
+            PeekSource source = new PeekSource(records);
+            Replayer replayer = Replayer.sequential();
+            PcrState state = m.base();
+            for (int i = 0; i < cps.size(); i++) {
+                Checkpoint c = cps.get(i);
+                boolean last = i == cps.size() - 1;
+                FindingKind kind = last ? FindingKind.REPLAY_MISMATCH : FindingKind.CHECKPOINT_MISMATCH;
+                String what = last ? "" : "checkpoint " + c.sequence() + ": ";
+                Optional<VerifiedQuote> vq = last ? endQuote : verifyCheckpointQuote(host, seq, m, c, new ArrayList<>());
+                RecordSource upTo = source.below(c.quotePoint());
+                if (vq.isPresent()) {
+                    QuotePointResult res = new QuotePointFinder(replayer).find(state, upTo, vq.get().pcrSelection(),
+                            vq.get().signingHash(), vq.get().pcrDigest());
+                    replayFailures(host, seq, res.replay(), out);
+                    if (res instanceof QuotePointResult.Found found) {
+                        state = found.state();
+                        if (found.quotePoint() != c.quotePoint()) {
+                            out.add(new ChainFinding.RecordFinding(host, seq, found.quotePoint() - 1, kind, "quote point " + c.quotePoint(),
+                                    "quote point " + found.quotePoint(), what + "the quote already matches after record "
+                                            + (found.quotePoint() - 1)));
+                            ReplayResult rest = replayer.replay(state, upTo);
+                            replayFailures(host, seq, rest, out);
+                            state = rest.state();
+                        } else if (!sameState(state, c.end())) {
+                            out.add(seg(host, seq, kind, stateSummary(c.end()), stateSummary(state),
+                                    what + "replay does not reproduce the end state at the quote point"));
+                        }
+                    } else {
+                        state = res.replay().state();
+                        out.add(new ChainFinding.RecordFinding(host, seq, c.quotePoint() - 1, kind, "quote point " + c.quotePoint(),
+                                stateSummary(state), what + "no prefix of the rows gives the quote"));
+                    }
+                } else {
+                    ReplayResult rr = replayer.replay(state, upTo);
+                    replayFailures(host, seq, rr, out);
+                    state = rr.state();
+                    if (!sameState(state, c.end())) {
+                        out.add(seg(host, seq, kind, stateSummary(c.end()), stateSummary(state),
+                                what + "replay does not reproduce the end state at the quote point"));
+                    }
+                }
+                // Resynchronise on the manifest's values so one bad checkpoint is one finding.
+                state = c.end();
+            }
+            if (m.firstIndex() == 0 && m.recordCount() > 0) checkBootAggregate(host, seq, r, m, out);
+        } catch (IOException e) {
+            out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
+        }
+    }
+
+    /** A record source over a cursor that can hand out the records below an index and keep the rest. */
+    private static final class PeekSource {
+        private final SegmentReader.Cursor<MeasurementRecord> cursor;
+        private Optional<MeasurementRecord> pending;
+
+        PeekSource(SegmentReader.Cursor<MeasurementRecord> cursor) { this.cursor = cursor; }
+
+        RecordSource below(long limit) {
+            return () -> {
+                if (pending == null) pending = cursor.next();
+                if (pending.isPresent() && pending.get().index() < limit) {
+                    Optional<MeasurementRecord> r = pending;
+                    pending = null;
+                    return r;
+                }
+                return Optional.empty();
+            };
+        }
+    }
+
+    private static void replayFailures(String host, long seq, ReplayResult replay, List<ChainFinding> out) {
+        {
             for (ReplayFailure f : replay.failures()) {
                 if (f instanceof ReplayFailure.TemplateDigestMismatch t) {
                     out.add(new ChainFinding.RecordFinding(host, seq, t.recordIndex(), FindingKind.TEMPLATE_DIGEST_MISMATCH,
@@ -465,26 +703,29 @@ public final class ChainVerifier {
                 }
                 // Index gaps and unparseable rows are reported by verifyData.
             }
-            if (m.firstIndex() == 0 && m.recordCount() > 0) checkBootAggregate(host, seq, r, m, out);
-        } catch (IOException e) {
-            out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
         }
     }
 
     /** Record 0 of a boot is the boot_aggregate the manifest's boot identity names (ima-kernel.md B.9). */
+    private static void checkBootAggregate(String host, long seq, Optional<MeasurementRecord> first, SegmentManifest m,
+                                           List<ChainFinding> out) {
+        // No first record (none, or it does not parse) is reported by the data check.
+        if (first.isEmpty() || first.get().index() != 0) return; // reported as an index gap
+        Optional<SegmentPacker.BootAggregate> ba = SegmentPacker.BootAggregate.of(first.get());
+        BootIdentity b = m.boot();
+        if (ba.isEmpty() || ba.get().algorithm() != b.bootAggregateAlgorithm() || !ba.get().digest().equals(b.bootAggregate())) {
+            out.add(new ChainFinding.RecordFinding(host, seq, 0, FindingKind.BOOT_SPLICE,
+                    b.bootAggregateAlgorithm() + ":" + b.bootAggregate().hex(),
+                    ba.map(x -> x.algorithm() + ":" + x.digest().hex()).orElse("no boot_aggregate"),
+                    "record 0 is not the boot_aggregate of the manifest's boot"));
+        }
+    }
+
+    /** The same, reading record 0 from the segment (the compacted path, which has no data check to ask). */
     private static void checkBootAggregate(String host, long seq, SegmentReader r, SegmentManifest m, List<ChainFinding> out)
             throws IOException {
         try (SegmentReader.Cursor<MeasurementRecord> records = r.records()) {
-            Optional<MeasurementRecord> first = records.next();
-            if (first.isEmpty() || first.get().index() != 0) return; // reported as an index gap
-            Optional<SegmentPacker.BootAggregate> ba = SegmentPacker.BootAggregate.of(first.get());
-            BootIdentity b = m.boot();
-            if (ba.isEmpty() || ba.get().algorithm() != b.bootAggregateAlgorithm() || !ba.get().digest().equals(b.bootAggregate())) {
-                out.add(new ChainFinding.RecordFinding(host, seq, 0, FindingKind.BOOT_SPLICE,
-                        b.bootAggregateAlgorithm() + ":" + b.bootAggregate().hex(),
-                        ba.map(x -> x.algorithm() + ":" + x.digest().hex()).orElse("no boot_aggregate"),
-                        "record 0 is not the boot_aggregate of the manifest's boot"));
-            }
+            checkBootAggregate(host, seq, records.next(), m, out);
         } catch (MalformedLogException e) {
             // reported by verifyData as a malformed record
         }

@@ -58,7 +58,19 @@ public enum FindingKind {
     /** Reading from the store failed; the segment could not be checked. */
     STORE_ERROR("store-error"),
     /** A host named by the filter has no segments in the archive. */
-    NO_SEGMENTS("no-segments");
+    NO_SEGMENTS("no-segments"),
+    /**
+     * A compacted segment's checkpoint does not hold: its quote verifies under no AK of the host or is
+     * malformed, its nonce does not recompute or is not the quote's extraData, its pcrDigest is not its
+     * end state, the replay does not match it first at exactly its quote point or does not give its
+     * end state there, or the checkpoints do not chain (docs/archive-format.md "Compaction").
+     */
+    CHECKPOINT_MISMATCH("checkpoint-mismatch"),
+    /**
+     * A compacted segment contradicts its name or switch: the commit object does not name its manifest
+     * digest, the manifest's range is not the key's, or its replaces/chainLinkDigest do not match.
+     */
+    COMPACTION_MISMATCH("compaction-mismatch");
 
     private final String id;
 

@@ -157,7 +157,7 @@ public final class SegmentPacker {
             }
             BootIdentity boot = new BootIdentity(hb.bootAggregateAlgorithm(), hb.bootAggregate(), resetCount, restartCount,
                     hb.bootCounter());
-            Optional<org.imaarchiver.replay.pcr.Digest> prev = Optional.of(head.get().manifestDigest());
+            Optional<org.imaarchiver.replay.pcr.Digest> prev = Optional.of(head.get().linkDigest());
             long seq = head.get().nextSequence();
             return new Planned(new PackPlan(host, seq, prev, boot, false, Optional.of(h.end()),
                     QuoteNonce.derive(host, boot, seq, prev)));
@@ -175,7 +175,7 @@ public final class SegmentPacker {
                     + "which the list does not hold"));
         }
         BootIdentity boot = new BootIdentity(ba.get().algorithm(), ba.get().digest(), resetCount, restartCount, bootCounter);
-        Optional<org.imaarchiver.replay.pcr.Digest> prev = head.map(ChainHead::manifestDigest);
+        Optional<org.imaarchiver.replay.pcr.Digest> prev = head.map(ChainHead::linkDigest);
         long seq = head.map(ChainHead::nextSequence).orElse(0L);
         return new Planned(new PackPlan(host, seq, prev, boot, true, Optional.empty(), QuoteNonce.derive(host, boot, seq, prev)));
     }

@@ -55,6 +55,13 @@ public final class ManifestCodec {
     public static final String DATA_DIGEST = "dataDigest";
     public static final String PREVIOUS_MANIFEST_DIGEST = "previousManifestDigest";
     public static final String CHECKPOINTS = "checkpoints";
+    public static final String COMPACTION = "compaction";
+    // checkpoint (also SEQUENCE, END, QUOTE, NONCE_DERIVATION, PREVIOUS_MANIFEST_DIGEST, RESTART_COUNT)
+    public static final String MANIFEST_DIGEST = "manifestDigest";
+    // compaction
+    public static final String LAST_SEQUENCE = "lastSequence";
+    public static final String REPLACES = "replaces";
+    public static final String CHAIN_LINK_DIGEST = "chainLinkDigest";
     // boot
     public static final String BOOT_AGGREGATE = "bootAggregate";
     public static final String BOOT_AGGREGATE_ALGORITHM = "bootAggregateAlgorithm";
@@ -117,10 +124,7 @@ public final class ManifestCodec {
         o.put(BASE, pcrStateToJson(m.base()));
         o.put(END, pcrStateToJson(m.end()));
         o.put(QUOTE, quoteToJson(m.quote()));
-        Map<String, Object> nd = new TreeMap<>();
-        nd.put(KIND, m.nonceDerivation().kind());
-        nd.put(NONCE, m.nonceDerivation().nonce().hex());
-        o.put(NONCE_DERIVATION, nd);
+        o.put(NONCE_DERIVATION, nonceToJson(m.nonceDerivation()));
         Map<String, Object> replay = new TreeMap<>();
         replay.put(TEMPLATE_DIGEST_ALGORITHM, m.replay().templateDigestAlgorithm().kernelName());
         replay.put(BYTE_ORDER, m.replay().byteOrder() == ByteOrder.BIG_ENDIAN ? BIG_ENDIAN : LITTLE_ENDIAN);
@@ -131,8 +135,36 @@ public final class ManifestCodec {
         o.put(DATA_DIGEST, m.dataDigest().hex());
         m.previousManifestDigest().ifPresent(d -> o.put(PREVIOUS_MANIFEST_DIGEST, d.hex()));
         List<Object> cps = new ArrayList<>();
-        for (QuoteEvidence q : m.checkpoints()) cps.add(quoteToJson(q));
+        for (Checkpoint c : m.checkpoints()) cps.add(checkpointToJson(c));
         o.put(CHECKPOINTS, cps);
+        m.compaction().ifPresent(c -> {
+            Map<String, Object> co = new TreeMap<>();
+            co.put(LAST_SEQUENCE, c.lastSequence());
+            List<Object> rep = new ArrayList<>();
+            for (Digest d : c.replaces()) rep.add(d.hex());
+            co.put(REPLACES, rep);
+            co.put(CHAIN_LINK_DIGEST, c.chainLinkDigest().hex());
+            o.put(COMPACTION, co);
+        });
+        return o;
+    }
+
+    private static Map<String, Object> nonceToJson(NonceDerivation n) {
+        Map<String, Object> nd = new TreeMap<>();
+        nd.put(KIND, n.kind());
+        nd.put(NONCE, n.nonce().hex());
+        return nd;
+    }
+
+    private static Map<String, Object> checkpointToJson(Checkpoint c) {
+        Map<String, Object> o = new TreeMap<>();
+        o.put(SEQUENCE, c.sequence());
+        o.put(MANIFEST_DIGEST, c.manifestDigest().hex());
+        c.previousManifestDigest().ifPresent(d -> o.put(PREVIOUS_MANIFEST_DIGEST, d.hex()));
+        o.put(RESTART_COUNT, c.restartCount());
+        o.put(END, pcrStateToJson(c.end()));
+        o.put(QUOTE, quoteToJson(c.quote()));
+        o.put(NONCE_DERIVATION, nonceToJson(c.nonceDerivation()));
         return o;
     }
 
@@ -220,7 +252,7 @@ public final class ManifestCodec {
 
     private static SegmentManifest fromJson(Obj root) throws MalformedManifestException {
         root.allowOnly(FORMAT_VERSION, HOST_ID, BOOT, SEQUENCE, FIRST_INDEX, RECORD_COUNT, BASE, END, QUOTE,
-                NONCE_DERIVATION, REPLAY, CREATED_AT, PRODUCER, DATA_DIGEST, PREVIOUS_MANIFEST_DIGEST, CHECKPOINTS);
+                NONCE_DERIVATION, REPLAY, CREATED_AT, PRODUCER, DATA_DIGEST, PREVIOUS_MANIFEST_DIGEST, CHECKPOINTS, COMPACTION);
         Obj boot = root.obj(BOOT);
         boot.allowOnly(BOOT_AGGREGATE, BOOT_AGGREGATE_ALGORITHM, RESET_COUNT, RESTART_COUNT, BOOT_COUNTER);
         HashAlgorithm baAlg = boot.algorithm(BOOT_AGGREGATE_ALGORITHM);
@@ -228,18 +260,7 @@ public final class ManifestCodec {
         BootIdentity bootIdentity = boot.build(() -> new BootIdentity(baAlg, ba, boot.longValue(RESET_COUNT),
                 boot.longValue(RESTART_COUNT), boot.longValue(BOOT_COUNTER)));
 
-        Obj nd = root.obj(NONCE_DERIVATION);
-        nd.allowOnly(KIND, NONCE);
-        String kind = nd.string(KIND);
-        Bytes nonce = nd.hex(NONCE);
-        NonceDerivation nonceDerivation;
-        if (NonceDerivation.Derived.KIND.equals(kind)) {
-            nonceDerivation = nd.build(() -> new NonceDerivation.Derived(Digest.wrap(nonce.toArray())));
-        } else if (NonceDerivation.External.KIND.equals(kind)) {
-            nonceDerivation = new NonceDerivation.External(nonce);
-        } else {
-            throw new MalformedManifestException(BAD_FIELD, nd.path + "." + KIND, "unknown nonce derivation kind: " + kind);
-        }
+        NonceDerivation nonceDerivation = nonceDerivation(root.obj(NONCE_DERIVATION));
 
         Obj replay = root.obj(REPLAY);
         replay.allowOnly(TEMPLATE_DIGEST_ALGORITHM, BYTE_ORDER, KERNEL_VERSION);
@@ -251,10 +272,27 @@ public final class ManifestCodec {
         else throw new MalformedManifestException(BAD_FIELD, replay.path + "." + BYTE_ORDER, "unknown byte order: " + bo);
         Optional<String> kernel = replay.has(KERNEL_VERSION) ? Optional.of(replay.string(KERNEL_VERSION)) : Optional.empty();
 
-        List<QuoteEvidence> checkpoints = new ArrayList<>();
+        List<Checkpoint> checkpoints = new ArrayList<>();
         List<Object> cps = root.array(CHECKPOINTS);
         for (int i = 0; i < cps.size(); i++) {
-            checkpoints.add(quote(Obj.of(cps.get(i), root.path + "." + CHECKPOINTS + "[" + i + "]")));
+            checkpoints.add(checkpoint(Obj.of(cps.get(i), root.path + "." + CHECKPOINTS + "[" + i + "]")));
+        }
+        Optional<Compaction> compaction = Optional.empty();
+        if (root.has(COMPACTION)) {
+            Obj co = root.obj(COMPACTION);
+            co.allowOnly(LAST_SEQUENCE, REPLACES, CHAIN_LINK_DIGEST);
+            long lastSeq = co.longValue(LAST_SEQUENCE);
+            List<Object> rep = co.array(REPLACES);
+            List<Digest> replaces = new ArrayList<>();
+            for (int i = 0; i < rep.size(); i++) {
+                String p = co.path + "." + REPLACES + "[" + i + "]";
+                if (!(rep.get(i) instanceof String h) || h.length() != 64 || !h.chars().allMatch(ch -> (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+                    throw new MalformedManifestException(BAD_FIELD, p, "must be a lowercase hex SHA-256 digest");
+                }
+                replaces.add(Digest.wrap(HEX.parseHex(h)));
+            }
+            Digest link = co.digest(CHAIN_LINK_DIGEST, 32);
+            compaction = Optional.of(co.build(() -> new Compaction(lastSeq, replaces, link)));
         }
         Optional<Digest> previous = root.has(PREVIOUS_MANIFEST_DIGEST)
                 ? Optional.of(root.digest(PREVIOUS_MANIFEST_DIGEST, 32)) : Optional.empty();
@@ -266,7 +304,31 @@ public final class ManifestCodec {
         return new SegmentManifest((int) root.longValue(FORMAT_VERSION), root.string(HOST_ID), bootIdentity,
                 root.longValue(SEQUENCE), root.longValue(FIRST_INDEX), root.longValue(RECORD_COUNT), base, end, quote,
                 nonceDerivation, new ReplayFacts(tdAlg, order, kernel), root.string(CREATED_AT), root.string(PRODUCER),
-                dataDigest, previous, checkpoints);
+                dataDigest, previous, checkpoints, compaction);
+    }
+
+    private static NonceDerivation nonceDerivation(Obj nd) throws MalformedManifestException {
+        nd.allowOnly(KIND, NONCE);
+        String kind = nd.string(KIND);
+        Bytes nonce = nd.hex(NONCE);
+        if (NonceDerivation.Derived.KIND.equals(kind)) {
+            return nd.build(() -> new NonceDerivation.Derived(Digest.wrap(nonce.toArray())));
+        } else if (NonceDerivation.External.KIND.equals(kind)) {
+            return new NonceDerivation.External(nonce);
+        }
+        throw new MalformedManifestException(BAD_FIELD, nd.path + "." + KIND, "unknown nonce derivation kind: " + kind);
+    }
+
+    private static Checkpoint checkpoint(Obj c) throws MalformedManifestException {
+        c.allowOnly(SEQUENCE, MANIFEST_DIGEST, PREVIOUS_MANIFEST_DIGEST, RESTART_COUNT, END, QUOTE, NONCE_DERIVATION);
+        long seq = c.longValue(SEQUENCE);
+        Digest digest = c.digest(MANIFEST_DIGEST, 32);
+        Optional<Digest> prev = c.has(PREVIOUS_MANIFEST_DIGEST) ? Optional.of(c.digest(PREVIOUS_MANIFEST_DIGEST, 32)) : Optional.empty();
+        long restart = c.longValue(RESTART_COUNT);
+        PcrState end = pcrState(c.obj(END));
+        QuoteEvidence q = quote(c.obj(QUOTE));
+        NonceDerivation nd = nonceDerivation(c.obj(NONCE_DERIVATION));
+        return c.build(() -> new Checkpoint(seq, digest, prev, restart, end, q, nd));
     }
 
     private static QuoteEvidence quote(Obj q) throws MalformedManifestException {

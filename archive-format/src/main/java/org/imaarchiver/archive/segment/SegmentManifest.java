@@ -29,13 +29,16 @@ import org.imaarchiver.replay.pcr.PcrState;
  * @param dataDigest             {@link DataDigest} over the records (SHA-256)
  * @param previousManifestDigest manifest digest of the host's previous segment (also across boots);
  *                               empty only for the first segment of the host's chain
- * @param checkpoints            intermediate quotes inside the segment (kept by compaction), in order
+ * @param checkpoints            the component quotes of a compacted segment, one per original segment,
+ *                               in order (the last one is this manifest's own quote); empty otherwise
+ * @param compaction             present exactly for a compacted segment: the chain positions it covers
+ *                               and what its successor links to (docs/archive-format.md "Compaction")
  */
 public record SegmentManifest(int formatVersion, String hostId, BootIdentity boot, long sequence, long firstIndex,
                               long recordCount, PcrState base, PcrState end, QuoteEvidence quote,
                               NonceDerivation nonceDerivation, ReplayFacts replay, String createdAt, String producer,
                               Digest dataDigest, Optional<Digest> previousManifestDigest,
-                              List<QuoteEvidence> checkpoints) {
+                              List<Checkpoint> checkpoints, Optional<Compaction> compaction) {
     public static final int FORMAT_VERSION = 1;
 
     public SegmentManifest {
@@ -75,6 +78,70 @@ public record SegmentManifest(int formatVersion, String hostId, BootIdentity boo
         });
         checkInstant(createdAt);
         checkpoints = List.copyOf(checkpoints);
+        Objects.requireNonNull(compaction, "compaction");
+        checkCompaction(sequence, firstIndex, boot, end, quote, nonceDerivation, checkpoints, compaction);
+    }
+
+    /** An uncompacted segment (no checkpoints, no compaction): the pre-compaction constructor. */
+    public SegmentManifest(int formatVersion, String hostId, BootIdentity boot, long sequence, long firstIndex,
+                           long recordCount, PcrState base, PcrState end, QuoteEvidence quote,
+                           NonceDerivation nonceDerivation, ReplayFacts replay, String createdAt, String producer,
+                           Digest dataDigest, Optional<Digest> previousManifestDigest, List<Checkpoint> checkpoints) {
+        this(formatVersion, hostId, boot, sequence, firstIndex, recordCount, base, end, quote, nonceDerivation, replay, createdAt,
+                producer, dataDigest, previousManifestDigest, checkpoints, Optional.empty());
+    }
+
+    /** The last chain position this segment covers: {@code sequence} unless compacted. */
+    public long lastSequence() { return compaction.map(Compaction::lastSequence).orElse(sequence); }
+
+    /** True for a compacted segment. */
+    public boolean isCompacted() { return compaction.isPresent(); }
+
+    /**
+     * What the next segment's previousManifestDigest must be, given this manifest's own digest: the
+     * compaction's chainLinkDigest for a compacted segment, else the own digest.
+     */
+    public Digest chainLinkDigest(Digest ownManifestDigest) {
+        return compaction.map(Compaction::chainLinkDigest).orElse(ownManifestDigest);
+    }
+
+    /**
+     * Shape rules of a compacted manifest (docs/archive-format.md "Compaction"): one checkpoint per
+     * covered sequence, in order, quote points non-decreasing inside the segment, the last checkpoint
+     * being the manifest's own end quote in its original context. Semantic checks (quotes, replay,
+     * links) are the verifier's.
+     */
+    private static void checkCompaction(long sequence, long firstIndex, BootIdentity boot, PcrState end, QuoteEvidence quote,
+                                        NonceDerivation nonceDerivation, List<Checkpoint> checkpoints,
+                                        Optional<Compaction> compaction) {
+        if (compaction.isEmpty()) {
+            if (!checkpoints.isEmpty()) throw new IllegalArgumentException("checkpoints without compaction");
+            return;
+        }
+        Compaction c = compaction.get();
+        if (c.lastSequence() < sequence) throw new IllegalArgumentException("compaction.lastSequence < sequence");
+        if (checkpoints.size() != c.lastSequence() - sequence + 1) {
+            throw new IllegalArgumentException("a compacted segment has one checkpoint per covered sequence: "
+                    + (c.lastSequence() - sequence + 1) + " expected, " + checkpoints.size() + " found");
+        }
+        long point = firstIndex;
+        for (int i = 0; i < checkpoints.size(); i++) {
+            Checkpoint cp = checkpoints.get(i);
+            if (cp.sequence() != sequence + i) throw new IllegalArgumentException("checkpoint " + i + " has sequence " + cp.sequence());
+            if (cp.quotePoint() < point) throw new IllegalArgumentException("checkpoint " + i + " quote point goes backwards");
+            if (!cp.end().banks().equals(end.banks()) || !cp.end().extendModes().equals(end.extendModes())) {
+                throw new IllegalArgumentException("checkpoint " + i + " has other banks or extend modes than the segment");
+            }
+            point = cp.quotePoint();
+        }
+        Checkpoint last = checkpoints.get(checkpoints.size() - 1);
+        if (!last.end().equals(end) || !last.quote().equals(quote) || !last.nonceDerivation().equals(nonceDerivation)
+                || last.restartCount() != boot.restartCount()) {
+            throw new IllegalArgumentException("the last checkpoint must be the segment's own end, quote, nonce and restartCount");
+        }
+        if (!last.manifestDigest().equals(c.chainLinkDigest())) {
+            throw new IllegalArgumentException("chainLinkDigest must be the last checkpoint's manifest digest");
+        }
     }
 
     /** Absolute index of the last record; {@code firstIndex - 1} for an empty segment. */

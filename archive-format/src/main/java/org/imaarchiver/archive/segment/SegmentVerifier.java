@@ -30,65 +30,176 @@ public final class SegmentVerifier {
      * {@code recordCount} and the footer's.
      */
     public static List<SegmentFinding> verifyData(SegmentReader reader) throws IOException {
-        SegmentManifest m = reader.manifest();
-        String host = m.hostId();
-        long seq = m.sequence();
-        Findings out = new Findings(host, seq);
-        DataDigest digest = new DataDigest();
-        long expected = m.firstIndex();
-        long count = 0;
-        long offset = 0;
+        DataCheck check = new DataCheck(reader);
         try (SegmentReader.Cursor<SegmentReader.FullRow> rows = reader.fullRows()) {
-            for (Optional<SegmentReader.FullRow> next = rows.next(); next.isPresent(); next = rows.next()) {
-                SegmentReader.FullRow row = next.get();
-                if (row.recordIndex() != expected) {
-                    out.recordLevel(new SegmentFinding.IndexGap(host, seq, expected, row.recordIndex()));
-                }
-                // Resynchronise so one gap is one finding, not one per following row.
-                expected = row.recordIndex() + 1;
-                digest.update(row.recordIndex(), row.raw());
-                try {
-                    MeasurementRecord rec = RawRecords.parse(reader.file().toString(), row.recordIndex(), offset, row.raw(),
-                            m.replay().templateDigestAlgorithm(), m.replay().byteOrder());
-                    compareQueryColumns(row, QueryColumns.of(rec), out, host, seq);
-                } catch (MalformedLogException e) {
-                    out.recordLevel(new SegmentFinding.MalformedRecord(host, seq, row.recordIndex(), e.kind(), e.detail()));
-                }
-                offset += row.raw().length();
-                count++;
-            }
-        } catch (MalformedLogException e) {
-            throw new IllegalStateException("row cursor does not parse records", e);
+            check.drain(rows);
         }
-        if (count != m.recordCount()) out.add(new SegmentFinding.RecordCountMismatch(host, seq, m.recordCount(), count));
-        else if (reader.rowCount() != count) out.add(new SegmentFinding.RecordCountMismatch(host, seq, count, reader.rowCount()));
-        Digest found = digest.finish();
-        if (!found.equals(m.dataDigest())) out.add(new SegmentFinding.DataDigestMismatch(host, seq, m.dataDigest(), found));
-        return out.list();
+        return check.finish();
+    }
+
+    /**
+     * The checks of {@link #verifyData}, one row at a time, so that a caller can replay the records
+     * in the same pass over the file (docs/performance.md): feed it every row of
+     * {@link SegmentReader#fullRows()} in file order, then call {@link #finish()}. Its findings are
+     * exactly those of {@link #verifyData}. Thread-safe (a replay may pull rows on its reader thread
+     * while the caller drains the rest afterwards); rows are checked in the order they are fed.
+     */
+    public static final class DataCheck {
+        private final SegmentManifest m;
+        private final String source;
+        private final long rowCount;
+        private final Findings out;
+        private final DataDigest digest = new DataDigest();
+        private long expected;
+        private long count;
+        private long offset;
+        private boolean finished;
+        private Optional<MeasurementRecord> first = Optional.empty();
+
+        public DataCheck(SegmentReader reader) {
+            this.m = reader.manifest();
+            this.source = reader.file().toString();
+            this.rowCount = reader.rowCount();
+            this.out = new Findings(m.hostId(), m.sequence());
+            this.expected = m.firstIndex();
+        }
+
+        /**
+         * Checks one row and returns the record its {@code raw} parses to (offset: within the
+         * segment's concatenated raw bytes, as {@link SegmentReader#records()}).
+         *
+         * @throws MalformedLogException when {@code raw} is not one record (also kept as a finding)
+         */
+        public synchronized MeasurementRecord check(SegmentReader.FullRow row) throws MalformedLogException {
+            if (finished) throw new IllegalStateException("finished");
+            String host = m.hostId();
+            long seq = m.sequence();
+            if (row.recordIndex() != expected) {
+                out.recordLevel(new SegmentFinding.IndexGap(host, seq, expected, row.recordIndex()));
+            }
+            // Resynchronise so one gap is one finding, not one per following row.
+            expected = row.recordIndex() + 1;
+            digest.update(row.recordIndex(), row.raw());
+            long at = offset;
+            offset += row.raw().length();
+            count++;
+            MeasurementRecord rec;
+            try {
+                rec = RawRecords.parse(source, row.recordIndex(), at, row.raw(), m.replay().templateDigestAlgorithm(),
+                        m.replay().byteOrder());
+            } catch (MalformedLogException e) {
+                out.recordLevel(new SegmentFinding.MalformedRecord(host, seq, row.recordIndex(), e.kind(), e.detail()));
+                throw e;
+            }
+            compareQueryColumns(row, QueryColumns.of(rec), out, host, seq);
+            return rec;
+        }
+
+        /**
+         * Reads the next row of {@code rows} and checks it, atomically (so a replay's reader thread
+         * and a later {@link #drain} never interleave rows): the record, or empty at the end.
+         *
+         * @throws MalformedLogException when the row's {@code raw} is not one record (also kept as a finding)
+         */
+        public synchronized Optional<MeasurementRecord> next(SegmentReader.Cursor<SegmentReader.FullRow> rows)
+                throws IOException, MalformedLogException {
+            Optional<SegmentReader.FullRow> row;
+            try {
+                row = rows.next();
+            } catch (MalformedLogException e) {
+                throw new IllegalStateException("row cursor does not parse records", e);
+            }
+            if (row.isEmpty()) return Optional.empty();
+            boolean isFirst = count == 0;
+            MeasurementRecord rec = check(row.get());
+            if (isFirst) first = Optional.of(rec);
+            return Optional.of(rec);
+        }
+
+        /** Checks every remaining row of {@code rows}. */
+        public void drain(SegmentReader.Cursor<SegmentReader.FullRow> rows) throws IOException {
+            while (true) {
+                try {
+                    if (next(rows).isEmpty()) return;
+                } catch (MalformedLogException e) {
+                    // kept as a finding by check
+                }
+            }
+        }
+
+        /** The record of the first row, if there was one and it parsed. */
+        public synchronized Optional<MeasurementRecord> firstRecord() { return first; }
+
+        /** Row count and data digest against the manifest, then all findings; call once, after the last row. */
+        public synchronized List<SegmentFinding> finish() {
+            if (finished) throw new IllegalStateException("finished");
+            finished = true;
+            String host = m.hostId();
+            long seq = m.sequence();
+            if (count != m.recordCount()) out.add(new SegmentFinding.RecordCountMismatch(host, seq, m.recordCount(), count));
+            else if (rowCount != count) out.add(new SegmentFinding.RecordCountMismatch(host, seq, count, rowCount));
+            Digest found = digest.finish();
+            if (!found.equals(m.dataDigest())) out.add(new SegmentFinding.DataDigestMismatch(host, seq, m.dataDigest(), found));
+            return out.list();
+        }
     }
 
     /**
      * The stored query columns must equal what {@link QueryColumns} derives from {@code raw}: they are
      * not authoritative, but analysts query them without our code, so a lie there is tampering.
+     * Values are compared directly; the strings of a finding are built only for a mismatch (they
+     * are the same strings as before: {@code show} and hex are one-to-one, so equality is unchanged).
      */
     private static void compareQueryColumns(SegmentReader.FullRow row, DecodedRecord d, Findings out, String host, long seq) {
         long i = row.recordIndex();
-        check(out, host, seq, i, SegmentSchema.PCR, Integer.toString(d.pcr()), Integer.toString(row.pcr()));
-        check(out, host, seq, i, SegmentSchema.TEMPLATE_NAME, d.templateName(), row.templateName());
-        check(out, host, seq, i, SegmentSchema.FILE_DIGEST_ALGORITHM, show(d.fileDigestAlgorithm()), show(row.fileDigestAlgorithm()));
-        check(out, host, seq, i, SegmentSchema.FILE_DIGEST_HEX, show(d.fileDigest().map(Digest::hex)), show(row.fileDigestHex()));
-        check(out, host, seq, i, SegmentSchema.NAME, show(d.name()), show(row.name()));
-        check(out, host, seq, i, SegmentSchema.SIGNATURE_PRESENT, Boolean.toString(d.signaturePresent()),
-                Boolean.toString(row.signaturePresent()));
-        check(out, host, seq, i, SegmentSchema.VIOLATION, Boolean.toString(d.violation()), Boolean.toString(row.violation()));
-        check(out, host, seq, i, SegmentSchema.BUFFER, show(d.buffer().map(Bytes::hex)), show(row.buffer().map(Bytes::hex)));
-        check(out, host, seq, i, SegmentSchema.FILE_DIGEST_TYPE, show(d.fileDigestType()), show(row.fileDigestType()));
+        if (d.pcr() != row.pcr()) {
+            mismatch(out, host, seq, i, SegmentSchema.PCR, Integer.toString(d.pcr()), Integer.toString(row.pcr()));
+        }
+        if (!d.templateName().equals(row.templateName())) {
+            mismatch(out, host, seq, i, SegmentSchema.TEMPLATE_NAME, d.templateName(), row.templateName());
+        }
+        if (!d.fileDigestAlgorithm().equals(row.fileDigestAlgorithm())) {
+            mismatch(out, host, seq, i, SegmentSchema.FILE_DIGEST_ALGORITHM, show(d.fileDigestAlgorithm()), show(row.fileDigestAlgorithm()));
+        }
+        if (!sameHex(d.fileDigest(), row.fileDigestHex())) {
+            mismatch(out, host, seq, i, SegmentSchema.FILE_DIGEST_HEX, show(d.fileDigest().map(Digest::hex)), show(row.fileDigestHex()));
+        }
+        if (!d.name().equals(row.name())) {
+            mismatch(out, host, seq, i, SegmentSchema.NAME, show(d.name()), show(row.name()));
+        }
+        if (d.signaturePresent() != row.signaturePresent()) {
+            mismatch(out, host, seq, i, SegmentSchema.SIGNATURE_PRESENT, Boolean.toString(d.signaturePresent()),
+                    Boolean.toString(row.signaturePresent()));
+        }
+        if (d.violation() != row.violation()) {
+            mismatch(out, host, seq, i, SegmentSchema.VIOLATION, Boolean.toString(d.violation()), Boolean.toString(row.violation()));
+        }
+        if (!d.buffer().equals(row.buffer())) {
+            mismatch(out, host, seq, i, SegmentSchema.BUFFER, show(d.buffer().map(Bytes::hex)), show(row.buffer().map(Bytes::hex)));
+        }
+        if (!d.fileDigestType().equals(row.fileDigestType())) {
+            mismatch(out, host, seq, i, SegmentSchema.FILE_DIGEST_TYPE, show(d.fileDigestType()), show(row.fileDigestType()));
+        }
     }
 
-    private static void check(Findings out, String host, long seq, long index, String column, String expected, String found) {
-        if (!expected.equals(found)) {
-            out.recordLevel(new SegmentFinding.QueryColumnMismatch(host, seq, index, column, expected, found));
+    /** {@code digest.map(Digest::hex).equals(hex)} without building the string (lower-case hex, as {@link Digest#hex()}). */
+    private static boolean sameHex(Optional<Digest> digest, Optional<String> hex) {
+        if (digest.isEmpty() || hex.isEmpty()) return digest.isEmpty() && hex.isEmpty();
+        Digest dg = digest.get();
+        String h = hex.get();
+        int n = dg.length();
+        if (h.length() != 2 * n) return false;
+        for (int k = 0; k < n; k++) {
+            int v = dg.byteAt(k) & 0xFF;
+            if (h.charAt(2 * k) != LOWER_HEX[v >>> 4] || h.charAt(2 * k + 1) != LOWER_HEX[v & 0xF]) return false;
         }
+        return true;
+    }
+
+    private static final char[] LOWER_HEX = "0123456789abcdef".toCharArray();
+
+    private static void mismatch(Findings out, String host, long seq, long index, String column, String expected, String found) {
+        out.recordLevel(new SegmentFinding.QueryColumnMismatch(host, seq, index, column, expected, found));
     }
 
     private static String show(Optional<String> v) { return v.map(s -> "\"" + s + "\"").orElse("(absent)"); }
@@ -101,12 +212,33 @@ public final class SegmentVerifier {
                 ManifestCodec.digestOf(reader.manifestBytes()), ManifestCodec.digestOf(sidecarBytes)));
     }
 
-    /** For a derived nonce, recomputes {@link QuoteNonce#derive} from the manifest's own fields. */
+    /**
+     * For a derived nonce, recomputes {@link QuoteNonce#derive} from the manifest's own fields. For a
+     * compacted segment the end quote was taken for its last original segment, so the nonce is
+     * recomputed in that context: the last checkpoint's sequence and previousManifestDigest.
+     */
     public static List<SegmentFinding> verifyNonce(SegmentManifest m) {
         if (!(m.nonceDerivation() instanceof NonceDerivation.Derived d)) return List.of();
-        Digest expected = QuoteNonce.derive(m.hostId(), m.boot(), m.sequence(), m.previousManifestDigest());
+        Digest expected;
+        if (m.isCompacted()) {
+            Checkpoint last = m.checkpoints().get(m.checkpoints().size() - 1);
+            expected = QuoteNonce.derive(m.hostId(), last.boot(m.boot()), last.sequence(), last.previousManifestDigest());
+        } else {
+            expected = QuoteNonce.derive(m.hostId(), m.boot(), m.sequence(), m.previousManifestDigest());
+        }
         if (expected.equals(d.value())) return List.of();
         return List.of(new SegmentFinding.NonceMismatch(m.hostId(), m.sequence(), expected, d.nonce()));
+    }
+
+    /**
+     * Recomputes a checkpoint's derived nonce in its original context (host, the segment's boot with
+     * the checkpoint's restartCount, its sequence and previousManifestDigest); empty when it matches
+     * or the nonce is external, else the expected nonce.
+     */
+    public static java.util.Optional<Digest> checkpointNonceMismatch(SegmentManifest m, Checkpoint c) {
+        if (!(c.nonceDerivation() instanceof NonceDerivation.Derived d)) return java.util.Optional.empty();
+        Digest expected = QuoteNonce.derive(m.hostId(), c.boot(m.boot()), c.sequence(), c.previousManifestDigest());
+        return expected.equals(d.value()) ? java.util.Optional.empty() : java.util.Optional.of(expected);
     }
 
     /** Verifies the CMS signature over the manifest bytes; a missing signature is a finding. */

@@ -21,19 +21,19 @@ import org.imaarchiver.replay.log.LogReadOptions;
 import org.imaarchiver.replay.replay.Replayer;
 
 /** Builds generated archives with the real packer: derived nonces, quotes from a {@link FakeTpm}. */
-final class ArchiveFixture {
-    static final Instant T0 = Instant.parse("2026-11-27T00:00:00Z");
+public final class ArchiveFixture {
+    public static final Instant T0 = Instant.parse("2026-11-27T00:00:00Z");
 
     /** One boot: a generated list of {@code count} records, quoted after each of {@code quotes}. */
-    record Boot(long seed, int count, List<Integer> quotes) {}
+    public record Boot(long seed, int count, List<Integer> quotes) {}
 
-    final KeyMaterial signerKey = KeyMaterial.generate(KeyMaterial.KeyType.P256, "archiver", T0.minusSeconds(3600),
+    public final KeyMaterial signerKey = KeyMaterial.generate(KeyMaterial.KeyType.P256, "archiver", T0.minusSeconds(3600),
             T0.plusSeconds(365L * 86400));
-    final SegmentSigner signer = new SegmentSigner(signerKey, Optional.empty());
+    public final SegmentSigner signer = new SegmentSigner(signerKey, Optional.empty());
     private long minute;
 
     /** Packs the boots of {@code host} into {@code storeDir}; asserts every pack succeeds. */
-    void build(Path storeDir, Path work, String host, FakeTpm tpm, List<Boot> boots) throws Exception {
+    public void build(Path storeDir, Path work, String host, FakeTpm tpm, List<Boot> boots) throws Exception {
         try (ArchiveStore store = LocalDirectoryStore.open(storeDir)) {
             SegmentPacker packer = new SegmentPacker(store, signer, work, Replayer.sequential());
             boolean first = true;
@@ -62,7 +62,7 @@ final class ArchiveFixture {
     }
 
     /** A trust directory: the given hosts' AKs and this fixture's signer. */
-    Path trustDir(Path dir, String[] hosts, FakeTpm[] tpms) throws IOException {
+    public Path trustDir(Path dir, String[] hosts, FakeTpm[] tpms) throws IOException {
         for (int i = 0; i < hosts.length; i++) {
             Path h = Files.createDirectories(dir.resolve("hosts").resolve(hosts[i]));
             Files.writeString(h.resolve("ak.pem"), tpms[i].akPem());
@@ -74,7 +74,7 @@ final class ArchiveFixture {
         return dir;
     }
 
-    static void copyTree(Path from, Path to) throws IOException {
+    public static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {
                 Path t = to.resolve(from.relativize(p).toString());

@@ -19,61 +19,61 @@ import org.imaarchiver.replay.quote.AkPublicKey;
  * own loop (PCR = H(PCR || H(template data)), ima-kernel.md B.10), and TPM2_Quote structures
  * (TPMS_ATTEST, C.1) signed RSASSA-SHA256 with a test AK. Independent of the replay engine.
  */
-final class FakeTpm {
-    final KeyPair ak;
-    final Bytes akName;
-    long resetCount;
-    long restartCount;
+public final class FakeTpm {
+    public final KeyPair ak;
+    public final Bytes akName;
+    public long resetCount;
+    public long restartCount;
     private byte[] pcr10Sha1 = new byte[20];
     private byte[] pcr10Sha256 = new byte[32];
     private long clock = 1000;
 
-    FakeTpm(long resetCount) throws Exception {
+    public FakeTpm(long resetCount) throws Exception {
         this(newAk(), resetCount);
     }
 
     /** Another TPM state (e.g. a forked history) with the same AK. */
-    FakeTpm(KeyPair ak, long resetCount) throws Exception {
+    public FakeTpm(KeyPair ak, long resetCount) throws Exception {
         this.ak = ak;
         this.akName = Bytes.wrap(concat(new byte[] {0, 0x0b}, MessageDigest.getInstance("SHA-256").digest(ak.getPublic().getEncoded())));
         this.resetCount = resetCount;
     }
 
-    static KeyPair newAk() throws Exception {
+    public static KeyPair newAk() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
         return g.generateKeyPair();
     }
 
-    AkPublicKey akPublic() { return AkPublicKey.of(ak.getPublic()); }
+    public AkPublicKey akPublic() { return AkPublicKey.of(ak.getPublic()); }
 
-    String akPem() {
+    public String akPem() {
         return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(ak.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
     }
 
     /** A reboot: PCRs reset, resetCount counts up. */
-    void reboot() {
+    public void reboot() {
         pcr10Sha1 = new byte[20];
         pcr10Sha256 = new byte[32];
         resetCount++;
         restartCount = 0;
     }
 
-    void extend(MeasurementRecord r) throws Exception {
+    public void extend(MeasurementRecord r) throws Exception {
         byte[] data = r.templateData().toArray();
         pcr10Sha1 = h("SHA-1", concat(pcr10Sha1, h("SHA-1", data)));
         pcr10Sha256 = h("SHA-256", concat(pcr10Sha256, h("SHA-256", data)));
     }
 
-    byte[] pcr10(String bank) { return bank.equals("sha1") ? pcr10Sha1.clone() : pcr10Sha256.clone(); }
+    public byte[] pcr10(String bank) { return bank.equals("sha1") ? pcr10Sha1.clone() : pcr10Sha256.clone(); }
 
-    QuoteEvidence quote(Bytes nonce) throws Exception {
+    public QuoteEvidence quote(Bytes nonce) throws Exception {
         return quote(nonce, ak, pcr10Sha1, pcr10Sha256);
     }
 
     /** A quote over sha1:10 + sha256:10 with the given values, signed by {@code key}. */
-    QuoteEvidence quote(Bytes nonce, KeyPair key, byte[] sha1, byte[] sha256) throws Exception {
+    public QuoteEvidence quote(Bytes nonce, KeyPair key, byte[] sha1, byte[] sha256) throws Exception {
         ByteBuffer b = ByteBuffer.allocate(512).order(ByteOrder.BIG_ENDIAN);
         b.putInt(0xFF544347).putShort((short) 0x8018);
         b.putShort((short) akName.length()).put(akName.toArray()); // qualifiedSigner
@@ -97,9 +97,9 @@ final class FakeTpm {
         return new QuoteEvidence(Bytes.wrap(attest), Bytes.wrap(t.array()), akName);
     }
 
-    static byte[] h(String alg, byte[] data) throws Exception { return MessageDigest.getInstance(alg).digest(data); }
+    public static byte[] h(String alg, byte[] data) throws Exception { return MessageDigest.getInstance(alg).digest(data); }
 
-    static byte[] concat(byte[] a, byte[] b) {
+    public static byte[] concat(byte[] a, byte[] b) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         o.writeBytes(a);
         o.writeBytes(b);

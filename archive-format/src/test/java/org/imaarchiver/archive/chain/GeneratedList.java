@@ -16,10 +16,10 @@ import org.imaarchiver.replay.pcr.Digest;
  * (sha256 d-ng), then file records on PCR 10; template digests are SHA-1 over the template data
  * (B.7), little-endian, as in the legacy binary_runtime_measurements.
  */
-final class GeneratedList {
-    final List<MeasurementRecord> records = new ArrayList<>();
+public final class GeneratedList {
+    public final List<MeasurementRecord> records = new ArrayList<>();
 
-    GeneratedList(long seed, int count) throws Exception {
+    public GeneratedList(long seed, int count) throws Exception {
         Random rnd = new Random(seed);
         byte[] ba = new byte[32];
         rnd.nextBytes(ba);
@@ -34,13 +34,13 @@ final class GeneratedList {
         }
     }
 
-    byte[] bytes(int upTo) {
+    public byte[] bytes(int upTo) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         for (int i = 0; i < upTo; i++) o.writeBytes(records.get(i).raw().toArray());
         return o.toByteArray();
     }
 
-    static byte[] templateData(byte[] fileDigest, String name) {
+    public static byte[] templateData(byte[] fileDigest, String name) {
         byte[] dng = FakeTpm.concat("sha256:\0".getBytes(StandardCharsets.US_ASCII), fileDigest);
         byte[] nng = (name + "\0").getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + dng.length + nng.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -48,7 +48,7 @@ final class GeneratedList {
         return b.array();
     }
 
-    static MeasurementRecord record(long index, long offset, byte[] data) throws Exception {
+    public static MeasurementRecord record(long index, long offset, byte[] data) throws Exception {
         byte[] td = FakeTpm.h("SHA-1", data);
         byte[] name = "ima-ng".getBytes(StandardCharsets.US_ASCII);
         ByteBuffer b = ByteBuffer.allocate(4 + 20 + 4 + name.length + 4 + data.length).order(ByteOrder.LITTLE_ENDIAN);

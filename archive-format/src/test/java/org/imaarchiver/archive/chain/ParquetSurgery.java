@@ -31,11 +31,11 @@ import org.imaarchiver.archive.segment.SegmentSchema;
 import org.imaarchiver.replay.log.Bytes;
 
 /** Test-only rewriting of segment files: rows and footer, as an attacker with write access could. */
-final class ParquetSurgery {
+public final class ParquetSurgery {
     private ParquetSurgery() {}
 
     /** Rewrites {@code file} in place with edited rows and footer key/values. */
-    static void rewrite(Path file, UnaryOperator<List<Group>> rows, UnaryOperator<Map<String, String>> footer) throws IOException {
+    public static void rewrite(Path file, UnaryOperator<List<Group>> rows, UnaryOperator<Map<String, String>> footer) throws IOException {
         Map<String, String> kv;
         MessageType schema;
         try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(file))) {
@@ -59,7 +59,7 @@ final class ParquetSurgery {
     }
 
     /** Footer edit: replace manifest and signature. */
-    static UnaryOperator<Map<String, String>> footer(Bytes manifest, Bytes cms) {
+    public static UnaryOperator<Map<String, String>> footer(Bytes manifest, Bytes cms) {
         return kv -> {
             kv.put(SegmentSchema.MANIFEST_KEY, new String(manifest.toArray(), StandardCharsets.US_ASCII));
             kv.put(SegmentSchema.MANIFEST_SIGNATURE_KEY, Base64.getEncoder().encodeToString(cms.toArray()));
@@ -68,7 +68,7 @@ final class ParquetSurgery {
     }
 
     /** A copy of {@code g}; with {@code field} set, that field's value replaced by {@code value}. */
-    static Group copy(Group g, MessageType schema, String field, Object value) {
+    public static Group copy(Group g, MessageType schema, String field, Object value) {
         SimpleGroup c = new SimpleGroup(schema);
         for (int i = 0; i < schema.getFieldCount(); i++) {
             Type t = schema.getType(i);
@@ -93,7 +93,7 @@ final class ParquetSurgery {
     }
 
     /** The byte offset of the middle of column {@code column}'s chunk in the first row group. */
-    static long middleOfColumn(Path file, String column) throws IOException {
+    public static long middleOfColumn(Path file, String column) throws IOException {
         try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(file))) {
             for (var c : r.getFooter().getBlocks().get(0).getColumns()) {
                 if (c.getPath().toDotString().equals(column)) return c.getStartingPos() + c.getTotalSize() / 2;
@@ -102,7 +102,7 @@ final class ParquetSurgery {
         throw new IllegalArgumentException("no column " + column);
     }
 
-    static byte[] raw(Group g) { return g.getBinary(SegmentSchema.RAW, 0).getBytes(); }
+    public static byte[] raw(Group g) { return g.getBinary(SegmentSchema.RAW, 0).getBytes(); }
 
     private static final class GroupReaderBuilder extends ParquetReader.Builder<Group> {
         GroupReaderBuilder(InputFile file, ParquetConfiguration conf) { super(file, conf); }

@@ -70,7 +70,18 @@ class ManifestCodecTest {
                 Optional.of(Digest.filled(32, (byte) 2)));
         m = new SegmentManifest(m.formatVersion(), m.hostId(), m.boot(), m.sequence(), m.firstIndex(), m.recordCount(), m.base(),
                 m.end(), m.quote(), new NonceDerivation.External(Bytes.ofHex("00c8")), m.replay(), m.createdAt(), m.producer(),
-                m.dataDigest(), m.previousManifestDigest(), List.of(TestManifests.QUOTE, TestManifests.QUOTE));
+                m.dataDigest(), m.previousManifestDigest(), List.of());
+        // A compacted manifest: two checkpoints (sequences 3 and 4), the last being the segment's own quote.
+        PcrState mid = new PcrState(120, m.end().banks(), m.end().values(), m.end().extendModes());
+        Digest d3 = Digest.filled(32, (byte) 3);
+        Digest d4 = Digest.filled(32, (byte) 4);
+        List<Checkpoint> cps = List.of(
+                new Checkpoint(3, d3, m.previousManifestDigest(), 0, mid, TestManifests.QUOTE, new NonceDerivation.External(Bytes.ofHex("01"))),
+                new Checkpoint(4, d4, Optional.of(d3), m.boot().restartCount(), m.end(), m.quote(), m.nonceDerivation()));
+        m = new SegmentManifest(m.formatVersion(), m.hostId(), m.boot(), m.sequence(), m.firstIndex(), m.recordCount(), m.base(),
+                m.end(), m.quote(), m.nonceDerivation(), m.replay(), m.createdAt(), m.producer(), m.dataDigest(),
+                m.previousManifestDigest(), cps, Optional.of(new Compaction(4, List.of(d3, d4), d4)));
+        assertThat(m.lastSequence()).isEqualTo(4);
         Bytes bytes = ManifestCodec.encode(m);
         assertThat(ManifestCodec.decode(bytes)).isEqualTo(m);
         // ASCII only: non-ASCII is escaped, so the bytes are the same in any ASCII-compatible charset.

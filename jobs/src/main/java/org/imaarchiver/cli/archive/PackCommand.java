@@ -1,5 +1,6 @@
 package org.imaarchiver.cli.archive;
 
+import org.imaarchiver.cli.Inputs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

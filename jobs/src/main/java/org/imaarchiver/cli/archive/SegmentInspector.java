@@ -1,5 +1,6 @@
 package org.imaarchiver.cli.archive;
 
+import org.imaarchiver.cli.Inputs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -155,7 +156,13 @@ public final class SegmentInspector {
         state(out, "end", m.end());
         quote(out, "quote", m.quote());
         line(out, "nonce", m.nonceDerivation().kind() + " " + m.nonceDerivation().nonce().hex());
-        for (int i = 0; i < m.checkpoints().size(); i++) quote(out, "checkpoint " + i, m.checkpoints().get(i));
+        m.compaction().ifPresent(c -> line(out, "compacted", "sequences " + m.sequence() + ".." + m.lastSequence()
+                + " (" + m.checkpoints().size() + " checkpoints)"));
+        for (var c : m.checkpoints()) {
+            quote(out, "checkpoint " + c.sequence(), c.quote());
+            line(out, "  at", "record " + c.end().nextIndex() + ", nonce " + c.nonceDerivation().kind() + " "
+                    + c.nonceDerivation().nonce().hex());
+        }
         line(out, "signer", reader.signature().isEmpty() ? "none (unsigned)"
                 : signer(reader).orElse("unreadable CMS") + " (not verified here: use verify)");
         line(out, "data digest", m.dataDigest().hex());

@@ -1,5 +1,7 @@
 package org.imaarchiver.jobs.reverify;
 
+import org.imaarchiver.archive.chain.FakeTpm;
+import org.imaarchiver.archive.chain.GeneratedList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;

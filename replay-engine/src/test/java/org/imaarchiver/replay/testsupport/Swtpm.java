@@ -54,21 +54,24 @@ public final class Swtpm implements AutoCloseable {
         throw last;
     }
 
+    /**
+     * A free pair (p, p+1) on loopback for swtpm's server and control ports, chosen below Linux's
+     * ephemeral range (32768 and up): bind(0) hands out odd ports and connect() even ones, so p+1 of
+     * an ephemeral p is often held by an outgoing connection in TIME_WAIT (seen right after the S3
+     * tests), and 50 tries could all fail.
+     */
     private static int freePortPair() throws IOException {
-        for (int i = 0; i < 50; i++) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
-            }
-            if (port < 65000) {
-                try (ServerSocket s2 = new ServerSocket(port + 1, 1, InetAddress.getLoopbackAddress())) {
-                    return port;
-                } catch (IOException busy) {
-                    // try another pair
-                }
+        java.util.Random random = new java.util.Random();
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        for (int i = 0; i < 200; i++) {
+            int port = 20000 + 2 * random.nextInt(6000); // even, 20000..31998
+            try (ServerSocket a = new ServerSocket(port, 1, loopback); ServerSocket b = new ServerSocket(port + 1, 1, loopback)) {
+                return port;
+            } catch (IOException busy) {
+                // try another pair
             }
         }
-        throw new IOException("no free loopback port pair");
+        throw new IOException("no free loopback port pair in 20000..31999");
     }
 
     private static boolean waitForPort(int port, Process p) throws InterruptedException {
