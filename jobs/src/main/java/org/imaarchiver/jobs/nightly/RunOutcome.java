@@ -24,7 +24,10 @@ public enum RunOutcome {
     LOCKED(13, "locked"),
     /** The evidence does not verify: quote signature/nonce, no quote point, replay failures. */
     VERIFICATION_FAILED(1, "verification_failed"),
-    /** Environment: no TPM, no securityfs, store unavailable or not durable, configuration. */
+    /**
+     * Environment: no TPM, no securityfs, store unavailable, failing, timing out or not durable, an
+     * object already under the next segment key (store-conflict), configuration. Never trims.
+     */
     ENVIRONMENT_ERROR(3, "environment_error");
 
     private final int exitCode;
