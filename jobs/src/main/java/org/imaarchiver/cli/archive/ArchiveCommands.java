@@ -12,7 +12,6 @@ public final class ArchiveCommands {
 
     /** Adds the archive subcommands to the root command line. */
     public static void register(CommandLine root, Main.Context ctx) {
-        QuietLibraries.apply();
         root.addSubcommand(new KeygenCommand(ctx));
         root.addSubcommand(new PackCommand(ctx));
         root.addSubcommand(new VerifyCommand(ctx));

@@ -73,6 +73,7 @@ public final class BenchVerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        QuietLibraries.apply();
         if (records < 2 || segments < 1 || segments > records || repeat < 1) {
             throw CliError.usage("--records >= 2, 1 <= --segments <= --records and --repeat >= 1 are required");
         }

@@ -111,6 +111,7 @@ public final class PackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliError {
+        QuietLibraries.apply();
         if (!ArchiveLayout.isValidHostId(host)) {
             throw CliError.usage("--host: '" + host + "' is not 1.." + ArchiveLayout.MAX_HOST_ID_LENGTH
                     + " characters of [A-Za-z0-9._-] starting with a letter or digit");

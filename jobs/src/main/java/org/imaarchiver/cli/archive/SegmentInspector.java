@@ -70,6 +70,7 @@ public final class SegmentInspector {
      */
     public static void run(String segment, Optional<String> store, Optional<String> s3Endpoint, Options options,
                            PrintStream out) throws CliError {
+        QuietLibraries.apply();
         if (store.isEmpty()) {
             Path p = Path.of(segment);
             Inputs.requireFile(p, "SEGMENT");
@@ -101,6 +102,7 @@ public final class SegmentInspector {
 
     /** Prints the manifest (and records) of a local segment file. */
     public static void print(Path file, Options options, PrintStream out) throws CliError {
+        QuietLibraries.apply();
         print(file, file.toString(), options, out);
     }
 

@@ -57,6 +57,7 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CliError {
+        QuietLibraries.apply();
         int threads = parallel == null ? Runtime.getRuntime().availableProcessors() : parallel;
         if (threads < 1) throw CliError.usage("--parallel: must be at least 1, got " + threads);
         if (hosts != null) {
