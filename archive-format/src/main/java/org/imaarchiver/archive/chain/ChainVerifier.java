@@ -783,7 +783,7 @@ public final class ChainVerifier {
     }
 
     /** Equal states, treating absent and explicit zero values alike (docs/archive-format.md §6.3). */
-    static boolean sameState(PcrState a, PcrState b) {
+    public static boolean sameState(PcrState a, PcrState b) {
         return a.nextIndex() == b.nextIndex() && a.banks().equals(b.banks()) && a.extendModes().equals(b.extendModes())
                 && nonZero(a).equals(nonZero(b));
     }

@@ -122,11 +122,16 @@ public final class SegmentReader {
 
     /** Streams {@code (record_index, raw)} in file order without interpreting {@code raw}. */
     public Cursor<Row> rows() throws IOException {
-        ParquetReader<Group> reader = new GroupReaderBuilder(new LocalInputFile(file),
-                readConfiguration(Optional.of(SegmentSchema.AUTHORITATIVE_PROJECTION))).build();
+        return groups(SegmentSchema.AUTHORITATIVE_PROJECTION,
+                g -> new Row(g.getLong(SegmentSchema.RECORD_INDEX, 0), binary(g, SegmentSchema.RAW).orElseThrow()));
+    }
+
+    /** Rows of {@code schema} (a projection of the segment's), page checksums verified, mapped by {@code map}. */
+    private <T> Cursor<T> groups(MessageType schema, java.util.function.Function<Group, T> map) throws IOException {
+        ParquetReader<Group> reader = new GroupReaderBuilder(new LocalInputFile(file), readConfiguration(Optional.of(schema))).build();
         return new Cursor<>() {
             @Override
-            public Optional<Row> next() throws IOException {
+            public Optional<T> next() throws IOException {
                 Group g;
                 try {
                     g = reader.read();
@@ -134,11 +139,7 @@ public final class SegmentReader {
                     // Parquet reports corrupt pages and bad checksums unchecked; callers get one checked type.
                     throw new IOException(file + ": unreadable Parquet data", e);
                 }
-                if (g == null) return Optional.empty();
-                ByteBuffer raw = g.getBinary(SegmentSchema.RAW, 0).toByteBuffer();
-                byte[] bytes = new byte[raw.remaining()];
-                raw.get(bytes);
-                return Optional.of(new Row(g.getLong(SegmentSchema.RECORD_INDEX, 0), Bytes.wrap(bytes)));
+                return g == null ? Optional.empty() : Optional.of(map.apply(g));
             }
 
             @Override
@@ -156,29 +157,12 @@ public final class SegmentReader {
 
     /** Streams every column of every row in file order, page checksums verified. */
     public Cursor<FullRow> fullRows() throws IOException {
-        ParquetReader<Group> reader = new GroupReaderBuilder(new LocalInputFile(file),
-                readConfiguration(Optional.of(SegmentSchema.SCHEMA))).build();
-        return new Cursor<>() {
-            @Override
-            public Optional<FullRow> next() throws IOException {
-                Group g;
-                try {
-                    g = reader.read();
-                } catch (RuntimeException e) {
-                    throw new IOException(file + ": unreadable Parquet data", e);
-                }
-                if (g == null) return Optional.empty();
-                return Optional.of(new FullRow(g.getLong(SegmentSchema.RECORD_INDEX, 0), binary(g, SegmentSchema.RAW).orElseThrow(),
-                        g.getInteger(SegmentSchema.PCR, 0), g.getString(SegmentSchema.TEMPLATE_NAME, 0),
-                        string(g, SegmentSchema.FILE_DIGEST_ALGORITHM), string(g, SegmentSchema.FILE_DIGEST_HEX),
-                        string(g, SegmentSchema.NAME), g.getBoolean(SegmentSchema.SIGNATURE_PRESENT, 0),
-                        g.getBoolean(SegmentSchema.VIOLATION, 0), binary(g, SegmentSchema.BUFFER),
-                        string(g, SegmentSchema.FILE_DIGEST_TYPE)));
-            }
-
-            @Override
-            public void close() throws IOException { reader.close(); }
-        };
+        return groups(SegmentSchema.SCHEMA, g -> new FullRow(g.getLong(SegmentSchema.RECORD_INDEX, 0),
+                binary(g, SegmentSchema.RAW).orElseThrow(), g.getInteger(SegmentSchema.PCR, 0),
+                g.getString(SegmentSchema.TEMPLATE_NAME, 0), string(g, SegmentSchema.FILE_DIGEST_ALGORITHM),
+                string(g, SegmentSchema.FILE_DIGEST_HEX), string(g, SegmentSchema.NAME),
+                g.getBoolean(SegmentSchema.SIGNATURE_PRESENT, 0), g.getBoolean(SegmentSchema.VIOLATION, 0),
+                binary(g, SegmentSchema.BUFFER), string(g, SegmentSchema.FILE_DIGEST_TYPE)));
     }
 
     private static Optional<String> string(Group g, String field) {

@@ -35,7 +35,6 @@ import org.imaarchiver.archive.store.StoreException;
 import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
-import org.imaarchiver.replay.pcr.PcrBank;
 import org.imaarchiver.replay.pcr.PcrState;
 
 /**
@@ -215,7 +214,7 @@ final class HostVerification {
                         "base is not the end state of the receipt's segment " + r.sequence()));
             }
         } else if (cb.bootCounter() == pb.bootCounter() + 1) {
-            if (m.base().nextIndex() != 0 || !nonZero(m.base()).isEmpty()) {
+            if (m.base().nextIndex() != 0 || m.base().values().values().stream().anyMatch(d -> !d.isAllZero())) {
                 out.add(seg(host, seq, FindingKind.BOOT_SPLICE, "base at index 0 with all-zero PCRs", "nextIndex " + m.base().nextIndex(),
                         "a boot's first segment does not start at its boot"));
             }
@@ -225,19 +224,8 @@ final class HostVerification {
         }
     }
 
-    /** Equal states, absent and explicit zero values alike (as ChainVerifier compares). */
-    static boolean sameState(PcrState a, PcrState b) {
-        return a.nextIndex() == b.nextIndex() && a.banks().equals(b.banks()) && a.extendModes().equals(b.extendModes())
-                && nonZero(a).equals(nonZero(b));
-    }
-
-    private static Map<PcrBank, Digest> nonZero(PcrState s) {
-        Map<PcrBank, Digest> m = new TreeMap<>();
-        s.values().forEach((k, v) -> {
-            if (!v.isAllZero()) m.put(k, v);
-        });
-        return m;
-    }
+    /** Equal states, absent and explicit zero values alike: the chain verifier's rule. */
+    static boolean sameState(PcrState a, PcrState b) { return ChainVerifier.sameState(a, b); }
 
     private static ChainFinding seg(String host, long seq, FindingKind kind, String expected, String found, String detail) {
         return new ChainFinding.SegmentFinding(host, seq, kind, expected, found, detail);
