@@ -95,13 +95,15 @@ public final class Main {
     }
 
     @Command(name = "ima-archiver", mixinStandardHelpOptions = true, version = "ima-archiver 0.1.0",
-            description = "Replay IMA measurement lists, check TPM quotes against them, inspect lists, benchmark.",
+            description = "Archive the Linux IMA measurement log verifiably: replay lists, check TPM quotes, archive and trim nightly, keep signed chained Parquet segments, verify them offline.",
             subcommands = {ReplayCommand.class, CheckQuoteCommand.class, InspectCommand.class, BenchCommand.class,
                     DemoCommand.class, GenerateCommand.class, CommandLine.HelpCommand.class,
                     org.imaarchiver.jobs.nightly.cli.ArchiveCommand.class, org.imaarchiver.jobs.nightly.cli.EnrollCommand.class,
                     org.imaarchiver.jobs.nightly.cli.StatusCommand.class},
             footer = {"", "Exit codes: 0 ok/verified, 1 evidence does not verify,",
-                    "2 bad usage or malformed input, 3 environment problem (missing tool, file or TPM)."})
+                    "2 bad usage or malformed input, 3 environment problem (missing tool, file, TPM or store).",
+                    "`archive` adds 10 nothing to do, 11 archived but not trimmed, 12 trimming blocked,",
+                    "13 another archiver runs (docs/operations.md). Docs: README.md and docs/."})
     static final class Root implements java.util.concurrent.Callable<Integer> {
         private final Context ctx;
 
