@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark our replay (as a whole process) against evmctl ima_measurement on a generated list."})
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer> {
     private final Main.Context ctx;
 
     @Option(names = "--records", defaultValue = "1000000", description = "Records to generate (default ${DEFAULT-VALUE}).")
@@ -252,13 +252,15 @@ final class BenchCommand implements Callable<Integer> {
         return org.imaarchiver.cli.demo.SwtpmProcess.find(name).isPresent();
     }
 
-    private static double min(double[] a) {
+    /** The smallest of the timings (the best run). */
+    public static double min(double[] a) {
         double m = Double.MAX_VALUE;
         for (double d : a) m = Math.min(m, d);
         return m;
     }
 
-    private static String fmt(double[] a) {
+    /** Timings as "1.23 4.56 ...". */
+    public static String fmt(double[] a) {
         StringBuilder sb = new StringBuilder();
         for (double d : a) sb.append(sb.length() == 0 ? "" : " ").append(String.format("%.2f", d));
         return sb.toString();

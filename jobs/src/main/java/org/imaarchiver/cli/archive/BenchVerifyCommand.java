@@ -23,6 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.imaarchiver.cli.BenchCommand;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
 import org.imaarchiver.cli.Main;
@@ -169,8 +170,8 @@ public final class BenchVerifyCommand implements Callable<Integer> {
             times[i] = r.seconds;
             cpus[i] = r.cpuSeconds;
         }
-        double best = min(times);
-        o.printf("verify     runs %s s -> best %,.0f records/s (whole process, %d cores)%s%n", fmt(times), records / best,
+        double best = BenchCommand.min(times);
+        o.printf("verify     runs %s s -> best %,.0f records/s (whole process, %d cores)%s%n", BenchCommand.fmt(times), records / best,
                 Runtime.getRuntime().availableProcessors(), cpuNote(cpus));
 
         if (runEvmctl) {
@@ -200,8 +201,8 @@ public final class BenchVerifyCommand implements Callable<Integer> {
                 evmTimes[i] = r.seconds;
                 evmCpus[i] = r.cpuSeconds;
             }
-            double evmBest = min(evmTimes);
-            o.printf("evmctl     runs %s s -> best %,.0f records/s%s%n", fmt(evmTimes), records / evmBest, cpuNote(evmCpus));
+            double evmBest = BenchCommand.min(evmTimes);
+            o.printf("evmctl     runs %s s -> best %,.0f records/s%s%n", BenchCommand.fmt(evmTimes), records / evmBest, cpuNote(evmCpus));
             o.printf("ratio      verify/evmctl = %.2f (records/s; verify also checks signatures, digests, links)%n", evmBest / best);
             if (!matched) return ExitCode.NOT_VERIFIED;
         }
@@ -347,19 +348,7 @@ public final class BenchVerifyCommand implements Callable<Integer> {
     }
 
     private static String cpuNote(double[] cpus) {
-        if (min(cpus) < 0) return "";
-        return "; CPU (user+sys) " + fmt(cpus) + " s";
-    }
-
-    private static double min(double[] a) {
-        double m = Double.MAX_VALUE;
-        for (double d : a) m = Math.min(m, d);
-        return m;
-    }
-
-    private static String fmt(double[] a) {
-        StringBuilder sb = new StringBuilder();
-        for (double d : a) sb.append(sb.length() == 0 ? "" : " ").append(String.format("%.2f", d));
-        return sb.toString();
+        if (BenchCommand.min(cpus) < 0) return "";
+        return "; CPU (user+sys) " + BenchCommand.fmt(cpus) + " s";
     }
 }
