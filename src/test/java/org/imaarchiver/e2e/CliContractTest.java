@@ -129,6 +129,10 @@ class CliContractTest {
         Cli.Result skip = Cli.run("replay", "--json", "--banks", "sha1,sha256,sha384", "--base", state.toString(),
                 "--log-start", "0", whole.toString());
         assertThat(skip.json().get("pcrs")).isEqualTo(all.json().get("pcrs"));
+        // pack's name for the same option works here too
+        Cli.Result alias = Cli.run("replay", "--json", "--banks", "sha1,sha256,sha384", "--base", state.toString(),
+                "--first-index", "0", whole.toString());
+        assertThat(alias.json().get("state")).isEqualTo(all.json().get("state"));
         assertThat(all.pcr(10, HashAlgorithm.SHA384)).isEqualTo(second.pcr(10, HashAlgorithm.SHA384));
     }
 

@@ -52,7 +52,7 @@ final class CheckQuoteCommand implements Callable<Integer> {
     @Option(names = "--base", paramLabel = "STATE.json", description = "Replay from this state (with --log).")
     Path base;
 
-    @Option(names = "--log-start", paramLabel = "INDEX", description = "Absolute index of LOG's first record.")
+    @Option(names = {"--log-start", "--first-index"}, paramLabel = "INDEX", description = "Absolute index of LOG's first record.")
     Long logStart;
 
     @Option(names = "--format", paramLabel = "auto|binary|ascii", defaultValue = "auto", description = "List format.")

@@ -37,7 +37,7 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Start from this state (the \"state\" of an earlier replay --json) instead of all-zero PCRs.")
     Path base;
 
-    @Option(names = "--log-start", paramLabel = "INDEX",
+    @Option(names = {"--log-start", "--first-index"}, paramLabel = "INDEX",
             description = "Absolute index of LOG's first record (default: the base's next index, or 0). "
                     + "Records before the base's next index are skipped.")
     Long logStart;

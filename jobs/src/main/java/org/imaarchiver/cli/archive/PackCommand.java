@@ -64,7 +64,7 @@ public final class PackCommand implements Callable<Integer> {
     @Option(names = "--log", required = true, paramLabel = "LOG", description = "The measurement list (binary or ASCII), from record 0 of the boot unless --first-index.")
     Path log;
 
-    @Option(names = "--first-index", paramLabel = "N", defaultValue = "0",
+    @Option(names = {"--first-index", "--log-start"}, paramLabel = "N", defaultValue = "0",
             description = "Absolute index of LOG's first record, when LOG is a slice (default 0).")
     long firstIndex;
 
