@@ -69,14 +69,20 @@ public record TrustStore(Map<String, List<AkPublicKey>> aks, TrustedKeys signers
                 if (!keys.isEmpty()) aks.put(host, keys);
             }
         }
-        List<PublicKey> signerKeys = new ArrayList<>();
         Path signers = dir.resolve("signers");
-        if (Files.isDirectory(signers)) {
-            for (Path f : sorted(signers)) {
-                if (Files.isRegularFile(f) && f.getFileName().toString().endsWith(".pem")) signerKeys.addAll(readSignerPem(f));
-            }
+        return new TrustStore(aks, Files.isDirectory(signers) ? loadSigners(signers) : TrustedKeys.none());
+    }
+
+    /**
+     * Every {@code *.pem} of {@code dir} (certificates or public keys), as in a trust directory's
+     * {@code signers/}; also the receipt signers of {@code verify --receipt-signers}.
+     */
+    public static TrustedKeys loadSigners(Path dir) throws IOException {
+        List<PublicKey> signerKeys = new ArrayList<>();
+        for (Path f : sorted(dir)) {
+            if (Files.isRegularFile(f) && f.getFileName().toString().endsWith(".pem")) signerKeys.addAll(readSignerPem(f));
         }
-        return new TrustStore(aks, TrustedKeys.ofKeys(signerKeys));
+        return TrustedKeys.ofKeys(signerKeys);
     }
 
     private static boolean isKeyFile(Path f) {

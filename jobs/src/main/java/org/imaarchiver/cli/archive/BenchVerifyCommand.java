@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -70,6 +71,35 @@ public final class BenchVerifyCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
+    @Option(names = "--fleet", paramLabel = "DIR", description = {"Fleet mode: generate (once; resumable) a fleet archive in DIR",
+            "(--hosts x --nights segments) and time the verify job on it; DIR is kept and reused."})
+    Path fleet;
+
+    @Option(names = "--hosts", defaultValue = "1000", description = "Fleet mode: hosts (default ${DEFAULT-VALUE}).")
+    int hosts;
+
+    @Option(names = "--nights", defaultValue = "30", description = "Fleet mode: nightly segments per host (default ${DEFAULT-VALUE}).")
+    int nights;
+
+    @Option(names = "--boot-records", defaultValue = "1500",
+            description = "Fleet mode: records of each host's first segment (boot to first night; default ${DEFAULT-VALUE}).")
+    int bootRecords;
+
+    @Option(names = "--records-per-night", defaultValue = "500",
+            description = "Fleet mode: records of every later segment (default ${DEFAULT-VALUE}).")
+    int recordsPerNight;
+
+    @Option(names = "--generate-only", description = "Fleet mode: generate what is missing, time nothing.")
+    boolean generateOnly;
+
+    @Option(names = "--subsets", split = ",", paramLabel = "N", description = {"Fleet mode: time verify on the first N hosts",
+            "(hard-linked copies of the archive; default: all hosts)."})
+    List<Integer> subsets;
+
+    @Option(names = "--threads", split = ",", paramLabel = "T", defaultValue = "1,2",
+            description = "verify --threads and --parallel per timed configuration (default ${DEFAULT-VALUE}).")
+    List<Integer> threads;
+
     public BenchVerifyCommand(Main.Context ctx) { this.ctx = ctx; }
 
     @Override
@@ -83,6 +113,7 @@ public final class BenchVerifyCommand implements Callable<Integer> {
         if (Boolean.TRUE.equals(evmctl) && !haveEvmctl) throw CliError.environment("evmctl not found (package ima-evm-utils)");
         boolean runEvmctl = haveEvmctl && !Boolean.FALSE.equals(evmctl);
         PrintStream o = ctx.out();
+        if (fleet != null) return fleet(o);
         Path dir = out != null ? Files.createDirectories(out) : Files.createTempDirectory("ima-archiver-bench-verify");
         try {
             return run(dir, runEvmctl, o);
@@ -157,22 +188,24 @@ public final class BenchVerifyCommand implements Callable<Integer> {
         o.printf("size       raw list %.1f B/record; parquet %.1f B/record (%.0f %%); + manifests/CMS %,d B in all%n",
                 (double) rawBytes / records, (double) parquet / records, 100.0 * parquet / rawBytes, sidecars);
 
-        List<String> verify = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx" + heap,
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "verify", store.toString(),
-                "--trust", trust.toString()));
-        if (parallel != null) verify.addAll(List.of("--parallel", Integer.toString(parallel)));
-        o.println("verify     " + String.join(" ", verify).replace(System.getProperty("java.class.path"), "<classpath>"));
-        double[] times = new double[repeat];
-        double[] cpus = new double[repeat];
-        for (int i = 0; i < repeat; i++) {
-            Run r = time(verify, dir);
-            if (r.exitCode != 0) throw CliError.environment("verify exited " + r.exitCode + ": " + r.stdout.strip() + " " + r.stderr.strip());
-            times[i] = r.seconds;
-            cpus[i] = r.cpuSeconds;
+        double best = Double.MAX_VALUE;
+        for (int t : threads) {
+            List<String> verify = verifyCommand(store, trust, dir, t, Optional.empty());
+            o.println("verify     " + show(verify));
+            double[] times = new double[repeat];
+            double[] cpus = new double[repeat];
+            for (int i = 0; i < repeat; i++) {
+                Run r = time(verify, dir);
+                if (r.exitCode != 0) throw CliError.environment("verify exited " + r.exitCode + ": " + r.stdout.strip() + " " + r.stderr.strip());
+                times[i] = r.seconds;
+                cpus[i] = r.cpuSeconds;
+                StoreAccess.deleteTree(dir.resolve("verify-state"));
+            }
+            double b = BenchCommand.min(times);
+            best = Math.min(best, b);
+            o.printf("verify     --threads %d: runs %s s -> best %,.0f records/s (whole process, %d cores)%s%n", t, BenchCommand.fmt(times),
+                    records / b, Runtime.getRuntime().availableProcessors(), cpuNote(cpus));
         }
-        double best = BenchCommand.min(times);
-        o.printf("verify     runs %s s -> best %,.0f records/s (whole process, %d cores)%s%n", BenchCommand.fmt(times), records / best,
-                Runtime.getRuntime().availableProcessors(), cpuNote(cpus));
 
         if (runEvmctl) {
             SortedMap<PcrBank, Digest> end = pcrsAtCut.get(segments - 1);
@@ -207,6 +240,95 @@ public final class BenchVerifyCommand implements Callable<Integer> {
             if (!matched) return ExitCode.NOT_VERIFIED;
         }
         return ExitCode.OK;
+    }
+
+    /**
+     * {@code verify} as its own process: {@code --threads t --parallel t} (1 thread: one host and one
+     * segment at a time), a state directory under {@code dir} (deleted after each run by the caller),
+     * no progress, and with {@code gcLog} a GC log for the heap peak.
+     */
+    private List<String> verifyCommand(Path store, Path trust, Path dir, int t, Optional<Path> gcLog) {
+        List<String> v = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx" + heap));
+        gcLog.ifPresent(g -> v.add("-Xlog:gc:file=" + g));
+        v.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "verify", store.toString(),
+                "--trust", trust.toString(), "--threads", Integer.toString(t), "--parallel", Integer.toString(parallel != null ? parallel : t),
+                "--state", dir.resolve("verify-state").toString(), "--progress", "none"));
+        return v;
+    }
+
+    private static String show(List<String> cmd) {
+        return String.join(" ", cmd).replace(System.getProperty("java.class.path"), "<classpath>");
+    }
+
+    /** Fleet mode: generate once, then time verify per subset and thread count (wall, CPU, peak RSS, heap). */
+    private int fleet(PrintStream o) throws Exception {
+        if (hosts < 1 || nights < 1 || bootRecords < 2 || recordsPerNight < 1) {
+            throw CliError.usage("--hosts, --nights, --records-per-night >= 1 and --boot-records >= 2 are required");
+        }
+        FleetArchive.Shape shape = new FleetArchive.Shape(hosts, nights, bootRecords, recordsPerNight);
+        FleetArchive fa = new FleetArchive(Files.createDirectories(fleet), shape);
+        long g0 = System.nanoTime();
+        int made = fa.generate(Runtime.getRuntime().availableProcessors(), o);
+        o.printf("fleet      %s: %d hosts x %d segments (%d + %d x %d records) = %,d records, %,d segments; generated %d hosts in %.0f s%n",
+                fleet, hosts, nights, bootRecords, nights - 1, recordsPerNight, shape.records(), shape.segments(), made,
+                (System.nanoTime() - g0) / 1e9);
+        if (generateOnly) return ExitCode.OK;
+        List<Integer> sizes = subsets == null ? List.of(hosts) : subsets;
+        for (int n : sizes) {
+            if (n < 1 || n > hosts) throw CliError.usage("--subsets: " + n + " is not in 1.." + hosts);
+            Path store = n == hosts ? fa.archive() : subset(fa, n);
+            long recs = (long) n * (bootRecords + (long) (nights - 1) * recordsPerNight);
+            for (int t : threads) {
+                for (int i = 0; i < repeat; i++) {
+                    Path gc = fleet.resolve("gc-" + n + "-" + t + "-" + i + ".log");
+                    List<String> verify = verifyCommand(store, fa.trust(), fleet, t, Optional.of(gc));
+                    if (i == 0) o.println("verify     " + show(verify));
+                    String load = Files.readString(Path.of("/proc/loadavg")).strip();
+                    Run r = time(verify, fleet);
+                    StoreAccess.deleteTree(fleet.resolve("verify-state"));
+                    if (r.exitCode != 0) throw CliError.environment("verify exited " + r.exitCode + ": " + r.stderr.strip());
+                    long[] heapMb = heapPeaks(gc);
+                    o.printf("fleet      hosts %d threads %d: wall %.1f s, CPU %.1f s, %,.0f records/s, %.1f ms/segment, peak RSS %d MB,"
+                                    + " heap max before GC %d MB / after GC %d MB (-Xmx%s); loadavg before: %s%n",
+                            n, t, r.seconds, r.cpuSeconds, recs / r.seconds, 1000 * r.seconds / ((long) n * nights),
+                            r.maxRssKb / 1024, heapMb[0], heapMb[1], heap, load);
+                }
+            }
+        }
+        return ExitCode.OK;
+    }
+
+    /** An archive of the first {@code n} hosts: hard links into the full archive (no copy of the data). */
+    private static Path subset(FleetArchive fa, int n) throws IOException {
+        Path root = fa.archive().resolveSibling("archive-" + n);
+        if (Files.isDirectory(root)) return root;
+        Path tmp = fa.archive().resolveSibling("archive-" + n + ".tmp");
+        StoreAccess.deleteTree(tmp);
+        for (int i = 0; i < n; i++) {
+            Path from = fa.archive().resolve("hosts").resolve(FleetArchive.hostId(i));
+            try (Stream<Path> files = Files.walk(from)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    Path to = tmp.resolve(fa.archive().relativize(p));
+                    if (Files.isDirectory(p)) Files.createDirectories(to);
+                    else Files.createLink(to, p);
+                }
+            }
+        }
+        Files.move(tmp, root);
+        return root;
+    }
+
+    /** The largest heap occupancy before and after a collection in a {@code -Xlog:gc} file, in MB. */
+    static long[] heapPeaks(Path gcLog) throws IOException {
+        long before = 0;
+        long after = 0;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)")
+                .matcher(Files.exists(gcLog) ? Files.readString(gcLog) : "");
+        while (m.find()) {
+            before = Math.max(before, Long.parseLong(m.group(1)));
+            after = Math.max(after, Long.parseLong(m.group(2)));
+        }
+        return new long[] {before, after};
     }
 
     private void run(List<String> args, String what) throws CliError {
@@ -307,19 +429,22 @@ public final class BenchVerifyCommand implements Callable<Integer> {
 
     private static String hex(byte[] b) { return java.util.HexFormat.of().formatHex(b); }
 
-    /** One timed process: wall seconds and, when /usr/bin/time exists, user+system CPU seconds (else -1). */
-    private record Run(int exitCode, double seconds, double cpuSeconds, String stdout, String stderr) {}
+    /**
+     * One timed process: wall seconds and, when /usr/bin/time exists, user+system CPU seconds and the
+     * peak resident set size in KiB (else -1).
+     */
+    record Run(int exitCode, double seconds, double cpuSeconds, long maxRssKb, String stdout, String stderr) {}
 
     private static final Path GNU_TIME = Path.of("/usr/bin/time");
     private static final String CPU_MARK = "ima-archiver-cpu ";
 
-    private static Run time(List<String> cmd, Path dir) throws IOException, InterruptedException {
+    static Run time(List<String> cmd, Path dir) throws IOException, InterruptedException {
         Path so = Files.createTempFile(dir, "out", ".txt");
         Path se = Files.createTempFile(dir, "err", ".txt");
         try {
             List<String> full = new ArrayList<>();
             // CPU time next to wall time: on a shared, loaded machine wall time mostly measures the neighbours
-            if (Files.isExecutable(GNU_TIME)) full.addAll(List.of(GNU_TIME.toString(), "-f", CPU_MARK + "%U %S"));
+            if (Files.isExecutable(GNU_TIME)) full.addAll(List.of(GNU_TIME.toString(), "-f", CPU_MARK + "%U %S %M"));
             full.addAll(cmd);
             long t0 = System.nanoTime();
             Process p = new ProcessBuilder(full).redirectOutput(so.toFile()).redirectError(se.toFile()).start();
@@ -330,17 +455,19 @@ public final class BenchVerifyCommand implements Callable<Integer> {
             double secs = (System.nanoTime() - t0) / 1e9;
             String err = Files.readString(se, StandardCharsets.UTF_8);
             double cpu = -1;
+            long rss = -1;
             int at = err.lastIndexOf(CPU_MARK);
             if (at >= 0) {
                 String[] f = err.substring(at + CPU_MARK.length()).strip().split("\\s+");
                 try {
                     cpu = Double.parseDouble(f[0]) + Double.parseDouble(f[1]);
+                    rss = Long.parseLong(f[2]);
                 } catch (RuntimeException e) {
                     cpu = -1;
                 }
                 err = err.substring(0, at);
             }
-            return new Run(p.exitValue(), secs, cpu, Files.readString(so, StandardCharsets.UTF_8), err);
+            return new Run(p.exitValue(), secs, cpu, rss, Files.readString(so, StandardCharsets.UTF_8), err);
         } finally {
             Files.deleteIfExists(so);
             Files.deleteIfExists(se);

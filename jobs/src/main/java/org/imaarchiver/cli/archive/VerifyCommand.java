@@ -2,36 +2,61 @@ package org.imaarchiver.cli.archive;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.imaarchiver.archive.chain.ArchiveLayout;
-import org.imaarchiver.archive.chain.ArchiveReport;
-import org.imaarchiver.archive.chain.ArchiveReportJson;
-import org.imaarchiver.archive.chain.ChainFinding;
-import org.imaarchiver.archive.chain.ChainReport;
-import org.imaarchiver.archive.chain.ChainVerifier;
 import org.imaarchiver.archive.chain.TrustStore;
-import org.imaarchiver.archive.store.ArchiveStore;
+import org.imaarchiver.archive.sign.KeyMaterial;
+import org.imaarchiver.archive.sign.TrustedKeys;
+import org.imaarchiver.archive.store.StoreUri;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
 import org.imaarchiver.cli.Main;
+import org.imaarchiver.jobs.reverify.VerifyJobRequest;
+import org.imaarchiver.jobs.reverify.VerifyJobResult;
+import org.imaarchiver.jobs.reverify.VerifyJobRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code verify URI --trust DIR}: complete offline verification of every (or the named) host chain. */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+/**
+ * {@code verify URI --trust DIR}: complete offline verification of every (or the named) host chain,
+ * run as the bulk verify job {@code reverifyJob} ({@link VerifyJobRunner}: partitioned by host,
+ * restartable on an H2 job repository in {@code --state}). The CLI builds the
+ * {@link VerifyJobRequest}, runs it, and maps the result to the exit codes and outputs of the
+ * archive-format contract (issue 3): report keys, human summary, 0/1/2/3.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Verify archived host chains: signatures, records, replay, quotes and links.",
                 "Checks every segment's signature, data digest, records and replay,",
                 "its quote under an AK enrolled for the host, and the chain links across segments and boots.",
                 "Trust directory: hosts/<host>/ak.pem (accepted AKs), signers/*.pem (accepted archiver certificates)."},
-        footer = {"", "With --json - the report goes to stdout and the summary to stderr.",
-                "", "Exit codes: 0 every chain verifies, 1 any does not, 2 bad usage or unreadable trust directory,",
-                "3 store unreachable."})
+        footer = {"",
+                "Outputs: one line per host and finding, then totals, on stdout. --json writes the JSON report",
+                "{\"hosts\": [{host, status, segments, records, failures: [{kind, segment, record, detail}], ...}]};",
+                "with --json - it goes to stdout and the summary to stderr. --out DIR keeps report.json,",
+                "report.html (per-host segment timeline for auditors) and summary.txt.",
+                "",
+                "Resumption: the run is a Spring Batch job with one partition per host, recorded in --state.",
+                "After Ctrl-C or a crash, the same command resumes: hosts already verified are not verified",
+                "again (--fresh starts over). Another run on the same --state is waited for.",
+                "",
+                "Receipts: with --receipt-key, every host that verifies gets a signed receipt in OUT/receipts",
+                "(host, boot, last segment, its end PCRs). A later --since-receipt OUT/receipts verifies only the",
+                "segments after each host's receipt (a receipt that does not verify is ignored: whole chain).",
+                "",
+                "Exit codes: 0 every chain verifies, 1 any does not (or the archive has no hosts),",
+                "2 bad usage or unreadable trust directory, 3 store unreachable or the run did not finish",
+                "(run the same command again to resume)."})
 public final class VerifyCommand implements Callable<Integer> {
     private final Main.Context ctx;
 
@@ -47,8 +72,45 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "REPORT", description = "Write the JSON report to REPORT ('-' = stdout).")
     String json;
 
-    @Option(names = "--parallel", paramLabel = "N", description = "Segments verified at once (default: CPU count).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Keep report.json, report.html, summary.txt (and receipts/) in DIR.")
+    Path out;
+
+    @Option(names = "--parallel", paramLabel = "N",
+            description = "Segments of one host verified at once (default: CPU count / --threads, at least 2).")
     Integer parallel;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Hosts verified at once (default: CPU count).")
+    Integer threads;
+
+    @Option(names = "--since", paramLabel = "TIME",
+            description = "Only hosts with a segment created at or after TIME (ISO instant, or a date: its start, UTC).")
+    String since;
+
+    @Option(names = "--until", paramLabel = "TIME",
+            description = "Only hosts with a segment created at or before TIME (ISO instant, or a date: its end, UTC).")
+    String until;
+
+    @Option(names = "--receipt-key", paramLabel = "DIR",
+            description = "Sign a receipt per verified host with DIR/signing-key.pem + signing-cert.pem (needs --out).")
+    Path receiptKey;
+
+    @Option(names = "--since-receipt", paramLabel = "DIR", description = "Start each host after its receipt in DIR (<host>.receipt.json/.cms).")
+    Path sinceReceipt;
+
+    @Option(names = "--receipt-signers", paramLabel = "DIR",
+            description = "Accepted receipt signers: DIR/*.pem (default: the --receipt-key certificate).")
+    Path receiptSigners;
+
+    @Option(names = "--state", paramLabel = "DIR",
+            description = "Job repository and lock (default: ~/.cache/ima-archiver/verify-jobs).")
+    Path state;
+
+    @Option(names = "--fresh", description = "Do not resume an interrupted run with these parameters: start over.")
+    boolean fresh;
+
+    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto (a live line on a terminal, else a line every 10 s), plain (lines every 10 s), none; on stderr.")
+    String progress;
 
     @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3 endpoint (MinIO, Ceph, ...).")
     String s3Endpoint;
@@ -58,49 +120,140 @@ public final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws CliError {
         QuietLibraries.apply();
-        int threads = parallel == null ? Runtime.getRuntime().availableProcessors() : parallel;
-        if (threads < 1) throw CliError.usage("--parallel: must be at least 1, got " + threads);
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (threads != null && threads < 1) throw CliError.usage("--threads: must be at least 1, got " + threads);
+        if (parallel != null && parallel < 1) throw CliError.usage("--parallel: must be at least 1, got " + parallel);
         if (hosts != null) {
             for (String h : hosts) {
                 if (!ArchiveLayout.isValidHostId(h)) throw CliError.usage("--host: '" + h + "' is not a valid host id");
             }
         }
+        // One named host: all cores on its segments, as before the job; many hosts: cores on hosts.
+        int hostThreads = threads != null ? threads : hosts != null ? Math.max(1, Math.min(cores, Set.copyOf(hosts).size())) : cores;
+        int segmentThreads = parallel != null ? parallel : Math.max(2, cores / hostThreads);
+        VerifyJobRequest.ProgressMode mode = progressMode(progress);
+        Optional<Instant> from = since == null ? Optional.empty() : Optional.of(instant("--since", since, false));
+        Optional<Instant> to = until == null ? Optional.empty() : Optional.of(instant("--until", until, true));
+        if (from.isPresent() && to.isPresent() && to.get().isBefore(from.get())) throw CliError.usage("--until is before --since");
         Path reportFile = json == null || json.equals("-") ? null : Path.of(json);
         if (reportFile != null && Files.isDirectory(reportFile)) throw CliError.usage("--json " + reportFile + ": is a directory");
-        TrustStore trustStore = loadTrust(trust);
-
-        ArchiveStore store = StoreAccess.open("URI", uri, Optional.ofNullable(s3Endpoint), true);
-        Path work = null;
-        ArchiveReport report;
-        try (Progress progress = Progress.start(ctx.err(), "verify " + uri)) {
-            work = Files.createTempDirectory("ima-archiver-verify");
-            ChainVerifier verifier = new ChainVerifier(trustStore, threads, work);
-            report = verifier.verify(store, hosts == null ? ChainVerifier.HostFilter.all() : ChainVerifier.HostFilter.only(hosts));
-        } catch (IOException e) {
-            throw StoreAccess.failure(uri, e);
-        } catch (java.io.UncheckedIOException | software.amazon.awssdk.core.exception.SdkException e) {
-            throw StoreAccess.uncheckedFailure(uri, e);
-        } finally {
-            if (work != null) StoreAccess.deleteTree(work);
-            StoreAccess.closeQuietly(store);
+        if (receiptKey != null && out == null) throw CliError.usage("--receipt-key needs --out (receipts are written to OUT/receipts)");
+        if (sinceReceipt != null && !Files.isDirectory(sinceReceipt)) throw CliError.usage("--since-receipt " + sinceReceipt + ": no such directory");
+        if (sinceReceipt != null && receiptKey == null && receiptSigners == null) {
+            throw CliError.usage("--since-receipt needs --receipt-signers DIR or --receipt-key DIR (whose receipts to accept)");
         }
+        if (receiptSigners != null && sinceReceipt == null) throw CliError.usage("--receipt-signers is only used with --since-receipt");
+        if (out != null && Files.exists(out) && !Files.isDirectory(out)) throw CliError.usage("--out " + out + ": not a directory");
+        loadTrust(trust);
+        String storeUri = storeUri();
+        // Opened once here for the CLI's errors (exit 2 for a missing local archive or a bad URI); the job opens its own.
+        StoreAccess.closeQuietly(StoreAccess.open("URI", uri, Optional.ofNullable(s3Endpoint), true));
+        Optional<KeyMaterial> receiptKeyMaterial = receiptKey == null ? Optional.empty() : Optional.of(readKey(receiptKey));
+        Optional<TrustedKeys> signers = receiptSigners == null ? Optional.empty() : Optional.of(readSigners(receiptSigners));
+        Path stateDir = state != null ? state : VerifyJobRequest.defaultStateDir();
 
+        Path scratch = null;
+        try {
+            Path outDir = out;
+            if (outDir == null) outDir = scratch = Files.createTempDirectory("ima-archiver-verify");
+            VerifyJobRequest request = VerifyJobRequest.of(storeUri, trust, stateDir, outDir)
+                    .withStoreOptions(StoreAccess.options(Optional.ofNullable(s3Endpoint)))
+                    .withParallel(hostThreads, segmentThreads)
+                    .withWindow(from, to)
+                    .withFresh(fresh)
+                    .withProgress(mode);
+            if (hosts != null) request = request.withHosts(Set.copyOf(hosts));
+            if (receiptKeyMaterial.isPresent()) request = request.withReceiptKey(receiptKeyMaterial.get());
+            if (sinceReceipt != null) request = request.withSinceReceipts(sinceReceipt, signers);
+            VerifyJobResult result = run(request);
+            return report(result, reportFile);
+        } catch (IOException e) {
+            throw CliError.environment("verify: " + e.getMessage(), e);
+        } finally {
+            if (scratch != null) StoreAccess.deleteTree(scratch);
+        }
+    }
+
+    private VerifyJobResult run(VerifyJobRequest request) throws CliError, IOException {
+        Runnable restore = quietFramework(ctx.debug());
+        try {
+            return new VerifyJobRunner(ctx.err()).run(request);
+        } catch (RuntimeException e) {
+            // Spring wraps a failure to create a bean (the store, the trust directory) in its own exceptions.
+            throw CliError.environment("verify: cannot run the job: " + rootMessage(e), e);
+        } finally {
+            restore.run();
+        }
+    }
+
+    /** Outputs and exit code of a finished (or interrupted) run. */
+    private int report(VerifyJobResult result, Path reportFile) throws CliError, IOException {
         boolean jsonToStdout = "-".equals(json);
+        PrintStream human = jsonToStdout ? ctx.err() : ctx.out();
+        if (!result.completed()) {
+            ctx.err().print(result.summary());
+            ctx.err().flush();
+            return ExitCode.ENVIRONMENT;
+        }
         if (json != null) {
-            String text = ArchiveReportJson.encodePretty(report);
             if (jsonToStdout) {
-                ctx.out().println(text);
+                Files.copy(result.jsonReport(), ctx.out());
+                ctx.out().flush();
             } else {
                 try {
-                    Files.writeString(reportFile, text + "\n", StandardCharsets.UTF_8);
+                    Files.copy(result.jsonReport(), reportFile, StandardCopyOption.REPLACE_EXISTING);
                 } catch (IOException e) {
                     throw CliError.environment("--json " + reportFile + ": cannot write: " + e.getMessage(), e);
                 }
             }
         }
-        printSummary(report, jsonToStdout ? ctx.err() : ctx.out());
+        Files.copy(result.summaryFile(), human);
+        VerifyJobResult.ReportCounts counts = result.counts().orElseThrow();
+        if (result.resumed()) human.println("resumed an interrupted run: hosts verified before it stopped were not verified again");
+        if (out != null) {
+            human.println("reports: " + result.jsonReport() + ", " + result.htmlReport() + ", " + result.summaryFile());
+            if (receiptKey != null) human.println("receipts: " + result.receiptsDir());
+        }
+        human.flush();
         // An archive with no hosts verified nothing: not a success (a wrong prefix looks exactly like this).
-        return report.ok() && !report.hosts().isEmpty() ? ExitCode.OK : ExitCode.NOT_VERIFIED;
+        if (counts.hosts() == 0) {
+            human.println("no hosts in the archive: nothing verified");
+            return ExitCode.NOT_VERIFIED;
+        }
+        return result.ok() ? ExitCode.OK : ExitCode.NOT_VERIFIED;
+    }
+
+    /** A local archive as an absolute file URI (the job's identity must not depend on the working directory). */
+    private String storeUri() throws CliError {
+        try {
+            if (StoreUri.parse(uri) instanceof StoreUri.Local l) return l.root().toAbsolutePath().normalize().toUri().toString();
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw CliError.usage("URI: " + e.getMessage(), e);
+        }
+    }
+
+    static VerifyJobRequest.ProgressMode progressMode(String s) throws CliError {
+        switch (s) {
+            case "auto": return VerifyJobRequest.ProgressMode.AUTO;
+            case "plain": return VerifyJobRequest.ProgressMode.LOG;
+            case "none": return VerifyJobRequest.ProgressMode.NONE;
+            default: throw CliError.usage("--progress: must be auto, plain or none, got '" + s + "'");
+        }
+    }
+
+    /** An ISO-8601 instant, or a date meaning its first (or, for {@code --until}, its last) instant in UTC. */
+    static Instant instant(String option, String s, boolean endOfDay) throws CliError {
+        try {
+            return Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            try {
+                LocalDate d = LocalDate.parse(s);
+                return endOfDay ? d.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().minusNanos(1) : d.atStartOfDay(ZoneOffset.UTC).toInstant();
+            } catch (DateTimeParseException e2) {
+                throw CliError.usage(option + ": '" + s + "' is neither an instant (2026-11-27T02:00:00Z) nor a date (2026-11-27)");
+            }
+        }
     }
 
     static TrustStore loadTrust(Path dir) throws CliError {
@@ -112,66 +265,44 @@ public final class VerifyCommand implements Callable<Integer> {
         }
     }
 
-    /** Per host: status, segments, records, and each failure on its own line. */
-    static void printSummary(ArchiveReport report, PrintStream out) {
-        long failed = 0;
-        for (ChainReport h : report.hosts()) {
-            if (!h.ok()) failed++;
-            out.printf("%s: %s, %d segment%s, %d record%s%n", h.host(), h.ok() ? "ok" : "FAILED", h.segments(),
-                    h.segments() == 1 ? "" : "s", h.records(), h.records() == 1 ? "" : "s");
-            for (ChainFinding f : h.findings()) {
-                StringBuilder where = new StringBuilder();
-                f.segment().ifPresent(s -> where.append(" segment ").append(s));
-                f.record().ifPresent(r -> where.append(" record ").append(r));
-                out.println("  " + f.kind().id() + where + ": " + f.detail());
-            }
+    private static KeyMaterial readKey(Path dir) throws CliError {
+        try {
+            return KeyMaterial.readPem(dir);
+        } catch (IOException | RuntimeException e) {
+            throw CliError.usage("--receipt-key " + dir + ": " + e.getMessage(), e);
         }
-        int n = report.hosts().size();
-        if (n == 0) out.println("no hosts in the archive: nothing verified");
-        else if (failed == 0) out.println("verified: " + n + " host" + (n == 1 ? "" : "s"));
-        else out.println("FAILED: " + failed + " of " + n + " host" + (n == 1 ? "" : "s"));
     }
 
-    /** Elapsed-time ticker on stderr, only when stderr is a terminal (never in pipes, logs or tests). */
-    static final class Progress implements AutoCloseable {
-        private final Thread thread;
-        private final PrintStream err;
-
-        private Progress(PrintStream err, Thread thread) {
-            this.err = err;
-            this.thread = thread;
+    private static TrustedKeys readSigners(Path dir) throws CliError {
+        if (!Files.isDirectory(dir)) throw CliError.usage("--receipt-signers " + dir + ": no such directory");
+        try {
+            TrustedKeys k = TrustStore.loadSigners(dir);
+            if (k.encodedKeys().isEmpty()) throw CliError.usage("--receipt-signers " + dir + ": no *.pem certificate or public key");
+            return k;
+        } catch (IOException e) {
+            throw CliError.usage("--receipt-signers " + dir + ": " + e.getMessage(), e);
         }
+    }
 
-        static Progress start(PrintStream err, String what) {
-            if (System.console() == null || err != System.err) return new Progress(err, null);
-            long t0 = System.nanoTime();
-            Thread t = new Thread(() -> {
-                try {
-                    while (true) {
-                        Thread.sleep(1000);
-                        err.print("\r" + what + ": " + (System.nanoTime() - t0) / 1_000_000_000L + " s");
-                        err.flush();
-                    }
-                } catch (InterruptedException e) {
-                    // done
-                }
-            }, "verify-progress");
-            t.setDaemon(true);
-            t.start();
-            return new Progress(err, t);
-        }
+    /**
+     * Spring, Batch, Hikari and H2 log a failed step with a stack trace on the console (stdout, where
+     * {@code --json -} puts the report); the run's summary already names each failed host and why.
+     * {@code --debug} keeps them. Returns what restores the levels (the CLI also runs in-process in tests).
+     */
+    private static Runnable quietFramework(boolean debug) {
+        if (debug || !(org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext lc)) return () -> {};
+        List<ch.qos.logback.classic.Logger> loggers = List.of(lc.getLogger("org.springframework"), lc.getLogger("com.zaxxer.hikari"),
+                lc.getLogger("org.h2"));
+        List<ch.qos.logback.classic.Level> was = loggers.stream().map(l -> Optional.ofNullable(l.getLevel())).map(o -> o.orElse(null)).toList();
+        loggers.forEach(l -> l.setLevel(ch.qos.logback.classic.Level.OFF));
+        return () -> {
+            for (int i = 0; i < loggers.size(); i++) loggers.get(i).setLevel(was.get(i));
+        };
+    }
 
-        @Override
-        public void close() {
-            if (thread == null) return;
-            thread.interrupt();
-            try {
-                thread.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            err.print("\r\033[K");
-            err.flush();
-        }
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return String.valueOf(t.getMessage());
     }
 }

@@ -23,7 +23,8 @@ import org.imaarchiver.replay.json.Json;
  * <ul>
  *   <li>{@value #JSON}: {@code {"hosts": [ ...ArchiveReportJson host objects + timeline... ]}}
  *   <li>{@value #HTML}: one self-contained page ({@link HtmlReport})
- *   <li>{@value #SUMMARY}: the human summary
+ *   <li>{@value #SUMMARY}: the human summary: one line per host ({@code host: ok|FAILED, N segments, M records}),
+ *       one indented line per finding, then the totals ({@link #headline}); what {@code verify} prints
  * </ul>
  */
 final class ReportWriter {
@@ -68,8 +69,6 @@ final class ReportWriter {
              BufferedWriter summary = Files.newBufferedWriter(summaryTmp, StandardCharsets.UTF_8)) {
             json.write("{\"hosts\":[");
             HtmlReport.begin(html, title, counts);
-            summary.write(headline(counts));
-            summary.newLine();
             boolean[] first = {true};
             long[] listed = {0};
             forEachHost(e -> {
@@ -79,11 +78,9 @@ final class ReportWriter {
                     json.write('\n');
                     json.write(Json.write(e));
                     HtmlReport.host(html, e);
-                    if (!"ok".equals(e.get("status"))) {
-                        String line = failedLine(e);
-                        summary.write(line);
-                        summary.newLine();
-                        if (listed[0]++ < SUMMARY_HOST_LINES) shortSummary.append(line).append('\n');
+                    summary.write(hostLines(e));
+                    if (!"ok".equals(e.get("status")) && listed[0]++ < SUMMARY_HOST_LINES) {
+                        shortSummary.append(failedLine(e)).append('\n');
                     }
                 } catch (IOException ex) {
                     throw new UncheckedIOException(ex);
@@ -93,6 +90,8 @@ final class ReportWriter {
                 shortSummary.append("... and ").append(listed[0] - SUMMARY_HOST_LINES).append(" more failed hosts (see ")
                         .append(outputDir.resolve(SUMMARY)).append(")\n");
             }
+            summary.write(headline(counts));
+            summary.newLine();
             json.write("\n]}\n");
             HtmlReport.end(html);
         } catch (UncheckedIOException e) {
@@ -107,6 +106,27 @@ final class ReportWriter {
     static String headline(VerifyJobResult.ReportCounts c) {
         return "verified " + c.hosts() + " host(s): " + (c.hosts() - c.failedHosts()) + " ok, " + c.failedHosts() + " failed; "
                 + c.segments() + " segment(s), " + c.records() + " record(s), " + c.failures() + " finding(s)";
+    }
+
+    /** {@code host: ok|FAILED, N segments, M records[ (since receipt ...)]} and one line per finding. */
+    @SuppressWarnings("unchecked")
+    static String hostLines(Map<String, Object> e) {
+        long segs = (Long) e.get("segments");
+        long recs = (Long) e.get("records");
+        StringBuilder sb = new StringBuilder().append(e.get("host")).append(": ").append("ok".equals(e.get("status")) ? "ok" : "FAILED")
+                .append(", ").append(segs).append(" segment").append(segs == 1 ? "" : "s")
+                .append(", ").append(recs).append(" record").append(recs == 1 ? "" : "s");
+        if (e.get("sinceReceipt") instanceof Long s) sb.append(" (after the receipt for segment ").append(s).append(')');
+        if (e.get("receiptRejected") instanceof String r) sb.append(" (receipt rejected, whole chain verified: ").append(r).append(')');
+        sb.append('\n');
+        for (Object o : (List<Object>) e.get("failures")) {
+            Map<String, Object> f = (Map<String, Object>) o;
+            sb.append("  ").append(f.get("kind"));
+            if (f.get("segment") instanceof Long s) sb.append(" segment ").append(s);
+            if (f.get("record") instanceof Long r) sb.append(" record ").append(r);
+            sb.append(": ").append(f.get("detail")).append('\n');
+        }
+        return sb.toString();
     }
 
     @SuppressWarnings("unchecked")

@@ -34,6 +34,9 @@ public record VerifyJobResult(long jobInstanceId, long jobExecutionId, boolean r
     /** The job ran to the end. */
     public boolean completed() { return status.equals("COMPLETED"); }
 
+    /** {@code summary.txt}: one line per host and finding, then the totals (next to the JSON report). */
+    public Path summaryFile() { return jsonReport.resolveSibling(ReportWriter.SUMMARY); }
+
     /** Completed and every host verified: the CLI's exit status 0. */
     public boolean ok() { return completed() && counts.map(c -> c.failedHosts() == 0).orElse(false); }
 }

@@ -49,7 +49,12 @@ public final class VerifyJobRunner {
     private final PrintStream err;
 
     public VerifyJobRunner() {
-        this(HostVerification.HostListener.NONE, System.err);
+        this(System.err);
+    }
+
+    /** Progress lines and "waiting for the lock" go to {@code err}. */
+    public VerifyJobRunner(PrintStream err) {
+        this(HostVerification.HostListener.NONE, err);
     }
 
     VerifyJobRunner(HostVerification.HostListener listener, PrintStream err) {
@@ -60,7 +65,11 @@ public final class VerifyJobRunner {
     /**
      * Verifies (or resumes verifying) the archive; blocks until the job ends.
      *
-     * @throws IOException when the state directory is locked by another run or unusable, or the trust
+     * <p>When another run (another process) holds the state directory's lock, this waits for it and
+     * says so on the error stream: two runs over one job repository cannot overlap, and a second
+     * command (cron next to an operator) should queue rather than fail.
+     *
+     * @throws IOException when the state directory is unusable, or the trust
      *     directory cannot be read; per-host problems are in the report, per-partition errors leave
      *     the job FAILED (and resumable)
      */
@@ -68,14 +77,21 @@ public final class VerifyJobRunner {
         quietFrameworkLogging();
         Files.createDirectories(request.stateDir());
         try (FileChannel lockFile = FileChannel.open(request.stateDir().resolve("verify.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock lock = lockFile.tryLock()) {
-            if (lock == null) throw new IOException("another verify run is using the state directory " + request.stateDir());
+                StandardOpenOption.WRITE); FileLock lock = lock(lockFile, request.stateDir())) {
             String key = identity(request);
             try (Progress progress = Progress.of(request.progress(), err);
                  AnnotationConfigApplicationContext ctx = context(request, progress)) {
                 return run(request, key, ctx);
             }
         }
+    }
+
+    private FileLock lock(FileChannel lockFile, Path stateDir) throws IOException {
+        FileLock lock = lockFile.tryLock();
+        if (lock != null) return lock;
+        err.println("verify: waiting for another verify run using the state directory " + stateDir + " (or use another --state)");
+        err.flush();
+        return lockFile.lock();
     }
 
     private VerifyJobResult run(VerifyJobRequest request, String key, AnnotationConfigApplicationContext ctx) throws IOException {
@@ -111,7 +127,25 @@ public final class VerifyJobRunner {
         } catch (Exception e) {
             throw new IOException("cannot start " + ReverifyManagerConfiguration.JOB + ": " + e.getMessage(), e);
         }
-        return result(request, execution, unfinished.isPresent());
+        VerifyJobResult result = result(request, execution, unfinished.isPresent());
+        if (result.completed()) deleteResults(execution);
+        return result;
+    }
+
+    /**
+     * The per-host result files of a completed instance are in its reports now, and a completed
+     * instance is never resumed (the next identical command starts {@code run + 1}): without this the
+     * state directory would keep a file per host and run forever.
+     */
+    private static void deleteResults(JobExecution execution) {
+        String dir = execution.getJobParameters().getString(RESULTS_DIR);
+        if (dir == null) return;
+        Path results = Path.of(dir);
+        try (Stream<Path> s = Files.walk(results.getParent())) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: a leftover costs disk space, not correctness
+        }
     }
 
     private static VerifyJobResult result(VerifyJobRequest request, JobExecution execution, boolean resumed) {
