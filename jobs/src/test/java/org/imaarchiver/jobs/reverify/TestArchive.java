@@ -30,25 +30,25 @@ import org.imaarchiver.replay.replay.Replayer;
  * Generated archives packed by the real SegmentPacker (derived nonces, {@link FakeTpm} quotes), one
  * {@link Host} history per host that can be continued (more segments, reboots) between runs.
  */
-final class TestArchive {
-    static final Instant T0 = Instant.parse("2026-11-27T00:00:00Z");
+public final class TestArchive {
+    public static final Instant T0 = Instant.parse("2026-11-27T00:00:00Z");
 
-    final Path root;
-    final KeyMaterial signerKey = KeyMaterial.generate(KeyMaterial.KeyType.P256, "archiver", T0.minusSeconds(3600),
+    public final Path root;
+    public final KeyMaterial signerKey = KeyMaterial.generate(KeyMaterial.KeyType.P256, "archiver", T0.minusSeconds(3600),
             T0.plusSeconds(365L * 86400));
     final SegmentSigner signer = new SegmentSigner(signerKey, Optional.empty());
     final java.security.KeyPair ak;
     private final String akPem;
     private long minute;
 
-    TestArchive(Path root) throws Exception {
+    public TestArchive(Path root) throws Exception {
         this.root = root;
         this.ak = FakeTpm.newAk();
         this.akPem = new FakeTpm(ak, 0).akPem();
     }
 
     /** One host's TPM and its current boot's list. */
-    final class Host {
+    public final class Host {
         final String id;
         final FakeTpm tpm;
         GeneratedList list;
@@ -63,7 +63,7 @@ final class TestArchive {
         }
 
         /** Packs a segment ending with a quote after record {@code upTo} (exclusive), signed by {@code by}. */
-        Host segment(int upTo, SegmentSigner by) throws Exception {
+        public Host segment(int upTo, SegmentSigner by) throws Exception {
             while (extended < upTo) tpm.extend(list.records.get(extended++));
             try (ArchiveStore store = LocalDirectoryStore.open(root)) {
                 SegmentPacker packer = new SegmentPacker(store, by, root.resolveSibling(root.getFileName() + "-work"), Replayer.sequential());
@@ -80,7 +80,7 @@ final class TestArchive {
             return this;
         }
 
-        Host segment(int upTo) throws Exception { return segment(upTo, signer); }
+        public Host segment(int upTo) throws Exception { return segment(upTo, signer); }
 
         /** A reboot into a new generated list of {@code count} records. */
         Host reboot(long newSeed, int count) throws Exception {
@@ -92,9 +92,9 @@ final class TestArchive {
         }
     }
 
-    Host host(String id, long seed, int count) throws Exception { return new Host(id, seed, count); }
+    public Host host(String id, long seed, int count) throws Exception { return new Host(id, seed, count); }
 
-    Path segmentFile(String host, long seq) { return root.resolve(ArchiveLayout.segmentKey(host, seq)); }
+    public Path segmentFile(String host, long seq) { return root.resolve(ArchiveLayout.segmentKey(host, seq)); }
 
     /** Deletes the three objects of one segment (a "lost" middle segment). */
     void deleteSegment(String host, long seq) throws IOException {
@@ -104,7 +104,7 @@ final class TestArchive {
     }
 
     /** Flips one byte in the middle of a segment file. */
-    void flipByte(String host, long seq) throws IOException {
+    public void flipByte(String host, long seq) throws IOException {
         Path f = segmentFile(host, seq);
         byte[] b = Files.readAllBytes(f);
         b[b.length / 2] ^= 0x01;
@@ -112,7 +112,7 @@ final class TestArchive {
     }
 
     /** A trust directory enrolling the shared AK for {@code hosts} and this archive's signer. */
-    Path trustDir(Path dir, Iterable<String> hosts) throws IOException {
+    public Path trustDir(Path dir, Iterable<String> hosts) throws IOException {
         for (String h : hosts) {
             Path d = Files.createDirectories(dir.resolve("hosts").resolve(h));
             Files.writeString(d.resolve("ak.pem"), akPem);
