@@ -294,9 +294,9 @@ public final class BenchVerifyCommand implements Callable<Integer> {
                     if (r.exitCode != 0) throw CliError.environment("verify exited " + r.exitCode + ": " + r.stderr.strip());
                     long[] heapMb = heapPeaks(gc);
                     o.printf("fleet      hosts %d threads %d: wall %.1f s, CPU %.1f s, %,.0f records/s, %.1f ms/segment, peak RSS %d MB,"
-                                    + " heap max before GC %d MB / after GC %d MB (-Xmx%s); loadavg before: %s%n",
+                                    + " heap max before GC %d MB / after GC %d MB / late after-GC floor %d MB (-Xmx%s); loadavg before: %s%n",
                             n, t, r.seconds, r.cpuSeconds, recs / r.seconds, 1000 * r.seconds / ((long) n * nights),
-                            r.maxRssKb / 1024, heapMb[0], heapMb[1], heap, load);
+                            r.maxRssKb / 1024, heapMb[0], heapMb[1], heapMb[2], heap, load);
                 }
             }
         }
@@ -323,17 +323,26 @@ public final class BenchVerifyCommand implements Callable<Integer> {
         return root;
     }
 
-    /** The largest heap occupancy before and after a collection in a {@code -Xlog:gc} file, in MB. */
+    /**
+     * From a {@code -Xlog:gc} file, in MB: the largest heap occupancy before a collection, the largest
+     * after one, and the smallest after one in the second half of the run. A young pause leaves old
+     * garbage in place, so the largest "after" overstates the live set; the late floor is the
+     * steady live set, the figure that would grow if something were kept per host.
+     */
     static long[] heapPeaks(Path gcLog) throws IOException {
-        long before = 0;
-        long after = 0;
+        List<long[]> pauses = new ArrayList<>();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)")
                 .matcher(Files.exists(gcLog) ? Files.readString(gcLog) : "");
-        while (m.find()) {
-            before = Math.max(before, Long.parseLong(m.group(1)));
-            after = Math.max(after, Long.parseLong(m.group(2)));
+        while (m.find()) pauses.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+        long before = 0;
+        long after = 0;
+        long floor = Long.MAX_VALUE;
+        for (int i = 0; i < pauses.size(); i++) {
+            before = Math.max(before, pauses.get(i)[0]);
+            after = Math.max(after, pauses.get(i)[1]);
+            if (i >= pauses.size() / 2) floor = Math.min(floor, pauses.get(i)[1]);
         }
-        return new long[] {before, after};
+        return new long[] {before, after, floor == Long.MAX_VALUE ? 0 : floor};
     }
 
     private void run(List<String> args, String what) throws CliError {
