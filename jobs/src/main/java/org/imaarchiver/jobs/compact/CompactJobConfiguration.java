@@ -72,7 +72,7 @@ class CompactJobConfiguration {
     }
 
     @Bean
-    CompactHosts compactHosts(ArchiveStore store, CompactJobRequest request) {
+    CompactHosts hostList(ArchiveStore store, CompactJobRequest request) {
         return new CompactHosts(store, request);
     }
 

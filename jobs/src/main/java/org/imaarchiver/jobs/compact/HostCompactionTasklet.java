@@ -15,9 +15,9 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * step execution context. A refused group (parts or output did not verify, store conflict) completes
  * the step with exit status {@value #REFUSED}: the verdict is the step's output, and compacting it
  * again would be refused again. Only an error (store unreachable, disk full) fails the step, and only
- * failed steps run again on restart.
+ * failed steps run again on restart. Not final: the step scope proxies it.
  */
-final class HostCompactionTasklet implements Tasklet {
+class HostCompactionTasklet implements Tasklet {
     static final String REFUSED = "COMPACTION-REFUSED";
 
     private final String hostId;
