@@ -44,33 +44,41 @@ import picocli.CommandLine.Parameters;
 @Command(name = "compact", mixinStandardHelpOptions = true,
         description = {"Merge consecutive small segments of each host chain into larger ones, without weakening what can be proven.",
                 "",
-                "What is merged: two or more consecutive segments of one host and ONE BOOT (never across a reboot: --per-boot is",
-                "the default and the only mode), each old enough (--min-age), up to --target-records / --target-bytes /",
-                "--max-parts per output. The output holds all their records with their original indices and digests; its",
-                "base is the first part's, its end the last part's, and it is signed with --key.",
-                "What is kept: every component segment's end quote, as a checkpoint in the new manifest (nonce, PCR values,",
-                "original sequence and manifest digest), so every point that was attested before stays attested and",
-                "verifiable; the successor segment's link and nonce stay valid unchanged.",
-                "Safety, per group: verify the parts; write, sign and verify the new segment locally; upload it staged",
-                "(create-only, not yet part of the chain); re-read it; switch with one create-only .commit object; only",
-                "then delete the parts. Parts are never deleted while under retention (--retention): they stay as",
-                "superseded objects (ignored by verifiers) and a later run deletes them once retention allows.",
-                "A crash at any point leaves a chain that verifies: before the switch the parts are the chain (a staged",
-                "leftover is ignored and replaced next time), after it the new segment is (leftover parts are deleted by",
-                "the next run). Running the same command again resumes the run (job state in --state) and finishes.",
-                "A host whose parts do not verify is not compacted: nothing of it is switched or deleted (exit 1).",
-                "The key's certificate must be in the trust directory's signers/ (verifiers must accept the output)."},
-        footer = {"", "SIZE: bytes, or with K, M, G, T (powers of 1024), e.g. 512M. DURATION: 0, or N with s, m, h, d, e.g. 7d;",
-                "or ISO-8601 (PT12H). Store URIs: a path, file:///path, s3://bucket/prefix (--s3-endpoint, AWS_* variables).",
-                "S3 Object Lock: a delete there only adds a delete marker, the parts keep costing; use --retention keep-all",
-                "(or the lock period) so compaction never tries to delete locked parts.",
-                "Run one compactor per archive at a time (the nightly packer may run meanwhile).",
+                "What is merged: two or more consecutive segments of one host and one boot, each at least --min-age old, "
+                        + "up to --target-records, --target-bytes and --max-parts per output. Never across a reboot: "
+                        + "--per-boot is the default and the only mode. The output holds all their records with their original "
+                        + "indices and bytes; its base is the first part's, its end the last part's; it is signed with --key.",
+                "",
+                "What is kept: every component segment's end quote, as a checkpoint in the new manifest (quote, nonce, "
+                        + "PCR values, original sequence and manifest digest): every point attested before stays attested and "
+                        + "verifiable, and the next segment's signed link and nonce stay valid.",
+                "",
+                "When parts are deleted: only after the merged segment is verified, uploaded staged (not yet part of the "
+                        + "chain), re-read, and switched in by one create-only .commit object. Never while under --retention: "
+                        + "then they stay as superseded objects (ignored by verifiers) and a later run deletes them once "
+                        + "retention allows. A group whose parts do not verify is not compacted: nothing of it is switched or deleted (exit 1).",
+                "",
+                "What a crash leaves: a chain that verifies, at any point. Before the switch the parts are the chain (a "
+                        + "staged leftover is ignored and replaced next time); after it the merged segment is (leftover parts "
+                        + "are deleted by the next run). The same command again resumes the run (job state in --state) and "
+                        + "finishes it.",
+                "",
+                "The key's certificate must be in the trust directory's signers/, or verifiers would reject the output.",
+                ""},
+        footer = {"",
+                "SIZE: bytes, or a number with K, M, G or T (powers of 1024), e.g. 512M. DURATION: 0, a number with s, m, h "
+                        + "or d, e.g. 7d, or ISO-8601 such as PT12H. Store URIs: a path, file:///path, s3://bucket/prefix "
+                        + "(--s3-endpoint, AWS_* variables).",
+                "",
+                "S3 Object Lock: deleting a locked part only adds a delete marker and the bytes keep costing; use "
+                        + "--retention keep-all (or the lock period). Run one compactor per archive at a time; the nightly "
+                        + "archive job may run meanwhile.",
                 "",
                 "With --json - the report goes to stdout and the summary to stderr.",
                 "",
-                "Exit codes: 0 compacted, or nothing to do; 1 some host's parts (or an output) did not verify: that group",
-                "was not switched; 2 bad usage or unreadable trust directory or key; 3 store unreachable, store conflict,",
-                "not durable, or the run did not finish (re-run the same command to resume)."})
+                "Exit codes: 0 compacted, or nothing to do; 1 a host's parts (or an output) did not verify, that group "
+                        + "was not switched; 2 bad usage, unreadable trust directory or key; 3 store unreachable, store "
+                        + "conflict, not durable, or the run did not finish (run the same command again to resume)."})
 public final class CompactCommand implements Callable<Integer> {
     private final Main.Context ctx;
 
