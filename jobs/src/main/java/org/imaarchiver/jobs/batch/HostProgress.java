@@ -75,6 +75,12 @@ public final class HostProgress implements AutoCloseable {
         records.addAndGet(recs);
     }
 
+    /** Work inside a host that is not done yet (a long host shows progress before it ends). */
+    public void add(long count, long recs) {
+        units.addAndGet(count);
+        records.addAndGet(recs);
+    }
+
     public long hostsDone() { return hosts.get(); }
 
     /** The current line. */

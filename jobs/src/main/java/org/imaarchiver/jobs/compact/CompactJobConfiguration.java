@@ -116,7 +116,10 @@ class CompactJobConfiguration {
     HostCompactionTasklet hostCompactionTasklet(@Value("#{stepExecutionContext['" + CompactHostPartitioner.HOST_ID + "']}") String hostId,
                                                 @Value("#{jobParameters['" + RUN_DIR + "']}") String runDir,
                                                 ArchiveStore store, Compactor compactor, HostProgress progress) {
-        return new HostCompactionTasklet(hostId, new HostCompaction(store, compactor), resultsDir(Path.of(runDir)), progress);
+        HostCompaction.GroupListener listener = g -> {
+            if (g.result() instanceof org.imaarchiver.archive.compact.CompactionResult.Compacted) progress.add(1, g.records());
+        };
+        return new HostCompactionTasklet(hostId, new HostCompaction(store, compactor, listener), resultsDir(Path.of(runDir)), progress);
     }
 
     @Bean

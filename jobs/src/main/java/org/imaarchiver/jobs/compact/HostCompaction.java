@@ -46,11 +46,6 @@ final class HostCompaction {
         final String id;
 
         Status(String id) { this.id = id; }
-
-        static Status byId(String id) {
-            for (Status s : values()) if (s.id.equals(id)) return s;
-            throw new IllegalArgumentException("unknown host status " + id);
-        }
     }
 
     /** One group: what was planned and what happened. */
@@ -137,12 +132,22 @@ final class HostCompaction {
         }
     }
 
+    /** Told after each group (progress). */
+    @FunctionalInterface
+    interface GroupListener {
+        void groupDone(GroupOutcome outcome);
+
+        GroupListener NONE = g -> {};
+    }
+
     private final ArchiveStore store;
     private final Compactor compactor;
+    private final GroupListener listener;
 
-    HostCompaction(ArchiveStore store, Compactor compactor) {
+    HostCompaction(ArchiveStore store, Compactor compactor, GroupListener listener) {
         this.store = Objects.requireNonNull(store, "store");
         this.compactor = Objects.requireNonNull(compactor, "compactor");
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     /** Compacts {@code host}; store errors propagate (the partition fails and is re-run on restart). */
@@ -153,8 +158,10 @@ final class HostCompaction {
             CompactionResult r = compactor.compact(g);
             long after = 0;
             if (r instanceof CompactionResult.Compacted c) after = store.stat(c.segmentKey()).map(ObjectInfo::size).orElse(0L);
-            outcomes.add(new GroupOutcome(g.firstSequence(), g.lastSequence(), g.parts().size(), g.bootCounter(), g.records(), g.bytes(),
-                    after, r));
+            GroupOutcome o = new GroupOutcome(g.firstSequence(), g.lastSequence(), g.parts().size(), g.bootCounter(), g.records(),
+                    g.bytes(), after, r);
+            outcomes.add(o);
+            listener.groupDone(o);
         }
         return new HostSummary(host, statusOf(outcomes), cleaned[0], cleaned[1], outcomes);
     }
