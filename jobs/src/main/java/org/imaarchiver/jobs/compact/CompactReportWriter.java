@@ -178,9 +178,10 @@ final class CompactReportWriter {
     /** The human summary of the totals. */
     static String summary(Totals t) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("compacted %d of %d host%s: %d group%s of %d planned, %d parts -> %d segments, %d records, %s -> %s%n",
-                t.hostsCompacted(), t.hosts(), t.hosts() == 1 ? "" : "s", t.groupsCompacted(), t.groupsCompacted() == 1 ? "" : "s",
-                t.groupsPlanned(), t.partsMerged(), t.groupsCompacted(), t.records(), bytes(t.bytesBefore()), bytes(t.bytesAfter())));
+        sb.append(String.format("compacted %d of %d host%s: %d of %d planned group%s, %d parts -> %d segment%s, %d records, %s -> %s%n",
+                t.hostsCompacted(), t.hosts(), t.hosts() == 1 ? "" : "s", t.groupsCompacted(), t.groupsPlanned(),
+                t.groupsPlanned() == 1 ? "" : "s", t.partsMerged(), t.groupsCompacted(), t.groupsCompacted() == 1 ? "" : "s", t.records(),
+                bytes(t.bytesBefore()), bytes(t.bytesAfter())));
         sb.append(String.format("parts deleted %d, kept (retention) %d%n", t.partsDeleted(), t.partsKept()));
         if (t.hostsNotVerified() > 0) sb.append("NOT VERIFIED: ").append(t.hostsNotVerified()).append(" host(s): their refused groups were not compacted\n");
         if (t.hostsStoreProblem() > 0) sb.append("STORE PROBLEM: ").append(t.hostsStoreProblem()).append(" host(s): re-run to retry\n");
