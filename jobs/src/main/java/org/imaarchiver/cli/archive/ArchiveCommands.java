@@ -16,5 +16,6 @@ public final class ArchiveCommands {
         root.addSubcommand(new PackCommand(ctx));
         root.addSubcommand(new VerifyCommand(ctx));
         root.addSubcommand(new BenchVerifyCommand(ctx));
+        root.addSubcommand(new CompactCommand(ctx));
     }
 }

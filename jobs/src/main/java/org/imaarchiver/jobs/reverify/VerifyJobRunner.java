@@ -1,26 +1,20 @@
 package org.imaarchiver.jobs.reverify;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.imaarchiver.replay.pcr.HashAlgorithm;
-import org.slf4j.LoggerFactory;
+import org.imaarchiver.jobs.batch.FrameworkLogging;
+import org.imaarchiver.jobs.batch.JobIdentity;
+import org.imaarchiver.jobs.batch.ResumableLaunch;
+import org.imaarchiver.jobs.batch.StateDirLock;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
@@ -74,10 +68,8 @@ public final class VerifyJobRunner {
      *     the job FAILED (and resumable)
      */
     public VerifyJobResult run(VerifyJobRequest request) throws IOException {
-        quietFrameworkLogging();
-        Files.createDirectories(request.stateDir());
-        try (FileChannel lockFile = FileChannel.open(request.stateDir().resolve("verify.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock lock = lock(lockFile, request.stateDir())) {
+        FrameworkLogging.quiet();
+        try (StateDirLock lock = StateDirLock.acquireWaiting(request.stateDir(), "verify.lock", "verify", err)) {
             String key = identity(request);
             try (Progress progress = Progress.of(request.progress(), err);
                  AnnotationConfigApplicationContext ctx = context(request, progress)) {
@@ -86,49 +78,13 @@ public final class VerifyJobRunner {
         }
     }
 
-    private FileLock lock(FileChannel lockFile, Path stateDir) throws IOException {
-        FileLock lock = lockFile.tryLock();
-        if (lock != null) return lock;
-        err.println("verify: waiting for another verify run using the state directory " + stateDir + " (or use another --state)");
-        err.flush();
-        return lockFile.lock();
-    }
-
     private VerifyJobResult run(VerifyJobRequest request, String key, AnnotationConfigApplicationContext ctx) throws IOException {
         JobRepository repository = ctx.getBean(JobRepository.class);
         JobOperator operator = ctx.getBean(JobOperator.class);
         Job job = ctx.getBean(ReverifyManagerConfiguration.JOB, Job.class);
-        long run = 1;
-        Optional<JobExecution> unfinished = Optional.empty();
-        while (true) {
-            JobInstance instance = repository.getJobInstance(ReverifyManagerConfiguration.JOB, parameters(request, key, run));
-            if (instance == null) break;
-            JobExecution last = repository.getLastJobExecution(instance);
-            if (last != null && last.getStatus().isRunning()) last = operator.recover(last); // a dead run's (we hold the lock)
-            if (last == null || last.getStatus() == BatchStatus.COMPLETED || last.getStatus() == BatchStatus.ABANDONED) {
-                run++;
-                continue;
-            }
-            if (request.fresh()) {
-                try {
-                    operator.abandon(last);
-                } catch (org.springframework.batch.core.launch.JobExecutionAlreadyRunningException e) {
-                    throw new IllegalStateException("recovered execution still running", e);
-                }
-                run++;
-                continue;
-            }
-            unfinished = Optional.of(last);
-            break;
-        }
-        JobExecution execution;
-        try {
-            execution = unfinished.isPresent() ? operator.restart(unfinished.get()) : operator.start(job, parameters(request, key, run));
-        } catch (Exception e) {
-            throw new IOException("cannot start " + ReverifyManagerConfiguration.JOB + ": " + e.getMessage(), e);
-        }
-        VerifyJobResult result = result(request, execution, unfinished.isPresent());
-        if (result.completed()) deleteResults(execution);
+        ResumableLaunch.Launched l = ResumableLaunch.run(repository, operator, job, run -> parameters(request, key, run), request.fresh());
+        VerifyJobResult result = result(request, l.execution(), l.resumed());
+        if (result.completed()) deleteResults(l.execution());
         return result;
     }
 
@@ -201,40 +157,13 @@ public final class VerifyJobRunner {
 
     /** SHA-256 over what makes two commands "the same run" (see the class comment). */
     static String identity(VerifyJobRequest request) throws IOException {
-        MessageDigest md = HashAlgorithm.SHA256.newDigest();
-        line(md, "store " + request.storeUri());
-        line(md, "trust " + treeDigest(request.trustDir()));
-        line(md, "hosts " + request.hosts().map(h -> String.join(",", h.stream().sorted().toList())).orElse("*"));
-        line(md, "since " + request.since().map(Object::toString).orElse("-"));
-        line(md, "until " + request.until().map(Object::toString).orElse("-"));
-        line(md, "receipts " + (request.sinceReceipts().isPresent() ? treeDigest(request.sinceReceipts().get()) : "-"));
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static void line(MessageDigest md, String s) { md.update((s + "\n").getBytes(StandardCharsets.UTF_8)); }
-
-    /** Digest of every regular file under {@code dir}: relative path and content digest, in path order. */
-    static String treeDigest(Path dir) throws IOException {
-        MessageDigest md = HashAlgorithm.SHA256.newDigest();
-        try (Stream<Path> s = Files.walk(dir)) {
-            List<Path> files = s.filter(Files::isRegularFile).sorted().toList();
-            for (Path f : files) {
-                MessageDigest fd = HashAlgorithm.SHA256.newDigest();
-                fd.update(Files.readAllBytes(f));
-                line(md, dir.relativize(f) + " " + HexFormat.of().formatHex(fd.digest()));
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    /** Spring, Hikari and H2 at WARN unless the application configured them (no logback.xml is ours to ship). */
-    private static void quietFrameworkLogging() {
-        if (!(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext lc)) return;
-        for (String name : List.of("org.springframework", "com.zaxxer.hikari", "org.h2")) {
-            ch.qos.logback.classic.Logger l = lc.getLogger(name);
-            if (l.getLevel() == null) l.setLevel(ch.qos.logback.classic.Level.WARN);
-        }
+        return new JobIdentity()
+                .line("store " + request.storeUri())
+                .line("trust " + JobIdentity.treeDigest(request.trustDir()))
+                .line("hosts " + request.hosts().map(h -> String.join(",", h.stream().sorted().toList())).orElse("*"))
+                .line("since " + request.since().map(Object::toString).orElse("-"))
+                .line("until " + request.until().map(Object::toString).orElse("-"))
+                .line("receipts " + (request.sinceReceipts().isPresent() ? JobIdentity.treeDigest(request.sinceReceipts().get()) : "-"))
+                .hex();
     }
 }

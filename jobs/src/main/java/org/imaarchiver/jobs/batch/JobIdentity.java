@@ -1,0 +1,41 @@
+package org.imaarchiver.jobs.batch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+import org.imaarchiver.replay.pcr.HashAlgorithm;
+
+/** SHA-256 over the lines that make two commands "the same run" (the identifying job parameter {@code key}). */
+public final class JobIdentity {
+    private final MessageDigest md = HashAlgorithm.SHA256.newDigest();
+
+    public JobIdentity line(String s) {
+        md.update((s + "\n").getBytes(StandardCharsets.UTF_8));
+        return this;
+    }
+
+    /** Lowercase hex; call once. */
+    public String hex() { return HexFormat.of().formatHex(md.digest()); }
+
+    /** Digest of every regular file under {@code dir}: relative path and content digest, in path order. */
+    public static String treeDigest(Path dir) throws IOException {
+        JobIdentity id = new JobIdentity();
+        try (Stream<Path> s = Files.walk(dir)) {
+            List<Path> files = s.filter(Files::isRegularFile).sorted().toList();
+            for (Path f : files) {
+                MessageDigest fd = HashAlgorithm.SHA256.newDigest();
+                fd.update(Files.readAllBytes(f));
+                id.line(dir.relativize(f) + " " + HexFormat.of().formatHex(fd.digest()));
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return id.hex();
+    }
+}
