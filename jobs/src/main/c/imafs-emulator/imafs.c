@@ -50,6 +50,7 @@ static struct {
     unsigned long violations;
     bool suspended;
     size_t tear;              /* >0: the next binary read ends this many bytes into a record */
+    size_t tear_tail;         /* >0: the next binary read reaching the list's last record ends this many bytes into it, then EOF once */
     bool no_cap_sys_admin;    /* control `caps none`: nobody has CAP_SYS_ADMIN */
     /* A.8 open/close locking: >0 readers, -1 a writer */
     long users;
@@ -268,6 +269,7 @@ struct handle {
     size_t pend_off;
     uint64_t seq_bytes; /* bytes of the list returned so far (seq_file read_pos) */
     uint64_t fpos;      /* the file position the kernel keeps: advanced by reads AND by writes */
+    bool eof_once;      /* control `tear-tail`: the next read returns 0 (EOF) inside the torn last record */
 };
 
 /* ima_measure_lock (A.8): one users counter across ALL measurement files. Called with mtx held. */
@@ -440,6 +442,19 @@ static size_t produce(struct handle *h, uint8_t *out, size_t size, bool allow_te
             st.tear = 0;
             break;
         }
+        if (allow_tear && !h->e->ascii && st.tear_tail > 0 && h->index == l->len) {
+            /* control `tear-tail`: the read ends inside the LAST record and the next read sees EOF, as
+               a reader racing an append may (B.1); the rest of the record follows on later reads */
+            size_t c = st.tear_tail;
+            if (c >= h->pend.len) c = h->pend.len - 1;
+            if (c > size - n) c = size - n;
+            if (out) memcpy(out + n, h->pend.p, c);
+            n += c;
+            h->pend_off = c;
+            h->eof_once = true;
+            st.tear_tail = 0;
+            break;
+        }
     }
     return n;
 }
@@ -473,6 +488,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         /* lseek/pread: like seq_lseek, restart from record 0 and walk `off` bytes */
         h->index = 0;
         h->pend.len = h->pend_off = 0;
+        h->eof_once = false;
         h->seq_bytes = 0;
         while (h->seq_bytes < (uint64_t)off) {
             size_t step = (uint64_t)off - h->seq_bytes > 65536 ? 65536 : (size_t)((uint64_t)off - h->seq_bytes);
@@ -481,6 +497,12 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
             h->seq_bytes += got;
         }
         h->fpos = (uint64_t)off;
+    }
+    if (h->eof_once) {
+        h->eof_once = false;
+        pthread_mutex_unlock(&mtx);
+        fuse_reply_buf(req, NULL, 0);
+        return;
     }
     uint8_t *out = malloc(size ? size : 1);
     if (!out) { pthread_mutex_unlock(&mtx); fuse_reply_err(req, ENOMEM); return; }
@@ -686,6 +708,7 @@ static void reset_all(void) {
     st.violations = 0;
     st.suspended = false;
     st.tear = 0;
+    st.tear_tail = 0;
 }
 
 static int cmd_measure(char *args, bool violation, struct buf *reply, char *err, size_t errlen) {
@@ -742,6 +765,16 @@ static bool control_line(char *line, struct buf *reply) {
             pthread_mutex_unlock(&mtx);
             buf_printf(reply, "ok tear=%lu", n);
         }
+    } else if (strcmp(cmd, "tear-tail") == 0) {
+        char *end;
+        unsigned long n = strtoul(args, &end, 10);
+        if (!*args || *end || n == 0) { rc = EINVAL; snprintf(err, sizeof err, "usage: tear-tail <nbytes >= 1>"); }
+        else {
+            pthread_mutex_lock(&mtx);
+            st.tear_tail = n;
+            pthread_mutex_unlock(&mtx);
+            buf_printf(reply, "ok tear-tail=%lu", n);
+        }
     } else if (strcmp(cmd, "count") == 0) {
         pthread_mutex_lock(&mtx);
         buf_printf(reply, "ok current=%zu staged=%zu total=%lu violations=%lu users=%ld writer=%d suspended=%d",
@@ -768,6 +801,7 @@ static bool control_line(char *line, struct buf *reply) {
         st.violations = 0;
         st.suspended = false;
         st.tear = 0;
+        st.tear_tail = 0;
         buf_printf(reply, "ok current=%zu", st.current.len);
         pthread_mutex_unlock(&mtx);
     } else if (strcmp(cmd, "tpm") == 0) {
@@ -934,7 +968,7 @@ static void usage(FILE *out) {
             "  --help              this text\n\n"
             "Control commands (one line each; reply 'ok ...' or 'err <ERRNO> <text>'):\n"
             "  measure <pcr> <template> <hex template data>    violation <pcr> <template> <hex>\n"
-            "  suspend | resume | tear <nbytes> | count | reboot | kexec | tpm <host:port>|off\n"
+            "  suspend | resume | tear <nbytes> | tear-tail <nbytes> | count | reboot | kexec | tpm <host:port>|off\n"
             "  caps none|real | ping | quit\n");
 }
 

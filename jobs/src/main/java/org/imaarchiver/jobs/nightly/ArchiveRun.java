@@ -77,6 +77,8 @@ public final class ArchiveRun {
     static final String PRODUCER = "ima-archiver nightly";
     static final String BLOCK_FILE = "trim-blocked";
     static final String KERNEL_HEAD_FILE = "kernel-head.json";
+    /** Written when N gave EINVAL (A.8: ima_flush_htable in effect): later runs trim by staging with prompt. */
+    static final String FLUSH_HTABLE_FILE = "flush-htable";
 
     private final ArchiverSettings settings;
     private final Clock clock;
@@ -195,7 +197,8 @@ public final class ArchiveRun {
             Files.readString(blockFile(), StandardCharsets.UTF_8).lines().findFirst()
                     .ifPresent(r -> blockReason = Optional.of("blocked since an earlier run: " + r));
         }
-        staging = log.features().mode() == SecurityfsFeatures.Mode.STAGE_WITH_PROMPT;
+        staging = log.features().mode() == SecurityfsFeatures.Mode.STAGE_WITH_PROMPT
+                || log.features().staging() && Files.exists(stateDir.resolve(FLUSH_HTABLE_FILE));
         excessRecords = new ExcessRecords(stateDir, store, host);
         Optional<MeasurementRecord> currentHead = readKernelHead();
         Optional<MeasurementRecord> stagedHead = readStagedHead();
@@ -315,6 +318,10 @@ public final class ArchiveRun {
         }
         if (features.mode() == SecurityfsFeatures.Mode.ARCHIVE_ONLY) notTrimmedBecause = Optional.of("archive_only");
         // ima_flush_htable: N is EINVAL; staging with prompt, the excess kept before D (docs/operations.md)
+        // an EINVAL on N seen by an earlier run (a /proc/cmdline that hides the parameter, e.g. in a container)
+        if (features.staging() && !features.flushHtable() && Files.exists(stateDir.resolve(FLUSH_HTABLE_FILE))) {
+            features = features.withFlushHtable();
+        }
         staging = features.mode() == SecurityfsFeatures.Mode.STAGE_WITH_PROMPT;
     }
 
@@ -645,6 +652,7 @@ public final class ArchiveRun {
             block("the kernel head changed under the trim (" + reason + "): foreign trimmer");
         } else {
             notTrimmedBecause = Optional.of(reasonLabel(reason));
+            if (reason instanceof TrimOutcome.FlushHtable) AtomicText.write(stateDir.resolve(FLUSH_HTABLE_FILE), "EINVAL on N\n");
         }
     }
 
