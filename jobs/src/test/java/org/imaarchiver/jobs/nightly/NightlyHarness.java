@@ -50,12 +50,25 @@ final class NightlyHarness implements AutoCloseable {
         ArchiveStore open() throws Exception;
     }
 
+    /** The job's TPM transport: swtpm's TCP port, or the emulator's forwarding device file. */
+    private final String tpmSpec;
+
     NightlyHarness(Path dir, String... emulatorOptions) throws Exception {
+        this(dir, false, emulatorOptions);
+    }
+
+    /**
+     * @param tpmDevice the job talks to the TPM through {@code device:<mount>/tpmrm0}, a file of the
+     *                  emulator ({@code --tpm-device}) that forwards each written command to the swtpm
+     */
+    NightlyHarness(Path dir, boolean tpmDevice, String... emulatorOptions) throws Exception {
         this.dir = dir;
         tpm = Swtpm.start(dir.resolve("tpm"));
         List<String> opts = new ArrayList<>(List.of(emulatorOptions));
         opts.addAll(List.of("--banks", "sha1,sha256", "--tpm", "127.0.0.1:" + tpm.port()));
+        if (tpmDevice) opts.addAll(List.of("--tpm-device", "tpmrm0"));
         emu = ImafsEmulator.start(dir.resolve("emu"), opts.toArray(String[]::new));
+        tpmSpec = tpmDevice ? "device:" + emu.file("tpmrm0") : "swtpm:host=127.0.0.1,port=" + tpm.port();
         archive = Files.createDirectories(dir.resolve("archive"));
         Path keys = dir.resolve("keys");
         KeyMaterial.generate(KeyMaterial.KeyType.P256, "archiver", Instant.now().minus(1, ChronoUnit.DAYS),
@@ -82,7 +95,7 @@ final class NightlyHarness implements AutoCloseable {
                 dir.resolve("metrics/ima_archiver.prom"), new ArchiverSettings.Backoff(3, java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(50)));
     }
 
-    String tcti() { return "swtpm:host=127.0.0.1,port=" + tpm.port(); }
+    String tcti() { return tpmSpec; }
 
     /** Points the job at another store (e.g. S3 through {@code --ima-archiver.store.*}). */
     void useStore(List<String> properties, StoreFactory factory) {
