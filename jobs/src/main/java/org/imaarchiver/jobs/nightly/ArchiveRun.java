@@ -247,7 +247,10 @@ public final class ArchiveRun {
             }
             applied = false;
         } else {
-            applied = !currentHead.map(r -> si.first().identifies(r)).orElse(false);
+            // a kexec carries the whole staged batch to the front of the current list (A.8 kexec):
+            // its first AND its last record must be in place; the first alone could be a duplicate
+            // measured after a completed D (ima_flush_htable, D.1 item 9)
+            applied = !(currentHead.map(r -> si.first().identifies(r)).orElse(false) && currentRecordIs(si.plannedN() - 1, si.last()));
             // a list starting with a boot_aggregate after the staged batch went: reboot or kexec, quoteTpm decides
             if (applied && currentHead.map(ArchiveRun::isBootAggregate).orElse(false)) bootAmbiguous = true;
         }
@@ -255,6 +258,25 @@ public final class ArchiveRun {
         // the excess files are settled against this cursor once the quote has fixed the boot (settleExcess)
         writeHostState(applied ? Optional.empty() : Optional.of(si.first()));
         stageJournal.clear();
+    }
+
+    /** Whether the current list's record at {@code offset} (0-based, streamed read-only) is {@code id}. */
+    private boolean currentRecordIs(long offset, RecordId id) throws IOException {
+        boolean[] found = {false};
+        try (TrimSession reading = TrimSession.open(log, readOnly(), backoff())) {
+            reading.readPersistTrim(bank, 0, batch -> {
+                for (Optional<MeasurementRecord> r = batch.next(); r.isPresent(); r = batch.next()) {
+                    if (r.get().index() == offset) {
+                        found[0] = id.identifies(r.get());
+                        break;
+                    }
+                }
+                return TrimDecision.abort("read only");
+            });
+        } catch (MalformedLogException | InterruptedException e) {
+            throw new IOException("reading the current list for the stage journal: " + e.getMessage(), e);
+        }
+        return found[0];
     }
 
     private TrimJournal stageJournal() {

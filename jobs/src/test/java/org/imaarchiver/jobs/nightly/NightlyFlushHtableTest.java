@@ -122,6 +122,32 @@ class NightlyFlushHtableTest {
     }
 
     @Test
+    void aKexecBetweenTheJournaledDAndTheDCarriesTheBatchAndNothingIsLost() throws Exception {
+        try (NightlyHarness h = host()) {
+            h.bootAggregate("1");
+            h.measure(20);
+            assertThat(h.archiveInProcess(appendAfterQuote(h, 2)).exitCode()).isEqualTo(RunOutcome.ARCHIVED_AND_TRIMMED.exitCode());
+            h.measure(8);
+            // excess kept and D journaled, then the job dies before D ...
+            NightlyHarness.Result killed = h.archiveInChild(Optional.of("journalTrimIntent"), Optional.empty(), h.measureLater(2));
+            assertThat(killed.exitCode()).as(killed.output()).isEqualTo(137);
+            assertThat(stagedCount(h)).isEqualTo(10);
+            // ... and a kexec carries the staged batch to the front of the next kernel's list (A.8 kexec)
+            h.emu.ok("kexec");
+            assertThat(stagedCount(h)).isZero();
+            h.bootAggregate("1-kexec");
+            h.measure(3);
+            NightlyHarness.Result r = h.archiveInProcess();
+            assertThat(r.exitCode()).as(r.output()).isEqualTo(RunOutcome.ARCHIVED_AND_TRIMMED.exitCode());
+            assertThat(h.archivedRecords()).containsExactlyElementsOf(h.measured);
+            assertThat(h.kernelCount()).isZero();
+            assertNoExcess(h);
+            var report = h.verifyChain();
+            assertThat(report.ok()).as(report.findings().toString()).isTrue();
+        }
+    }
+
+    @Test
     void aRebootBeforeTheNextRunKeepsTheOldBootsExcessAsUnverified() throws Exception {
         try (NightlyHarness h = host()) {
             h.bootAggregate("1");
