@@ -422,8 +422,8 @@ public final class ArchiveRun {
 
     /**
      * Staging with prompt, first half (A.8, D.2 variant): the kept excess first (absolute indices
-     * continuing at its start), then {@code A} and the staged batch through the writer fd, closed
-     * at once; a pending batch of a killed run (EEXIST) is read instead, followed by the current
+     * continuing at its start), then {@code A} through a writer fd closed at once, and the staged
+     * batch through a read-only fd (nothing but our D changes it); a pending batch of a killed run (EEXIST) is read instead, followed by the current
      * list (read-only), which the quote may cover too. D comes in trimKernelLog, after the segment
      * and the new excess are durable.
      */
@@ -442,17 +442,23 @@ public final class ArchiveRun {
             count[0] = excess.map(ExcessRecords.Excess::count).orElse(0L);
             boolean readCurrent = true;
             if (blockReason.isEmpty()) {
-                long nanos = System.nanoTime();
+                StageOutcome so;
                 try (TrimSession session = TrimSession.open(log, features, backoff())) {
-                    StageOutcome so = session.stage(bank, trimmedSoFar, batch -> spoolAll(batch, out, fromKernel));
-                    if (so instanceof StageOutcome.Staged st) {
-                        stagedCount = st.records();
-                        readCurrent = st.kind() == org.imaarchiver.jobs.host.securityfs.RecordBatch.Kind.STAGED_PENDING;
-                        lockNanos = System.nanoTime() - nanos;
-                    } else {
-                        TrimOutcome.Reason r = ((StageOutcome.NotStaged) so).reason();
-                        if (!(r instanceof TrimOutcome.NothingToTrim)) notTrimmedBecause = Optional.of(reasonLabel(r));
+                    long nanos = System.nanoTime();
+                    // A only: the writer fd is closed at once (an upper bound of its hold time is lock_ms);
+                    // the staged list stays put until D, so it is read through a shared read-only fd
+                    so = session.stage(bank, trimmedSoFar, batch -> { });
+                    if (so instanceof StageOutcome.Staged) lockNanos = System.nanoTime() - nanos;
+                }
+                if (so instanceof StageOutcome.Staged st) {
+                    readCurrent = st.kind() == org.imaarchiver.jobs.host.securityfs.RecordBatch.Kind.STAGED_PENDING;
+                    try (TrimSession reading = TrimSession.open(log, readOnly(), backoff())) {
+                        reading.readStaged(bank, trimmedSoFar, batch -> spoolAll(batch, out, fromKernel));
                     }
+                    stagedCount = fromKernel[0];
+                } else {
+                    TrimOutcome.Reason r = ((StageOutcome.NotStaged) so).reason();
+                    if (!(r instanceof TrimOutcome.NothingToTrim)) notTrimmedBecause = Optional.of(reasonLabel(r));
                 }
             } else {
                 // blocked: never A; a pending batch is read, not touched
