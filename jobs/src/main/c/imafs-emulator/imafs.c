@@ -40,6 +40,7 @@ static struct {
     bool allow_other;
     bool debug;
     const char *mountpoint;
+    const char *tpm_device; /* --tpm-device NAME: a file forwarding TPM commands to --tpm, like /dev/tpmrm0 */
 } cfg = {.staging = true, .htable = true, .max_readers = 1024};
 
 static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -50,6 +51,7 @@ static struct {
     unsigned long violations;
     bool suspended;
     size_t tear;              /* >0: the next binary read ends this many bytes into a record */
+    size_t tear_tail;         /* >0: the next binary read reaching the list's last record ends this many bytes into it, then EOF once */
     bool no_cap_sys_admin;    /* control `caps none`: nobody has CAP_SYS_ADMIN */
     /* A.8 open/close locking: >0 readers, -1 a writer */
     long users;
@@ -148,7 +150,7 @@ static void ht_rebuild_from_current(void) {
 
 /* ---------------------------------------------------------------- the file tree */
 
-enum kind { K_DIR, K_MEAS, K_COUNT, K_VIOL, K_LINK };
+enum kind { K_DIR, K_MEAS, K_COUNT, K_VIOL, K_LINK, K_TPMDEV };
 
 struct entry {
     char name[80];
@@ -160,6 +162,7 @@ struct entry {
 };
 
 #define MAX_ENTRIES 64
+#define TPM_MAX_RESPONSE 8192 /* above the 4096 bytes TPM2_GetCapability(MAX) replies with */
 static struct entry entries[MAX_ENTRIES]; /* inode = index + 1; entries[0] is the root */
 static int nentries;
 
@@ -199,6 +202,7 @@ static void build_tree(void) {
     }
     add_entry("runtime_measurements_count", K_COUNT);
     add_entry("violations", K_VIOL);
+    if (cfg.tpm_device) add_entry(cfg.tpm_device, K_TPMDEV);
 }
 
 static struct entry *entry_of(fuse_ino_t ino) {
@@ -223,6 +227,9 @@ static void fill_attr(fuse_ino_t ino, struct stat *s) {
     case K_LINK:
         s->st_mode = S_IFLNK | 0777;
         s->st_size = (off_t)strlen(e->target);
+        break;
+    case K_TPMDEV:
+        s->st_mode = S_IFREG | 0660; /* a character device in real life; FUSE offers a direct_io file */
         break;
     case K_MEAS:
         /* A.8: 0660 with a write handler on 7.2; before, read-only 0440 */
@@ -268,6 +275,9 @@ struct handle {
     size_t pend_off;
     uint64_t seq_bytes; /* bytes of the list returned so far (seq_file read_pos) */
     uint64_t fpos;      /* the file position the kernel keeps: advanced by reads AND by writes */
+    bool eof_once;      /* control `tear-tail`: the next read returns 0 (EOF) inside the torn last record */
+    uint8_t *resp;      /* K_TPMDEV: the response to the last command, until read */
+    size_t resp_len, resp_off;
 };
 
 /* ima_measure_lock (A.8): one users counter across ALL measurement files. Called with mtx held. */
@@ -391,6 +401,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         int err = measure_lock(ctx->pid, write, cap, &h->lock);
         pthread_mutex_unlock(&mtx);
         if (err) { free(h); fuse_reply_err(req, err); return; }
+    } else if (e->kind == K_TPMDEV) {
+        /* like /dev/tpmrm0 (0660 tss): no IMA locking; each open file has its own pending response */
     } else if (write && ctx->uid != 0) {
         /* mode 0440 files: only root (DAC override) may open them for write; writes then fail */
         free(h);
@@ -440,6 +452,19 @@ static size_t produce(struct handle *h, uint8_t *out, size_t size, bool allow_te
             st.tear = 0;
             break;
         }
+        if (allow_tear && !h->e->ascii && st.tear_tail > 0 && h->index == l->len) {
+            /* control `tear-tail`: the read ends inside the LAST record and the next read sees EOF, as
+               a reader racing an append may (B.1); the rest of the record follows on later reads */
+            size_t c = st.tear_tail;
+            if (c >= h->pend.len) c = h->pend.len - 1;
+            if (c > size - n) c = size - n;
+            if (out) memcpy(out + n, h->pend.p, c);
+            n += c;
+            h->pend_off = c;
+            h->eof_once = true;
+            st.tear_tail = 0;
+            break;
+        }
     }
     return n;
 }
@@ -469,10 +494,28 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         read_counter(req, v, size, off);
         return;
     }
+    if (h->e->kind == K_TPMDEV) {
+        /* the response of the last command; nothing pending reads as 0 bytes, like the TPM driver */
+        size_t c = h->resp_len - h->resp_off;
+        if (c > size) c = size;
+        const uint8_t *p = h->resp ? h->resp + h->resp_off : NULL;
+        h->resp_off += c;
+        pthread_mutex_unlock(&mtx);
+        fuse_reply_buf(req, (const char *)p, c);
+        pthread_mutex_lock(&mtx);
+        if (h->resp && h->resp_off == h->resp_len) {
+            free(h->resp);
+            h->resp = NULL;
+            h->resp_len = h->resp_off = 0;
+        }
+        pthread_mutex_unlock(&mtx);
+        return;
+    }
     if ((uint64_t)off != h->fpos) {
         /* lseek/pread: like seq_lseek, restart from record 0 and walk `off` bytes */
         h->index = 0;
         h->pend.len = h->pend_off = 0;
+        h->eof_once = false;
         h->seq_bytes = 0;
         while (h->seq_bytes < (uint64_t)off) {
             size_t step = (uint64_t)off - h->seq_bytes > 65536 ? 65536 : (size_t)((uint64_t)off - h->seq_bytes);
@@ -481,6 +524,12 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
             h->seq_bytes += got;
         }
         h->fpos = (uint64_t)off;
+    }
+    if (h->eof_once) {
+        h->eof_once = false;
+        pthread_mutex_unlock(&mtx);
+        fuse_reply_buf(req, NULL, 0);
+        return;
     }
     uint8_t *out = malloc(size ? size : 1);
     if (!out) { pthread_mutex_unlock(&mtx); fuse_reply_err(req, ENOMEM); return; }
@@ -537,10 +586,45 @@ static int handle_request(struct handle *h, const char *buf, size_t size) {
     return 0;
 }
 
+/*
+ * --tpm-device: one write() is one whole TPM command, forwarded to swtpm; its response is returned
+ * by the following read()s (the TPM character device protocol that /dev/tpmrm0 speaks). A write
+ * while a response is still unread is EBUSY, as in the kernel driver. No resource manager: transient
+ * objects stay in the TPM until the caller flushes them.
+ */
+static void tpmdev_write(fuse_req_t req, struct handle *h, const char *buf, size_t size) {
+    pthread_mutex_lock(&mtx);
+    char *target = cfg.tpm ? strdup(cfg.tpm) : NULL;
+    bool pending = h->resp != NULL;
+    pthread_mutex_unlock(&mtx);
+    if (pending) { free(target); fuse_reply_err(req, EBUSY); return; }
+    if (!target || size < 10) { free(target); fuse_reply_err(req, target ? EINVAL : ENODEV); return; }
+    uint8_t *resp = malloc(TPM_MAX_RESPONSE);
+    char err[256];
+    ssize_t n = resp ? tpm_forward(target, (const uint8_t *)buf, size, resp, TPM_MAX_RESPONSE, err, sizeof err) : -1;
+    free(target);
+    if (n < 0) {
+        if (resp) fprintf(stderr, "imafs-emulator: %s: %s\n", cfg.tpm_device, err);
+        free(resp);
+        fuse_reply_err(req, EIO);
+        return;
+    }
+    pthread_mutex_lock(&mtx);
+    h->resp = resp;
+    h->resp_len = (size_t)n;
+    h->resp_off = 0;
+    pthread_mutex_unlock(&mtx);
+    fuse_reply_write(req, size);
+}
+
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
                      struct fuse_file_info *fi) {
     (void)ino; (void)off; /* *ppos is ignored (A.8) */
     struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+    if (h->e->kind == K_TPMDEV) {
+        tpmdev_write(req, h, buf, size);
+        return;
+    }
     pthread_mutex_lock(&mtx);
     int err = handle_request(h, buf, size);
     /* the write handler ignores *ppos, but FUSE's direct-I/O write moves the file position: track it
@@ -580,6 +664,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     measure_unlock(h);
     pthread_mutex_unlock(&mtx);
     buf_free(&h->pend);
+    free(h->resp);
     free(h);
     fuse_reply_err(req, 0);
 }
@@ -686,6 +771,7 @@ static void reset_all(void) {
     st.violations = 0;
     st.suspended = false;
     st.tear = 0;
+    st.tear_tail = 0;
 }
 
 static int cmd_measure(char *args, bool violation, struct buf *reply, char *err, size_t errlen) {
@@ -742,6 +828,16 @@ static bool control_line(char *line, struct buf *reply) {
             pthread_mutex_unlock(&mtx);
             buf_printf(reply, "ok tear=%lu", n);
         }
+    } else if (strcmp(cmd, "tear-tail") == 0) {
+        char *end;
+        unsigned long n = strtoul(args, &end, 10);
+        if (!*args || *end || n == 0) { rc = EINVAL; snprintf(err, sizeof err, "usage: tear-tail <nbytes >= 1>"); }
+        else {
+            pthread_mutex_lock(&mtx);
+            st.tear_tail = n;
+            pthread_mutex_unlock(&mtx);
+            buf_printf(reply, "ok tear-tail=%lu", n);
+        }
     } else if (strcmp(cmd, "count") == 0) {
         pthread_mutex_lock(&mtx);
         buf_printf(reply, "ok current=%zu staged=%zu total=%lu violations=%lu users=%ld writer=%d suspended=%d",
@@ -768,6 +864,7 @@ static bool control_line(char *line, struct buf *reply) {
         st.violations = 0;
         st.suspended = false;
         st.tear = 0;
+        st.tear_tail = 0;
         buf_printf(reply, "ok current=%zu", st.current.len);
         pthread_mutex_unlock(&mtx);
     } else if (strcmp(cmd, "tpm") == 0) {
@@ -929,17 +1026,19 @@ static void usage(FILE *out) {
             "  --max-readers N     concurrent readers before open fails with ENFILE (default 1024)\n"
             "  --control PATH      UNIX socket for the control protocol (see README.md)\n"
             "  --tpm HOST:PORT     extend PCRs of this swtpm (TCP command port) after each record\n"
+            "  --tpm-device NAME   a file NAME in the mount that forwards each written TPM command to --tpm and\n"
+            "                      returns the response on the next read (the /dev/tpmrm0 protocol, no resource manager)\n"
             "  --allow-other       FUSE allow_other: let other users reach the mount\n"
             "  --debug             libfuse debug output\n"
             "  --help              this text\n\n"
             "Control commands (one line each; reply 'ok ...' or 'err <ERRNO> <text>'):\n"
             "  measure <pcr> <template> <hex template data>    violation <pcr> <template> <hex>\n"
-            "  suspend | resume | tear <nbytes> | count | reboot | kexec | tpm <host:port>|off\n"
+            "  suspend | resume | tear <nbytes> | tear-tail <nbytes> | count | reboot | kexec | tpm <host:port>|off\n"
             "  caps none|real | ping | quit\n");
 }
 
 int main(int argc, char **argv) {
-    enum { O_BANKS = 1, O_STAGING, O_NO_STAGING, O_FLUSH, O_NO_HTABLE, O_MAXR, O_CONTROL, O_TPM, O_ALLOW, O_DEBUG, O_HELP };
+    enum { O_BANKS = 1, O_STAGING, O_NO_STAGING, O_FLUSH, O_NO_HTABLE, O_MAXR, O_CONTROL, O_TPM, O_ALLOW, O_DEBUG, O_HELP, O_TPMDEV };
     static const struct option lopts[] = {
         {"banks", required_argument, NULL, O_BANKS},
         {"staging", optional_argument, NULL, O_STAGING},
@@ -949,6 +1048,7 @@ int main(int argc, char **argv) {
         {"max-readers", required_argument, NULL, O_MAXR},
         {"control", required_argument, NULL, O_CONTROL},
         {"tpm", required_argument, NULL, O_TPM},
+        {"tpm-device", required_argument, NULL, O_TPMDEV},
         {"allow-other", no_argument, NULL, O_ALLOW},
         {"debug", no_argument, NULL, O_DEBUG},
         {"help", no_argument, NULL, O_HELP},
@@ -977,6 +1077,10 @@ int main(int argc, char **argv) {
         }
         case O_CONTROL: cfg.control_path = optarg; break;
         case O_TPM: cfg.tpm = strdup(optarg); break;
+        case O_TPMDEV:
+            if (!*optarg || strchr(optarg, '/') || strlen(optarg) >= 64) { fprintf(stderr, "imafs-emulator: --tpm-device wants a file name\n"); return 2; }
+            cfg.tpm_device = optarg;
+            break;
         case O_ALLOW: cfg.allow_other = true; break;
         case O_DEBUG: cfg.debug = true; break;
         case O_HELP: case 'h': usage(stdout); return 0;

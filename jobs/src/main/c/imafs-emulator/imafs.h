@@ -55,6 +55,7 @@ void format_binary(struct buf *out, const struct record *r, int bank_idx, const 
 void format_ascii(struct buf *out, const struct record *r, int bank_idx, const struct bank *bk);
 
 /* tpm.c: raw TPM 2.0 commands to swtpm's TCP command port */
+ssize_t tpm_forward(const char *hostport, const uint8_t *cmd, size_t len, uint8_t *resp, size_t cap, char *err, size_t errlen);
 int tpm_check_banks(const char *hostport, const struct bank *banks, int nbanks, char *err, size_t errlen);
 int tpm_pcr_extend(const char *hostport, uint32_t pcr, const struct bank *banks, int nbanks,
                    const uint8_t digests[][MAX_DIGEST], char *err, size_t errlen);

@@ -183,3 +183,8 @@ int tpm_pcr_extend(const char *hostport, uint32_t pcr, const struct bank *banks,
     }
     return 0;
 }
+
+/* One command forwarded as is (the --tpm-device file): a whole response, or -1 with err set. */
+ssize_t tpm_forward(const char *hostport, const uint8_t *cmd, size_t len, uint8_t *resp, size_t cap, char *err, size_t errlen) {
+    return tpm_transact(hostport, cmd, len, resp, cap, err, errlen);
+}

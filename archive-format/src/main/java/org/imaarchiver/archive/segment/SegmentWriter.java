@@ -48,8 +48,13 @@ public final class SegmentWriter implements AutoCloseable {
      * @param zstdLevel       ZSTD compression level
      */
     public record Options(long rowGroupBytes, int pageBytes, int zstdLevel) {
-        /** 64 MiB row groups: large scans stay sequential, memory stays bounded. */
-        public static final Options DEFAULT = new Options(64L << 20, 1 << 20, 9);
+        /**
+         * 16 MiB row groups: the writer holds a whole row group's compressed pages in the heap until
+         * it is flushed, so this bounds the writer's memory (docs/performance.md "Nightly run": 64 MiB
+         * kept ~110 MiB live while a 1M-record segment was written, 16 MiB ~40 MiB); scans of 16 MiB
+         * chunks stay sequential.
+         */
+        public static final Options DEFAULT = new Options(16L << 20, 1 << 20, 9);
 
         public Options {
             if (rowGroupBytes < (1 << 20)) throw new IllegalArgumentException("rowGroupBytes < 1 MiB");

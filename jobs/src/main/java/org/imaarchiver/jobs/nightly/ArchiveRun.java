@@ -40,6 +40,7 @@ import org.imaarchiver.jobs.config.ArchiverSettings;
 import org.imaarchiver.jobs.host.securityfs.Backoff;
 import org.imaarchiver.jobs.host.securityfs.SecurityfsFeatures;
 import org.imaarchiver.jobs.host.securityfs.SecurityfsLog;
+import org.imaarchiver.jobs.host.securityfs.StageOutcome;
 import org.imaarchiver.jobs.host.securityfs.TrimDecision;
 import org.imaarchiver.jobs.host.securityfs.TrimOutcome;
 import org.imaarchiver.jobs.host.securityfs.TrimSession;
@@ -76,6 +77,8 @@ public final class ArchiveRun {
     static final String PRODUCER = "ima-archiver nightly";
     static final String BLOCK_FILE = "trim-blocked";
     static final String KERNEL_HEAD_FILE = "kernel-head.json";
+    /** Written when N gave EINVAL (A.8: ima_flush_htable in effect): later runs trim by staging with prompt. */
+    static final String FLUSH_HTABLE_FILE = "flush-htable";
 
     private final ArchiverSettings settings;
     private final Clock clock;
@@ -109,6 +112,22 @@ public final class ArchiveRun {
     /** Nanos the kernel's writer fd was held (open O_RDWR .. close: the compare-then-trim critical section), -1 if never. */
     private long lockNanos = -1;
     private Optional<String> notTrimmedBecause = Optional.empty();
+    /** ima_flush_htable: trimmed by staging with prompt (A, read, keep the excess, D), not by N. */
+    private boolean staging;
+    private ExcessRecords excessRecords;
+    /** The excess a previous run kept, replayed first by this run (records [start, trimmedSoFar)). */
+    private Optional<ExcessRecords.Excess> excess = Optional.empty();
+    /** The excess this run kept before D. */
+    private Optional<ExcessRecords.Excess> newExcess = Optional.empty();
+    /** Absolute index of the spool's first record: the excess start, or trimmedSoFar. */
+    private long spoolFirst;
+    /** Records of the staged batch this run read (0: none). */
+    private long stagedCount;
+    /** Staging: the kernel starts with a boot_aggregate and no recorded head tells a reboot from a kexec; the quote's resetCount decides. */
+    private boolean bootAmbiguous;
+    /** Staging: the current list's first record right after D (the head the next run must find). */
+    private Optional<RecordId> headAfterDelete = Optional.empty();
+    private final List<String> notes = new ArrayList<>();
     private Optional<RunOutcome> decided = Optional.empty();
     private String detail = "";
 
@@ -178,11 +197,21 @@ public final class ArchiveRun {
             Files.readString(blockFile(), StandardCharsets.UTF_8).lines().findFirst()
                     .ifPresent(r -> blockReason = Optional.of("blocked since an earlier run: " + r));
         }
-        kernelHead = readKernelHead();
+        staging = log.features().mode() == SecurityfsFeatures.Mode.STAGE_WITH_PROMPT
+                || log.features().staging() && Files.exists(stateDir.resolve(FLUSH_HTABLE_FILE));
+        excessRecords = new ExcessRecords(stateDir, store, host);
+        Optional<MeasurementRecord> currentHead = readKernelHead();
+        Optional<MeasurementRecord> stagedHead = readStagedHead();
+        // the kernel's order is the staged list, then the current list (A.8)
+        kernelHead = stagedHead.isPresent() ? stagedHead : currentHead;
         long archiveNext = head.map(h -> h.endState().nextIndex()).orElse(0L);
         TrimJournal journal = new TrimJournal(settings.journalPath());
+        TrimJournal stageJournal = stageJournal();
         TrimJournal.Recovery recovery = journal.recover(kernelHead);
-        if (recovery instanceof TrimJournal.TrimApplied a) {
+        Optional<TrimIntent> staged = stageJournal.pending();
+        if (staged.isPresent()) {
+            recoverStageDelete(stageJournal, staged.get(), stagedHead, currentHead, archiveNext);
+        } else if (recovery instanceof TrimJournal.TrimApplied a) {
             trimmedSoFar = a.trimmedSoFar();
             settle(journal, a.intent().afterLast());
         } else if (recovery instanceof TrimJournal.TrimNotApplied n) {
@@ -198,6 +227,61 @@ public final class ArchiveRun {
             trimmedSoFar = fromStateAndHead(archiveNext);
         }
         if (trimmedSoFar == 0) recordZero = kernelHead;
+    }
+
+    /**
+     * A journaled {@code D} of a killed run (D.1 item 6): the staged list still starting with the
+     * batch's first record means D did not happen; an empty staged list means it did, unless the
+     * current list starts with that record (a kexec carried the staged batch over, A.8 kexec).
+     */
+    private void recoverStageDelete(TrimJournal stageJournal, TrimIntent si, Optional<MeasurementRecord> stagedHead,
+                                    Optional<MeasurementRecord> currentHead, long archiveNext) throws IOException {
+        boolean applied;
+        if (stagedHead.isPresent()) {
+            if (!si.first().identifies(stagedHead.get())) {
+                Files.move(stageJournal.file(), stageJournal.file().resolveSibling(stageJournal.file().getFileName() + ".unresolved-"
+                        + clock.instant().toEpochMilli()), StandardCopyOption.ATOMIC_MOVE);
+                block("stage journal unresolved: the staged list does not start with the journaled batch (from " + si.startIndex() + ")");
+                trimmedSoFar = archiveNext;
+                return;
+            }
+            applied = false;
+        } else {
+            // a kexec carries the whole staged batch to the front of the current list (A.8 kexec):
+            // its first AND its last record must be in place; the first alone could be a duplicate
+            // measured after a completed D (ima_flush_htable, D.1 item 9)
+            applied = !(currentHead.map(r -> si.first().identifies(r)).orElse(false) && currentRecordIs(si.plannedN() - 1, si.last()));
+            // a list starting with a boot_aggregate after the staged batch went: reboot or kexec, quoteTpm decides
+            if (applied && currentHead.map(ArchiveRun::isBootAggregate).orElse(false)) bootAmbiguous = true;
+        }
+        trimmedSoFar = applied ? si.indexAfterTrim() : si.startIndex();
+        // the excess files are settled against this cursor once the quote has fixed the boot (settleExcess)
+        writeHostState(applied ? Optional.empty() : Optional.of(si.first()));
+        stageJournal.clear();
+    }
+
+    /** Whether the current list's record at {@code offset} (0-based, streamed read-only) is {@code id}. */
+    private boolean currentRecordIs(long offset, RecordId id) throws IOException {
+        boolean[] found = {false};
+        try (TrimSession reading = TrimSession.open(log, readOnly(), backoff())) {
+            reading.readPersistTrim(bank, 0, batch -> {
+                for (Optional<MeasurementRecord> r = batch.next(); r.isPresent(); r = batch.next()) {
+                    if (r.get().index() == offset) {
+                        found[0] = id.identifies(r.get());
+                        break;
+                    }
+                }
+                return TrimDecision.abort("read only");
+            });
+        } catch (MalformedLogException | InterruptedException e) {
+            throw new IOException("reading the current list for the stage journal: " + e.getMessage(), e);
+        }
+        return found[0];
+    }
+
+    private TrimJournal stageJournal() {
+        Path j = settings.journalPath();
+        return new TrimJournal(j.resolveSibling("stage-" + j.getFileName()));
     }
 
     /** No open intent: the state file's cursor, checked against the kernel head and the archive. */
@@ -221,8 +305,14 @@ public final class ArchiveRun {
         }
         Optional<ExpectedHead> expected = ExpectedHead.read(stateDir.resolve(KERNEL_HEAD_FILE)).filter(e -> e.index() == s.nextIndex());
         boolean headMatches = expected.isEmpty() || kernelHead.map(k -> expected.get().id().identifies(k)).orElse(false);
+        if (staging && expected.isEmpty() && headIsBootAggregate && s.nextIndex() > 0) {
+            // D left no known head: a reboot and a kexec look alike here; quoteTpm decides by resetCount (C.4)
+            bootAmbiguous = true;
+            return s.nextIndex();
+        }
         if (headMatches) {
-            if (s.nextIndex() > archiveNext && !headIsBootAggregate) {
+            // staging: the cursor may be beyond the archive by the kept excess, checked by settleExcess
+            if (s.nextIndex() > archiveNext && !headIsBootAggregate && !staging) {
                 block("host state cursor " + s.nextIndex() + " is beyond the archive's end " + archiveNext);
                 return archiveNext;
             }
@@ -249,8 +339,12 @@ public final class ArchiveRun {
             return;
         }
         if (features.mode() == SecurityfsFeatures.Mode.ARCHIVE_ONLY) notTrimmedBecause = Optional.of("archive_only");
-        // staging with prompt deletes the whole list, beyond the quote point: not done by this job (docs)
-        if (features.mode() == SecurityfsFeatures.Mode.STAGE_WITH_PROMPT) notTrimmedBecause = Optional.of("flush_htable");
+        // ima_flush_htable: N is EINVAL; staging with prompt, the excess kept before D (docs/operations.md)
+        // an EINVAL on N seen by an earlier run (a /proc/cmdline that hides the parameter, e.g. in a container)
+        if (features.staging() && !features.flushHtable() && Files.exists(stateDir.resolve(FLUSH_HTABLE_FILE))) {
+            features = features.withFlushHtable();
+        }
+        staging = features.mode() == SecurityfsFeatures.Mode.STAGE_WITH_PROMPT;
     }
 
     // ---- step 4: quoteTpm (D.2 step 2, C.3, C.4) ----
@@ -262,6 +356,10 @@ public final class ArchiveRun {
                 List<PcrSelection> selection = selection();
                 // resetCount as this AK reports it (obfuscated for owner-hierarchy AKs, C.4): a probe quote
                 org.imaarchiver.replay.quote.Quote probe = parse(tpm.quote(ak.handle(), Bytes.wrap(new byte[32]), selection));
+                if (bootAmbiguous && head.isPresent() && probe.clockInfo().resetCount() != head.get().boot().resetCount()) {
+                    trimmedSoFar = 0; // a reboot: the list starting with this boot_aggregate is a new one
+                    recordZero = kernelHead;
+                }
                 SegmentPacker.PlanResult pr = packer().plan(host, recordZero, probe.clockInfo().resetCount(),
                         probe.clockInfo().restartCount(), ak.publicArea().name());
                 if (pr instanceof SegmentPacker.Refused r) {
@@ -285,25 +383,138 @@ public final class ArchiveRun {
         if (stopped()) return;
         Files.createDirectories(settings.workDir());
         spool = settings.workDir().resolve("kernel-list.raw");
+        spoolFirst = trimmedSoFar;
+        if (staging) {
+            stageAndRead();
+            return;
+        }
         long[] count = {0};
         try (TrimSession reading = TrimSession.open(log, readOnly(), backoff());
              OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool))) {
-            reading.readPersistTrim(bank, trimmedSoFar, batch -> {
-                try {
-                    for (Optional<MeasurementRecord> r = batch.next(); r.isPresent(); r = batch.next()) {
-                        out.write(r.get().raw().toArray());
-                        count[0]++;
-                    }
-                } catch (MalformedLogException e) {
-                    // B.1: the list may be appended while read. A torn last record is not spooled: the
-                    // quote (taken before the read) cannot cover it, and the next run reads it whole.
-                    // If it were covered, pack finds no quote point and the run fails closed.
-                    if (!e.isTornTail()) throw e;
-                }
-                return TrimDecision.abort("read only");
-            });
+            readCurrentList(reading, trimmedSoFar, out, count);
         }
         kernelListRecords = count[0];
+    }
+
+    /** The current list from {@code first} through a read-only fd, appended to {@code out}. */
+    private void readCurrentList(TrimSession reading, long first, OutputStream out, long[] count)
+            throws IOException, MalformedLogException, InterruptedException {
+        reading.readPersistTrim(bank, first, batch -> {
+            spoolAll(batch, out, count);
+            return TrimDecision.abort("read only");
+        });
+    }
+
+    private static void spoolAll(org.imaarchiver.jobs.host.securityfs.RecordBatch batch, OutputStream out, long[] count)
+            throws IOException, MalformedLogException {
+        try {
+            for (Optional<MeasurementRecord> r = batch.next(); r.isPresent(); r = batch.next()) {
+                out.write(r.get().raw().toArray());
+                count[0]++;
+            }
+        } catch (MalformedLogException e) {
+            // B.1: the list may be appended while read. A torn last record is not spooled: the
+            // quote (taken before the read) cannot cover it, and the next run reads it whole.
+            // If it were covered, pack finds no quote point and the run fails closed.
+            if (!e.isTornTail()) throw e;
+        }
+    }
+
+    /**
+     * Staging with prompt, first half (A.8, D.2 variant): the kept excess first (absolute indices
+     * continuing at its start), then {@code A} through a writer fd closed at once, and the staged
+     * batch through a read-only fd (nothing but our D changes it); a pending batch of a killed run (EEXIST) is read instead, followed by the current
+     * list (read-only), which the quote may cover too. D comes in trimKernelLog, after the segment
+     * and the new excess are durable.
+     */
+    private void stageAndRead() throws IOException, MalformedLogException, InterruptedException {
+        settleExcess();
+        if (stopped()) return;
+        spoolFirst = excess.map(ExcessRecords.Excess::start).orElse(trimmedSoFar);
+        long[] count = {0};
+        long[] fromKernel = {0};
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool))) {
+            if (excess.isPresent() && !excessRecords.copyTo(excess.get(), out)) {
+                block(excess.get() + " is lost: neither the local nor the store copy has its digest");
+                stop(RunOutcome.TRIM_BLOCKED, "excess-lost");
+                return;
+            }
+            count[0] = excess.map(ExcessRecords.Excess::count).orElse(0L);
+            boolean readCurrent = true;
+            if (blockReason.isEmpty()) {
+                StageOutcome so;
+                try (TrimSession session = TrimSession.open(log, features, backoff())) {
+                    long nanos = System.nanoTime();
+                    // A only: the writer fd is closed at once (an upper bound of its hold time is lock_ms);
+                    // the staged list stays put until D, so it is read through a shared read-only fd
+                    so = session.stage(bank, trimmedSoFar, batch -> { });
+                    if (so instanceof StageOutcome.Staged) lockNanos = System.nanoTime() - nanos;
+                }
+                if (so instanceof StageOutcome.Staged st) {
+                    readCurrent = st.kind() == org.imaarchiver.jobs.host.securityfs.RecordBatch.Kind.STAGED_PENDING;
+                    try (TrimSession reading = TrimSession.open(log, readOnly(), backoff())) {
+                        reading.readStaged(bank, trimmedSoFar, batch -> spoolAll(batch, out, fromKernel));
+                    }
+                    stagedCount = fromKernel[0];
+                } else {
+                    TrimOutcome.Reason r = ((StageOutcome.NotStaged) so).reason();
+                    if (!(r instanceof TrimOutcome.NothingToTrim)) notTrimmedBecause = Optional.of(reasonLabel(r));
+                }
+            } else {
+                // blocked: never A; a pending batch is read, not touched
+                try (TrimSession reading = TrimSession.open(log, readOnly(), backoff())) {
+                    reading.readStaged(bank, trimmedSoFar, batch -> spoolAll(batch, out, fromKernel));
+                }
+                stagedCount = fromKernel[0];
+            }
+            if (readCurrent) {
+                try (TrimSession reading = TrimSession.open(log, readOnly(), backoff())) {
+                    readCurrentList(reading, trimmedSoFar + stagedCount, out, fromKernel);
+                }
+            }
+        }
+        if (blockReason.isPresent()) stagedCount = 0;
+        kernelListRecords = fromKernel[0];
+    }
+
+    /**
+     * Which kept excess this run replays, once the plan has fixed the boot: earlier boots' excess is
+     * set aside as unverified (a reboot reset the PCRs, C.5); an excess whose records are all in the
+     * archive is deleted, as is one whose D never happened (its records are still in the kernel);
+     * the one ending at trimmedSoFar is replayed. Records between the archive's end and
+     * trimmedSoFar that no excess holds are lost: blocked.
+     */
+    private void settleExcess() throws IOException {
+        long boot = plan.boot().bootCounter();
+        long archiveNext = plan.newBoot() ? 0 : head.map(h -> h.endState().nextIndex()).orElse(0L);
+        java.util.Set<ExcessRecords.Excess> all = new java.util.TreeSet<>(java.util.Comparator.comparingLong(ExcessRecords.Excess::start)
+                .thenComparingLong(ExcessRecords.Excess::boot).thenComparing(e -> e.sha256().hex()));
+        all.addAll(excessRecords.local());
+        all.addAll(excessRecords.inStore());
+        List<ExcessRecords.Excess> candidates = new ArrayList<>();
+        for (ExcessRecords.Excess e : all) {
+            if (e.boot() != boot) {
+                if (excessRecords.local().contains(e)) notes.add("unverified " + e + " set aside (a new boot)");
+                excessRecords.setAside(e);
+            } else if (blockReason.isPresent()) {
+                candidates.add(e); // blocked: nothing is deleted
+            } else if (e.end() <= archiveNext || e.end() > trimmedSoFar) {
+                excessRecords.delete(e); // archived already, or its D never happened
+            } else {
+                candidates.add(e);
+            }
+        }
+        excess = candidates.stream().filter(e -> e.end() == trimmedSoFar && e.start() <= archiveNext)
+                .min(java.util.Comparator.comparingLong(ExcessRecords.Excess::start));
+        for (ExcessRecords.Excess e : candidates) {
+            if (excess.isPresent() && e.equals(excess.get())) continue;
+            if (blockReason.isEmpty() && excess.isPresent() && e.start() >= excess.get().start()) excessRecords.delete(e);
+            else if (blockReason.isEmpty()) block(e + " does not join the archive's end " + archiveNext + " and the kernel's start " + trimmedSoFar);
+        }
+        if (trimmedSoFar > archiveNext && excess.isEmpty()) {
+            block("records [" + archiveNext + ", " + trimmedSoFar + ") are neither archived nor kept as excess");
+            trimmedSoFar = archiveNext;
+        }
     }
 
     // ---- step 6: persistSegment (D.2 step 5): replay to the quote point, write, sign, upload, re-read ----
@@ -352,6 +563,10 @@ public final class ArchiveRun {
     // ---- step 8: journalTrimIntent (D.2 step 6) ----
     public void journalTrimIntent() throws IOException, MalformedLogException {
         if (stopped() || blockReason.isPresent() || notTrimmedBecause.isPresent()) return;
+        if (staging) {
+            keepExcessAndJournal();
+            return;
+        }
         // N = quote point - trimmedSoFar, never more than the archive durably holds (D.1 item 8)
         long n = archiveEnd - trimmedSoFar;
         if (n <= 0) return;
@@ -372,9 +587,70 @@ public final class ArchiveRun {
         intent = Optional.of(ti);
     }
 
+    /**
+     * Staging, before D: the staged records beyond the quote point (with what is left of the old
+     * excess) are kept durably as the new excess, locally and in the store; then the D is journaled.
+     */
+    private void keepExcessAndJournal() throws IOException, MalformedLogException {
+        if (stagedCount == 0) return;
+        long stagedEnd = trimmedSoFar + stagedCount;
+        long from = Math.max(archiveEnd, spoolFirst);
+        if (from < stagedEnd) {
+            Path raw = settings.workDir().resolve("excess.raw");
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(raw))) {
+                for (Iterator<Bytes> it = spoolIterator(from, stagedEnd); it.hasNext(); ) out.write(it.next().toArray());
+            }
+            ExcessRecords.Excess e = new ExcessRecords.Excess(plan.boot().bootCounter(), from, stagedEnd - from, ExcessRecords.sha256(raw));
+            if (!excess.equals(Optional.of(e))) excessRecords.keep(e, raw);
+            Files.delete(raw);
+            newExcess = Optional.of(e);
+        }
+        List<MeasurementRecord> ends = spooled(trimmedSoFar, List.of(trimmedSoFar, stagedEnd - 1));
+        TrimIntent ti = new TrimIntent(stagedCount, trimmedSoFar, bank, RecordId.of(ends.get(0)), RecordId.of(ends.get(ends.size() - 1)),
+                Optional.empty(), segmentKey.orElse(""));
+        stageJournal().record(ti);
+        intent = Optional.of(ti);
+    }
+
+    /** Staging, second half: re-read the staged batch under the writer lock, compare, D (A.8). */
+    private void deleteStaged() throws IOException, MalformedLogException, InterruptedException {
+        TrimIntent ti = intent.get();
+        long stagedEnd = ti.indexAfterTrim();
+        long[] writerOpened = {-1};
+        TrimOutcome outcome;
+        try (TrimSession session = TrimSession.open(log, features, backoff())) {
+            outcome = session.deleteStaged(bank, ti.startIndex(), ti.plannedN(), from -> {
+                writerOpened[0] = System.nanoTime();
+                return spoolIterator(from, stagedEnd);
+            });
+            if (writerOpened[0] >= 0) lockNanos = Math.max(lockNanos, 0) + System.nanoTime() - writerOpened[0];
+        }
+        if (outcome instanceof TrimOutcome.Trimmed t) {
+            trimmed = t.n();
+            trimmedSoFar = t.nextFirstIndex();
+            headAfterDelete = readKernelHead().map(RecordId::of);
+            return; // the old excess and the journal are cleared by recordHead, after the new cursor is durable
+        }
+        TrimOutcome.Reason reason = ((TrimOutcome.NotTrimmed) outcome).reason();
+        // nothing was deleted: the new excess is void (its records are still staged), the old one still counts
+        if (newExcess.isPresent() && !newExcess.equals(excess)) excessRecords.delete(newExcess.get());
+        newExcess = Optional.empty();
+        stageJournal().clear();
+        intent = Optional.empty();
+        if (reason instanceof TrimOutcome.ForeignTrim || reason instanceof TrimOutcome.HeadMismatch) {
+            block("the staged batch changed under the delete (" + reason + "): foreign stager");
+        } else {
+            notTrimmedBecause = Optional.of(reasonLabel(reason));
+        }
+    }
+
     // ---- step 9: trimKernelLog (D.2 step 7, compare-then-trim): one tasklet, one fd, one thread ----
     public void trimKernelLog() throws IOException, MalformedLogException, InterruptedException {
         if (stopped() || intent.isEmpty()) return;
+        if (staging) {
+            deleteStaged();
+            return;
+        }
         TrimIntent ti = intent.get();
         TrimJournal journal = new TrimJournal(settings.journalPath());
         TrimOutcome outcome;
@@ -388,7 +664,7 @@ public final class ArchiveRun {
                 return seen == ti.plannedN() ? TrimDecision.trim(seen) : TrimDecision.abort("the kernel list is shorter than N");
             }, from -> {
                 writerOpened[0] = System.nanoTime();
-                return spoolIterator(from);
+                return spoolIterator(from, archiveEnd);
             });
             if (writerOpened[0] >= 0) lockNanos = System.nanoTime() - writerOpened[0];
         }
@@ -404,6 +680,7 @@ public final class ArchiveRun {
             block("the kernel head changed under the trim (" + reason + "): foreign trimmer");
         } else {
             notTrimmedBecause = Optional.of(reasonLabel(reason));
+            if (reason instanceof TrimOutcome.FlushHtable) AtomicText.write(stateDir.resolve(FLUSH_HTABLE_FILE), "EINVAL on N\n");
         }
     }
 
@@ -413,13 +690,19 @@ public final class ArchiveRun {
         if (decided.isPresent() && decided.get() == RunOutcome.ENVIRONMENT_ERROR && head.isEmpty()) return;
         Optional<RecordId> expected = Optional.empty();
         if (spool != null && Files.exists(spool)) {
-            if (intent.isPresent() && trimmed > 0) expected = intent.get().afterLast();
+            if (staging && trimmed > 0) expected = headAfterDelete;
+            else if (intent.isPresent() && trimmed > 0) expected = intent.get().afterLast();
             else if (kernelListRecords > 0) expected = Optional.of(RecordId.of(spooled(trimmedSoFar, List.of(trimmedSoFar)).get(0)));
         } else {
             expected = kernelHead.map(RecordId::of);
         }
         writeHostState(expected);
-        if (intent.isPresent()) new TrimJournal(settings.journalPath()).clear();
+        // staging: the old excess is in this segment or in the new excess now; the journal goes last
+        if (staging && excess.isPresent() && !excess.equals(newExcess)
+                && (trimmed > 0 || !stopped() && archiveEnd >= excess.get().end())) {
+            excessRecords.delete(excess.get());
+        }
+        if (intent.isPresent()) (staging ? stageJournal() : new TrimJournal(settings.journalPath())).clear();
         if (blockReason.isPresent() && !Files.exists(blockFile())) {
             AtomicText.write(blockFile(), blockReason.get() + "\n");
         }
@@ -465,6 +748,8 @@ public final class ArchiveRun {
         }
         if (decided.isPresent()) return decided.get();
         if (trimmed > 0) return RunOutcome.ARCHIVED_AND_TRIMMED;
+        // staging: the archived records were the kept excess, already out of the kernel; nothing else was staged
+        if (staging && archived > 0 && stagedCount == 0 && notTrimmedBecause.isEmpty()) return RunOutcome.ARCHIVED_AND_TRIMMED;
         if (archived == 0 && (intent.isEmpty() && notTrimmedBecause.isEmpty() || notTrimmedBecause.equals(Optional.of("archive_only")))) {
             return RunOutcome.NOTHING_TO_DO;
         }
@@ -473,8 +758,8 @@ public final class ArchiveRun {
 
     public RunSummary summary() {
         RunOutcome o = outcome();
-        String why = String.join("; ", java.util.stream.Stream.of(blockReason, Optional.of(detail).filter(d -> !d.isEmpty()), notTrimmedBecause)
-                .flatMap(Optional::stream).toList());
+        String why = String.join("; ", java.util.stream.Stream.concat(java.util.stream.Stream.of(blockReason,
+                        Optional.of(detail).filter(d -> !d.isEmpty()), notTrimmedBecause).flatMap(Optional::stream), notes.stream()).toList());
         return new RunSummary(host, o, plan == null ? Optional.empty() : Optional.of(plan.sequence()), archived, trimmed,
                 kernelListRecords, trimmedSoFar, Duration.between(started, clock.instant()),
                 lockNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(lockNanos)), bytesUploaded, why);
@@ -528,6 +813,17 @@ public final class ArchiveRun {
                 first[0] = batch.next();
                 return TrimDecision.abort("head only");
             });
+        }
+        return first[0];
+    }
+
+    /** The staged list's first record (A.8: a batch staged and not yet deleted), if the kernel has staging. */
+    private Optional<MeasurementRecord> readStagedHead() throws IOException, MalformedLogException, InterruptedException {
+        if (!Files.exists(log.stagedFile(bank))) return Optional.empty();
+        @SuppressWarnings("unchecked")
+        Optional<MeasurementRecord>[] first = new Optional[] {Optional.empty()};
+        try (TrimSession reading = TrimSession.open(log, readOnly(), backoff())) {
+            reading.readStaged(bank, 0, batch -> first[0] = batch.next());
         }
         return first[0];
     }
@@ -591,7 +887,7 @@ public final class ArchiveRun {
     }
 
     private LogReadOptions options(Path file) {
-        return LogReadOptions.of(file.toString()).withBank(bank).withFirstIndex(trimmedSoFar);
+        return LogReadOptions.of(file.toString()).withBank(bank).withFirstIndex(spoolFirst);
     }
 
     /** The spooled records with the given absolute indices (streamed). */
@@ -612,7 +908,7 @@ public final class ArchiveRun {
     }
 
     /** The archived raw records from an absolute index, read from the local spool the segment was packed from. */
-    private Iterator<Bytes> spoolIterator(long from) throws IOException {
+    private Iterator<Bytes> spoolIterator(long from, long end) throws IOException {
         InputStream in = new BufferedInputStream(Files.newInputStream(spool));
         BinaryLogReader r = BinaryLogReader.open(in, options(spool));
         return new Iterator<>() {
@@ -632,7 +928,7 @@ public final class ArchiveRun {
             }
 
             @Override
-            public boolean hasNext() { return next.isPresent() && next.get().index() < archiveEnd; }
+            public boolean hasNext() { return next.isPresent() && next.get().index() < end; }
 
             @Override
             public Bytes next() {

@@ -41,6 +41,23 @@ public final class StatusReport {
         } catch (IOException e) {
             out.println("local state: unreadable (" + e.getMessage() + ")");
         }
+        try (var store = ArchiveStores.open(s.store().uri(), StoreOptions.defaults())) {
+            // staging with prompt (ima_flush_htable): records beyond the last quote kept before D
+            ExcessRecords excess = new ExcessRecords(s.stateDir(), store, host);
+            long boot = head.map(h -> h.boot().bootCounter()).orElse(-1L);
+            java.util.Set<ExcessRecords.Excess> all = new java.util.LinkedHashSet<>(excess.local());
+            all.addAll(excess.inStore());
+            all.addAll(excess.unverified());
+            for (ExcessRecords.Excess e : all) {
+                boolean current = e.boot() == boot && !excess.unverified().contains(e);
+                out.println((current ? "excess: " : "unverified excess: ") + e.count() + " records [" + e.start() + ", " + e.end()
+                        + ") of boot " + e.boot() + (current ? ", archived by the next run" : ", never quoted (a reboot came first): kept, not chained")
+                        + " (local " + (excess.local().contains(e) || excess.unverified().contains(e) ? "yes" : "no")
+                        + ", store " + (excess.inStore().contains(e) ? "yes" : "no") + ")");
+            }
+        } catch (Exception e) {
+            out.println("excess: unreadable (" + e.getMessage() + ")");
+        }
         long count = -1;
         HashAlgorithm bank = HashAlgorithm.byKernelName(s.templateBank()).orElse(HashAlgorithm.SHA256);
         var log = SecurityfsLog.at(s.securityfsRoot(), s.procCmdline());

@@ -61,6 +61,58 @@ class NightlyFaultsTest {
         }
     }
 
+    /** The emulator's {@code tear-tail}: the read ends inside the list's last record, then EOF (B.1, TORN_TAIL). */
+    @Test
+    void aReadEndingInsideTheLastRecordArchivesTheCompletePrefix() throws Exception {
+        try (NightlyHarness h = new NightlyHarness(dir)) {
+            h.bootAggregate("1");
+            h.measure(30);
+            NightlyHarness.Result r = h.archiveInProcess(afterStep(step -> {
+                if (!step.equals("quoteTpm")) return;
+                try {
+                    h.measure(1); // not covered by the quote
+                } catch (Exception e) {
+                    throw new java.io.IOException(e);
+                }
+                h.emu.ok("tear-tail 40");
+            }));
+            assertThat(r.exitCode()).as(r.output()).isEqualTo(RunOutcome.ARCHIVED_AND_TRIMMED.exitCode());
+            // the torn record was not spooled: 31 complete records read of the 32 in the kernel
+            assertThat(NightlyS3Test.fields(r.output())).containsEntry("kernel_list_records", "31").containsEntry("records_archived", "31");
+            List<org.imaarchiver.replay.log.Bytes> measured = List.copyOf(h.measured);
+            assertThat(h.archivedRecords()).containsExactlyElementsOf(measured.subList(0, 31));
+            assertThat(h.kernelCount()).isEqualTo(2); // the archived record kept as the head, and the torn one
+
+            h.measure(5);
+            NightlyHarness.Result next = h.archiveInProcess();
+            assertThat(next.exitCode()).as(next.output()).isEqualTo(RunOutcome.ARCHIVED_AND_TRIMMED.exitCode());
+            assertThat(h.archivedRecords()).containsExactlyElementsOf(h.measured);
+            assertThat(h.kernelCount()).isEqualTo(1);
+            var report = h.verifyChain();
+            assertThat(report.ok()).as(report.findings().toString()).isTrue();
+        }
+    }
+
+    /** A torn last record the quote covers: no quote point in the complete prefix, the run fails closed, nothing is trimmed. */
+    @Test
+    void aTornLastRecordThatTheQuoteCoversFailsClosedAndTheNextRunArchivesIt() throws Exception {
+        try (NightlyHarness h = new NightlyHarness(dir)) {
+            h.bootAggregate("1");
+            h.measure(30);
+            NightlyHarness.Result r = h.archiveInProcess(afterStep(step -> {
+                if (step.equals("quoteTpm")) h.emu.ok("tear-tail 40");
+            }));
+            assertThat(r.exitCode()).as(r.output()).isEqualTo(RunOutcome.VERIFICATION_FAILED.exitCode());
+            assertThat(h.archivedRecords()).isEmpty();
+            assertThat(h.kernelCount()).isEqualTo(31);
+
+            NightlyHarness.Result next = h.archiveInProcess();
+            assertThat(next.exitCode()).as(next.output()).isEqualTo(RunOutcome.ARCHIVED_AND_TRIMMED.exitCode());
+            assertThat(h.archivedRecords()).containsExactlyElementsOf(h.measured);
+            assertThat(h.kernelCount()).isEqualTo(1);
+        }
+    }
+
     @Test
     void aChangedAkInTheSameBootBlocksTrimmingUntilTheOperatorActs() throws Exception {
         try (NightlyHarness h = new NightlyHarness(dir)) {

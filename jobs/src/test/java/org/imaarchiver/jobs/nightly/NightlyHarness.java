@@ -50,12 +50,25 @@ final class NightlyHarness implements AutoCloseable {
         ArchiveStore open() throws Exception;
     }
 
+    /** The job's TPM transport: swtpm's TCP port, or the emulator's forwarding device file. */
+    private final String tpmSpec;
+
     NightlyHarness(Path dir, String... emulatorOptions) throws Exception {
+        this(dir, false, emulatorOptions);
+    }
+
+    /**
+     * @param tpmDevice the job talks to the TPM through {@code device:<mount>/tpmrm0}, a file of the
+     *                  emulator ({@code --tpm-device}) that forwards each written command to the swtpm
+     */
+    NightlyHarness(Path dir, boolean tpmDevice, String... emulatorOptions) throws Exception {
         this.dir = dir;
         tpm = Swtpm.start(dir.resolve("tpm"));
         List<String> opts = new ArrayList<>(List.of(emulatorOptions));
         opts.addAll(List.of("--banks", "sha1,sha256", "--tpm", "127.0.0.1:" + tpm.port()));
+        if (tpmDevice) opts.addAll(List.of("--tpm-device", "tpmrm0"));
         emu = ImafsEmulator.start(dir.resolve("emu"), opts.toArray(String[]::new));
+        tpmSpec = tpmDevice ? "device:" + emu.file("tpmrm0") : "swtpm:host=127.0.0.1,port=" + tpm.port();
         archive = Files.createDirectories(dir.resolve("archive"));
         Path keys = dir.resolve("keys");
         KeyMaterial.generate(KeyMaterial.KeyType.P256, "archiver", Instant.now().minus(1, ChronoUnit.DAYS),
@@ -75,14 +88,14 @@ final class NightlyHarness implements AutoCloseable {
     }
 
     private ArchiverSettings settingsForEnroll() {
-        return new ArchiverSettings(HOST, emu.mountPoint(), dir.resolve("no-cmdline"), tcti(), "sha256", List.of("sha1", "sha256"),
+        return new ArchiverSettings(HOST, emu.mountPoint(), dir.resolve("cmdline"), tcti(), "sha256", List.of("sha1", "sha256"),
                 List.of(10), new ArchiverSettings.Ak("primary", "0x81010002", "rsa2048", "endorsement"),
                 new ArchiverSettings.Store(archive.toString(), "", "", false, "", ""), new ArchiverSettings.Signing(dir.resolve("keys")),
                 "", dir.resolve("state"), dir.resolve("run/lock"), dir.resolve("state/trim-journal.json"),
                 dir.resolve("metrics/ima_archiver.prom"), new ArchiverSettings.Backoff(3, java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(50)));
     }
 
-    String tcti() { return "swtpm:host=127.0.0.1,port=" + tpm.port(); }
+    String tcti() { return tpmSpec; }
 
     /** Points the job at another store (e.g. S3 through {@code --ima-archiver.store.*}). */
     void useStore(List<String> properties, StoreFactory factory) {
@@ -99,7 +112,7 @@ final class NightlyHarness implements AutoCloseable {
 
     private List<String> baseProperties() {
         return List.of("--ima-archiver.host-id=" + HOST, "--ima-archiver.securityfs-root=" + emu.mountPoint(),
-                "--ima-archiver.proc-cmdline=" + dir.resolve("no-cmdline"), "--ima-archiver.tpm=" + tcti(),
+                "--ima-archiver.proc-cmdline=" + dir.resolve("cmdline"), "--ima-archiver.tpm=" + tcti(),
  "--ima-archiver.signing.key-dir=" + dir.resolve("keys"),
                 "--ima-archiver.state-dir=" + dir.resolve("state"), "--ima-archiver.lock-path=" + dir.resolve("run/lock"),
                 "--ima-archiver.metrics-path=" + dir.resolve("metrics/ima_archiver.prom"),
@@ -109,6 +122,38 @@ final class NightlyHarness implements AutoCloseable {
     /** A new boot's record 0 (B.9). */
     void bootAggregate(String boot) throws Exception {
         record(ImafsEmulator.imaNg("sha256", sha256("boot_aggregate " + boot), "boot_aggregate"));
+    }
+
+    /** Writes the emulated kernel command line the job reads (e.g. {@code ima_flush_htable}). */
+    void kernelCommandLine(String line) throws IOException {
+        Files.writeString(dir.resolve("cmdline"), line + "\n");
+    }
+
+    /** Measures file {@code k} of {@link #measure} again (a duplicate, refused by IMA's hash table unless flushed). */
+    ImafsEmulator.Reply measureAgain(int k) throws Exception {
+        byte[] data = ImafsEmulator.imaNg("sha256", sha256("file " + k), "/usr/bin/tool-" + k);
+        var reply = emu.measure(10, "ima-ng", data);
+        if (reply.ok()) {
+            byte[] digest = java.util.HexFormat.of().parseHex(reply.field("sha256").orElseThrow());
+            measured.add(Bytes.wrap(rawRecord(10, digest, "ima-ng", data)));
+        }
+        return reply;
+    }
+
+    /**
+     * {@code n} new distinct records, not measured yet: the control lines that measure them (for a
+     * child JVM to send), already added to {@link #measured} with their template digest computed
+     * independently (B.7: SHA-256 of the ima-ng template data).
+     */
+    List<String> measureLater(int n) throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int k = counter++;
+            byte[] data = ImafsEmulator.imaNg("sha256", sha256("file " + k), "/usr/bin/tool-" + k);
+            lines.add("measure 10 ima-ng " + java.util.HexFormat.of().formatHex(data));
+            measured.add(Bytes.wrap(rawRecord(10, MessageDigest.getInstance("SHA-256").digest(data), "ima-ng", data)));
+        }
+        return lines;
     }
 
     /** {@code n} distinct ima-ng records on PCR 10. */
@@ -155,10 +200,24 @@ final class NightlyHarness implements AutoCloseable {
 
     /** Runs the job in a separate JVM, optionally halting after a step or killed after a delay. */
     Result archiveInChild(Optional<String> killAfter, Optional<Long> killAfterMillis) throws Exception {
+        return archiveInChild(killAfter, killAfterMillis, List.of());
+    }
+
+    /**
+     * As {@link #archiveInChild(Optional, Optional)}; the child sends {@code measureAfterQuote} (control
+     * lines, see {@link #measureLater}) to the emulator right after its quote, before the read.
+     */
+    Result archiveInChild(Optional<String> killAfter, Optional<Long> killAfterMillis, List<String> measureAfterQuote) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
         killAfter.ifPresent(s -> cmd.add("-D" + ArchiveJobConfiguration.KILL_AFTER + "=" + s));
-        cmd.add(NightlyApplication.class.getName());
+        if (measureAfterQuote.isEmpty()) {
+            cmd.add(NightlyApplication.class.getName());
+        } else {
+            Path lines = Files.createTempFile(dir, "measure-", ".txt");
+            Files.write(lines, measureAfterQuote);
+            cmd.addAll(List.of(MeasuringChild.class.getName(), emu.controlSocket().toString(), lines.toString()));
+        }
         cmd.addAll(properties());
         Path log = Files.createTempFile(dir, "child-", ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

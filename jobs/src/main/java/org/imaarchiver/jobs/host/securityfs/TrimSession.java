@@ -201,6 +201,111 @@ public final class TrimSession implements AutoCloseable {
         });
     }
 
+    /**
+     * First half of a split "staging with prompt" (A.8, D.2 variant), for a short writer lock:
+     * open {@code binary_runtime_measurements_<bank>_staged} read/write, write {@code "A\n"}, read
+     * the staged batch through that fd into {@code reader}, close. The staged records stay in the
+     * kernel (the staged list survives the close) until {@link #deleteStaged}. EEXIST on {@code A}
+     * means an earlier run's batch is pending: it is read instead ({@link RecordBatch.Kind#STAGED_PENDING});
+     * records appended since that {@code A} are in the current list, which this method does not read.
+     */
+    public StageOutcome stage(HashAlgorithm bank, long firstIndex, BatchReader reader)
+            throws IOException, MalformedLogException, InterruptedException {
+        checkArguments(bank, firstIndex, b -> TrimDecision.abort("unused"));
+        Objects.requireNonNull(reader, "reader");
+        TrimOutcome.Reason[] notStaged = {null};
+        int[] attemptsSeen = {0};
+        long[] read = {0};
+        Kind[] kindSeen = {Kind.STAGED};
+        TrimOutcome t = onTrimThread(() -> {
+            if (features.mode() == SecurityfsFeatures.Mode.ARCHIVE_ONLY) {
+                notStaged[0] = new TrimOutcome.ArchiveOnly();
+                return new NotTrimmed(notStaged[0], 0, 0);
+            }
+            Path file = log.stagedFile(bank);
+            Opened opened = openWithRetry(file, READ_WRITE);
+            if (opened instanceof Refused r) {
+                notStaged[0] = r.reason();
+                attemptsSeen[0] = r.attempts();
+                return new NotTrimmed(r.reason(), 0, r.attempts());
+            }
+            Open open = (Open) opened;
+            attemptsSeen[0] = open.attempts();
+            try (FileChannel ch = open.channel()) {
+                Optional<Errno> staged = request(ch, STAGE_ALL);
+                if (staged.isPresent()) {
+                    switch (staged.get()) {
+                        case EEXIST: kindSeen[0] = Kind.STAGED_PENDING; break;
+                        case ENOENT: notStaged[0] = new TrimOutcome.NothingToTrim(); return new NotTrimmed(notStaged[0], 0, open.attempts());
+                        case EACCES: notStaged[0] = new TrimOutcome.ShuttingDown(); return new NotTrimmed(notStaged[0], 0, open.attempts());
+                        default: throw unexpected(file, STAGE_ALL, staged.get());
+                    }
+                }
+                BinaryLogReader records = reader(ch, file, bank, firstIndex);
+                reader.read(new RecordBatch(file, bank, firstIndex, kindSeen[0], records));
+                // what the reader consumed: a reader that stops early (a torn read) makes deleteStaged refuse
+                read[0] = records.recordsRead();
+                return new Trimmed(0, firstIndex, read[0], open.attempts(), kindSeen[0] == Kind.STAGED_PENDING);
+            }
+        });
+        if (notStaged[0] != null) return new StageOutcome.NotStaged(notStaged[0], attemptsSeen[0]);
+        return new StageOutcome.Staged(kindSeen[0], firstIndex, t.recordsRead(), attemptsSeen[0]);
+    }
+
+    /**
+     * Reads the staged list through a read-only fd (shared with other readers) and never writes:
+     * what a restarted job uses to tell whether a journaled {@code D} happened (D.1 item 6).
+     */
+    public void readStaged(HashAlgorithm bank, long firstIndex, BatchReader reader)
+            throws IOException, MalformedLogException, InterruptedException {
+        checkArguments(bank, firstIndex, b -> TrimDecision.abort("unused"));
+        Objects.requireNonNull(reader, "reader");
+        onTrimThread(() -> {
+            Path file = log.stagedFile(bank);
+            Opened opened = openWithRetry(file, READ_ONLY);
+            if (opened instanceof Refused r) throw new IOException(file + ": cannot open for reading: " + r.reason());
+            try (FileChannel ch = ((Open) opened).channel()) {
+                reader.read(new RecordBatch(file, bank, firstIndex, Kind.STAGED, reader(ch, file, bank, firstIndex)));
+            }
+            return new NotTrimmed(new TrimOutcome.Aborted("read only"), 0, 0);
+        });
+    }
+
+    /**
+     * Second half of a split "staging with prompt" (compare-then-delete, D.2 end applied to
+     * {@code D}): open the {@code _staged} file read/write, re-read the staged batch and compare it
+     * byte for byte with {@code archived} (exactly {@code expected} records, no more, no fewer),
+     * then write {@code "D\n"} on that fd and close. {@code D} deletes the whole staged list, so the
+     * caller must have stored every record of it durably (the quoted part in the archive, the rest
+     * as excess).
+     */
+    public TrimOutcome deleteStaged(HashAlgorithm bank, long firstIndex, long expected, ArchivedRecords archived)
+            throws IOException, MalformedLogException, InterruptedException {
+        checkArguments(bank, firstIndex, b -> TrimDecision.abort("unused"));
+        Objects.requireNonNull(archived, "archived");
+        if (expected < 1) throw new IllegalArgumentException("expected < 1: " + expected);
+        return onTrimThread(() -> {
+            if (features.mode() == SecurityfsFeatures.Mode.ARCHIVE_ONLY) return new NotTrimmed(new TrimOutcome.ArchiveOnly(), 0, 0);
+            Path file = log.stagedFile(bank);
+            Opened opened = openWithRetry(file, READ_WRITE);
+            if (opened instanceof Refused r) return new NotTrimmed(r.reason(), 0, r.attempts());
+            Open open = (Open) opened;
+            try (FileChannel ch = open.channel()) {
+                BinaryLogReader staged = reader(ch, file, bank, firstIndex);
+                Optional<Long> mismatch = firstDifference(staged, firstIndex, archived.rawFrom(firstIndex), expected);
+                if (mismatch.isEmpty() && staged.next().isPresent()) mismatch = Optional.of(firstIndex + expected); // more than stored
+                if (mismatch.isPresent()) return new NotTrimmed(new TrimOutcome.HeadMismatch(mismatch.get()), staged.recordsRead(), open.attempts());
+                Optional<Errno> deleted = request(ch, DELETE_STAGED);
+                if (deleted.isEmpty()) return new Trimmed(expected, firstIndex, expected, open.attempts(), false);
+                switch (deleted.get()) {
+                    case ENOENT: return new NotTrimmed(new TrimOutcome.ForeignTrim(expected), expected, open.attempts());
+                    case ESTALE: return new NotTrimmed(new TrimOutcome.ShuttingDown(), expected, open.attempts());
+                    default: throw unexpected(file, DELETE_STAGED, deleted.get());
+                }
+            }
+        });
+    }
+
     /** D.2 step 0: read through a read-only fd and never write. */
     private TrimOutcome archiveOnly(HashAlgorithm bank, long trimmedSoFar, TrimCallback callback)
             throws IOException, MalformedLogException, InterruptedException {

@@ -80,6 +80,25 @@ class ImafsReaderTest {
     }
 
     @Test
+    void tornTailEndsAReadInsideTheLastRecordThenEof() throws Exception {
+        try (ImafsEmulator emu = ImafsEmulator.start(dir)) {
+            for (String n : new String[] {"a", "b", "c"}) add(emu, n);
+            byte[] whole = ServedList.readAll(emu.file(FILE));
+            int lastStart = whole.length - whole.length / 3; // three records of equal size
+            emu.ok("tear-tail 12");
+            try (FileChannel r = FileChannel.open(emu.file(FILE), READ)) {
+                ByteBuffer buf = ByteBuffer.allocate(65536);
+                assertThat(r.read(buf)).isEqualTo(lastStart + 12); // two whole records and 12 bytes of the last
+                assertThat(r.read(ByteBuffer.allocate(65536))).isEqualTo(-1); // EOF inside the record
+                byte[] rest = ServedList.readToEof(r); // a later read continues with the rest
+                assertThat(concat(Arrays.copyOf(buf.array(), lastStart + 12), rest)).isEqualTo(whole);
+            }
+            // one-shot: the next reader sees the whole list
+            assertThat(ServedList.readAll(emu.file(FILE))).isEqualTo(whole);
+        }
+    }
+
+    @Test
     void positionIsARecordIndexAcrossATrimOnTheSameFd() throws Exception {
         try (ImafsEmulator emu = ImafsEmulator.start(dir)) {
             for (String n : new String[] {"a", "b", "c", "d"}) add(emu, n);
