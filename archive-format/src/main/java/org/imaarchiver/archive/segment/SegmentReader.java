@@ -56,6 +56,12 @@ public final class SegmentReader {
             rows = r.getRecordCount();
         } catch (RuntimeException e) {
             throw new SegmentFormatException(source, "unreadable Parquet footer", e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw e; // the file itself (missing, access): an environment problem
+        } catch (IOException e) {
+            // Parquet reports an undecodable Thrift FileMetaData as a plain IOException ("can not read
+            // class FileMetaData"): the content is malformed, a finding, not an I/O failure.
+            throw new SegmentFormatException(source, "unreadable Parquet footer: " + e.getMessage(), e);
         }
         checkAuthoritativeColumns(source, schema);
         String m = kv.get(SegmentSchema.MANIFEST_KEY);

@@ -155,6 +155,8 @@ class ChainTamperTest {
                     Path f = file(root, seg("h1", 1));
                     flip(f, ParquetSurgery.middleOfColumn(f, SegmentSchema.RAW));
                 }),
+                new Attack("garbled footer structure (Parquet FileMetaData)", "h1", FindingKind.MALFORMED_SEGMENT,
+                        root -> garbleFooterStructure(file(root, seg("h1", 1)))),
                 new Attack("bit flip in the footer manifest", "h1", FindingKind.MANIFEST_MISMATCH, root -> flipFooterManifest(file(root, seg("h1", 1)))),
                 new Attack("reordered rows", "h1", FindingKind.INDEX_GAP, root -> ParquetSurgery.rewrite(file(root, seg("h1", 1)), rows -> {
                     Collections.swap(rows, 2, 3);
@@ -277,6 +279,18 @@ class ChainTamperTest {
     static void flip(Path f, long offset) throws Exception {
         byte[] b = Files.readAllBytes(f);
         b[(int) offset] ^= 0x10;
+        Files.write(f, b);
+    }
+
+    /**
+     * Overwrites the first bytes of the Thrift-encoded FileMetaData (the footer's start: file length
+     * minus 8 minus the footer length stored before the trailing PAR1), so the footer cannot be decoded.
+     */
+    static void garbleFooterStructure(Path f) throws Exception {
+        byte[] b = Files.readAllBytes(f);
+        int len = java.nio.ByteBuffer.wrap(b, b.length - 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        int start = b.length - 8 - len;
+        for (int i = 0; i < 8; i++) b[start + i] = (byte) 0xFF;
         Files.write(f, b);
     }
 
