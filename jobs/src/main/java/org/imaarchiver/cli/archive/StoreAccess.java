@@ -51,6 +51,19 @@ final class StoreAccess {
                 throw CliError.usage(option + " " + location + ": no such directory");
             }
         }
+        StoreOptions options = options(s3Endpoint);
+        try {
+            return ArchiveStores.open(location, options);
+        } catch (IllegalArgumentException e) {
+            // the store's message lists the accepted forms and never echoes credentials
+            throw CliError.usage(option + ": " + e.getMessage(), e);
+        } catch (StoreException e) {
+            throw failure(option + " " + location, e);
+        }
+    }
+
+    /** Store options from {@code --s3-endpoint} (the rest from the environment, as {@link #open} says). */
+    static StoreOptions options(Optional<String> s3Endpoint) throws CliError {
         StoreOptions.Builder b = StoreOptions.defaults().toBuilder();
         if (s3Endpoint.isPresent()) {
             String e = s3Endpoint.get();
@@ -65,14 +78,7 @@ final class StoreAccess {
             }
             b.s3Endpoint(uri);
         }
-        try {
-            return ArchiveStores.open(location, b.build());
-        } catch (IllegalArgumentException e) {
-            // the store's message lists the accepted forms and never echoes credentials
-            throw CliError.usage(option + ": " + e.getMessage(), e);
-        } catch (StoreException e) {
-            throw failure(option + " " + location, e);
-        }
+        return b.build();
     }
 
     /** A store failure as a one-line error with exit 3 (all store failures are environment problems). */

@@ -20,6 +20,7 @@ import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
 import org.imaarchiver.cli.Main;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -53,11 +54,17 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3 endpoint (MinIO, Ceph, ...).")
     String s3Endpoint;
 
+    // Distributed mode (--broker, --job-repository, --workers): the VerifyJobRequest this command
+    // builds for VerifyJobRunner goes through `request = distributed.apply(request);`.
+    @Mixin
+    DistributedOptions distributed = new DistributedOptions();
+
     public VerifyCommand(Main.Context ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws CliError {
         QuietLibraries.apply();
+        if (distributed.isSet()) throw CliError.usage("--broker/--job-repository/--workers: need the bulk verify job (VerifyJobRunner), not wired here yet");
         int threads = parallel == null ? Runtime.getRuntime().availableProcessors() : parallel;
         if (threads < 1) throw CliError.usage("--parallel: must be at least 1, got " + threads);
         if (hosts != null) {

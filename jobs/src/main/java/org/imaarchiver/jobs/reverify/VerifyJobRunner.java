@@ -30,7 +30,10 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 
 /**
- * Runs {@code reverifyJob} locally: the entry point of {@code ima-archiver verify} for bulk runs.
+ * Runs {@code reverifyJob}: the entry point of {@code ima-archiver verify} for bulk runs. Local mode
+ * runs the partitions on threads; distributed mode ({@link VerifyJobRequest.Distribution}) sends
+ * them over a broker to {@link VerifyWorker}s sharing the job repository, or first starts an
+ * embedded broker and local worker JVMs ({@link LocalWorkers}).
  *
  * <p>Resumption: the identifying job parameters are {@value #KEY} (a digest of the store URI, the
  * trust directory's content, the host filter, the window and the receipts directory's content)
@@ -43,7 +46,12 @@ import org.springframework.context.annotation.AnnotationConfigApplicationContext
 public final class VerifyJobRunner {
     static final String KEY = "key";
     static final String RUN = "run";
-    static final String RESULTS_DIR = "resultsDir";
+    /** Non-identifying: the {@link ResultTable} rows of this instance ({@code <key prefix>-<run>}). */
+    static final String RESULT_SET = "resultSet";
+    /** Non-identifying: the archive the workers read. */
+    static final String STORE_URI = "storeUri";
+    /** Non-identifying: the digest of the manager's trust directory, which every worker must match. */
+    static final String TRUST_DIGEST = "trustDigest";
 
     private final HostVerification.HostListener listener;
     private final PrintStream err;
@@ -71,21 +79,26 @@ public final class VerifyJobRunner {
                 StandardOpenOption.WRITE); FileLock lock = lockFile.tryLock()) {
             if (lock == null) throw new IOException("another verify run is using the state directory " + request.stateDir());
             String key = identity(request);
-            try (Progress progress = Progress.of(request.progress(), err);
-                 AnnotationConfigApplicationContext ctx = context(request, progress)) {
-                return run(request, key, ctx);
+            String trust = treeDigest(request.trustDir());
+            try (LocalWorkers local = LocalWorkers.start(request, err)) {
+                Optional<String> broker = local.brokerUrl().or(() -> request.distribution().broker());
+                if (broker.isPresent()) VerifyWorker.checkBroker(broker.get());
+                try (Progress progress = Progress.of(request.remote() ? VerifyJobRequest.ProgressMode.NONE : request.progress(), err);
+                     AnnotationConfigApplicationContext ctx = context(request, progress, broker)) {
+                    return run(request, key, trust, ctx);
+                }
             }
         }
     }
 
-    private VerifyJobResult run(VerifyJobRequest request, String key, AnnotationConfigApplicationContext ctx) throws IOException {
+    private VerifyJobResult run(VerifyJobRequest request, String key, String trust, AnnotationConfigApplicationContext ctx) throws IOException {
         JobRepository repository = ctx.getBean(JobRepository.class);
         JobOperator operator = ctx.getBean(JobOperator.class);
         Job job = ctx.getBean(ReverifyManagerConfiguration.JOB, Job.class);
         long run = 1;
         Optional<JobExecution> unfinished = Optional.empty();
         while (true) {
-            JobInstance instance = repository.getJobInstance(ReverifyManagerConfiguration.JOB, parameters(request, key, run));
+            JobInstance instance = repository.getJobInstance(ReverifyManagerConfiguration.JOB, parameters(request, key, run, trust));
             if (instance == null) break;
             JobExecution last = repository.getLastJobExecution(instance);
             if (last != null && last.getStatus().isRunning()) last = operator.recover(last); // a dead run's (we hold the lock)
@@ -107,7 +120,7 @@ public final class VerifyJobRunner {
         }
         JobExecution execution;
         try {
-            execution = unfinished.isPresent() ? operator.restart(unfinished.get()) : operator.start(job, parameters(request, key, run));
+            execution = unfinished.isPresent() ? operator.restart(unfinished.get()) : operator.start(job, parameters(request, key, run, trust));
         } catch (Exception e) {
             throw new IOException("cannot start " + ReverifyManagerConfiguration.JOB + ": " + e.getMessage(), e);
         }
@@ -145,23 +158,43 @@ public final class VerifyJobRunner {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    private AnnotationConfigApplicationContext context(VerifyJobRequest request, Progress progress) {
+    /** Local mode: manager and worker step in this context; distributed: the manager and the JMS partition handler. */
+    private AnnotationConfigApplicationContext context(VerifyJobRequest request, Progress progress, Optional<String> broker)
+            throws IOException {
         AnnotationConfigApplicationContext ctx = new AnnotationConfigApplicationContext();
         ctx.registerBean(VerifyJobRequest.class, () -> request);
+        ctx.registerBean(ReverifyInfrastructure.RepositoryDb.class, () -> ReverifyInfrastructure.RepositoryDb.of(request));
         ctx.registerBean(Progress.class, () -> progress);
         ctx.registerBean(HostVerification.HostListener.class, () -> listener);
-        ctx.register(ReverifyInfrastructure.class, ReverifyWorkerConfiguration.class, ReverifyManagerConfiguration.class);
-        ctx.refresh();
+        ctx.register(ReverifyInfrastructure.class, ReverifyManagerConfiguration.class);
+        if (broker.isPresent()) {
+            ctx.registerBean(RemotePartitioningManager.Broker.class, () -> new RemotePartitioningManager.Broker(broker.get()));
+            ctx.register(RemotePartitioningManager.class);
+        } else {
+            String trust = treeDigest(request.trustDir());
+            ctx.registerBean(ReverifyWorkerConfiguration.TrustDigest.class, () -> new ReverifyWorkerConfiguration.TrustDigest(trust));
+            ctx.register(ReverifyWorkerConfiguration.class, ReverifyManagerConfiguration.LocalPartitioning.class);
+        }
+        try {
+            ctx.refresh();
+        } catch (RuntimeException e) {
+            ctx.close();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IOException io) throw io;
+            }
+            throw e;
+        }
         return ctx;
     }
 
-    /** The identifying parameters plus where this instance keeps its per-host results. */
-    static JobParameters parameters(VerifyJobRequest request, String key, long run) {
-        Path results = request.stateDir().resolve("runs").resolve(key.substring(0, 16) + "-" + run).resolve("results");
+    /** The identifying parameters plus what the workers need to find the store and the results. */
+    static JobParameters parameters(VerifyJobRequest request, String key, long run, String trustDigest) {
         return new JobParametersBuilder()
                 .addString(KEY, key, true)
                 .addLong(RUN, run, true)
-                .addString(RESULTS_DIR, results.toAbsolutePath().toString(), false)
+                .addString(RESULT_SET, key.substring(0, 16) + "-" + run, false)
+                .addString(STORE_URI, request.storeUri(), false)
+                .addString(TRUST_DIGEST, trustDigest, false)
                 .toJobParameters();
     }
 
@@ -195,10 +228,11 @@ public final class VerifyJobRunner {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    /** Spring, Hikari and H2 at WARN unless the application configured them (no logback.xml is ours to ship). */
-    private static void quietFrameworkLogging() {
+    /** Framework loggers at WARN unless the application configured them (no logback.xml is ours to ship). */
+    static void quietFrameworkLogging() {
         if (!(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext lc)) return;
-        for (String name : List.of("org.springframework", "com.zaxxer.hikari", "org.h2")) {
+        for (String name : List.of("org.springframework", "com.zaxxer.hikari", "org.h2", "org.apache.activemq", "io.netty", "org.postgresql",
+                "org.jboss.logging")) {
             ch.qos.logback.classic.Logger l = lc.getLogger(name);
             if (l.getLevel() == null) l.setLevel(ch.qos.logback.classic.Level.WARN);
         }
