@@ -101,7 +101,7 @@ public final class VerifyJobRunner {
             JobInstance instance = repository.getJobInstance(ReverifyManagerConfiguration.JOB, parameters(request, key, run, trust));
             if (instance == null) break;
             JobExecution last = repository.getLastJobExecution(instance);
-            if (last != null && last.getStatus().isRunning()) last = operator.recover(last); // a dead run's (we hold the lock)
+            if (last != null && last.getStatus().isRunning()) last = recover(repository, operator, instance, last); // a dead run's (we hold the lock)
             if (last == null || last.getStatus() == BatchStatus.COMPLETED || last.getStatus() == BatchStatus.ABANDONED) {
                 run++;
                 continue;
@@ -125,6 +125,29 @@ public final class VerifyJobRunner {
             throw new IOException("cannot start " + ReverifyManagerConfiguration.JOB + ": " + e.getMessage(), e);
         }
         return result(request, execution, unfinished.isPresent());
+    }
+
+    /**
+     * Marks a dead manager's execution and its running partitions FAILED. In distributed mode the
+     * workers may still be finishing partitions of that execution meanwhile; a concurrent update of
+     * one makes recover's update fail on the version check: re-read and recover again.
+     */
+    private static JobExecution recover(JobRepository repository, JobOperator operator, JobInstance instance, JobExecution last) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return operator.recover(last);
+            } catch (org.springframework.dao.OptimisticLockingFailureException e) {
+                if (attempt >= 20) throw e;
+                try {
+                    Thread.sleep(100L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                last = repository.getLastJobExecution(instance);
+                if (last == null || !last.getStatus().isRunning()) return last;
+            }
+        }
     }
 
     private static VerifyJobResult result(VerifyJobRequest request, JobExecution execution, boolean resumed) {
