@@ -19,7 +19,8 @@ import org.springframework.batch.integration.partition.StepExecutionRequestHandl
  * STARTED is a redelivery after a worker died mid-partition: the step runs again.
  */
 final class PartitionRequestHandler {
-    private static final Logger LOG = LoggerFactory.getLogger("org.imaarchiver.worker");
+    static final String LOG_NAME = "org.imaarchiver.worker";
+    private static final Logger LOG = LoggerFactory.getLogger(LOG_NAME);
 
     private final JobRepository repository;
     private final StepExecutionRequestHandler delegate;

@@ -62,6 +62,11 @@ public final class VerifyWorker implements AutoCloseable {
 
     static VerifyWorker start(Settings s, HostVerification.HostListener listener) throws IOException {
         VerifyJobRunner.quietFrameworkLogging();
+        // The per-partition lines are the worker's output: INFO even under a WARN root logger.
+        if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext lc
+                && lc.getLogger(PartitionRequestHandler.LOG_NAME).getLevel() == null) {
+            lc.getLogger(PartitionRequestHandler.LOG_NAME).setLevel(ch.qos.logback.classic.Level.INFO);
+        }
         Files.createDirectories(s.workDir());
         String trust = VerifyJobRunner.treeDigest(s.trustDir());
         checkBroker(s.brokerUrl());
@@ -91,7 +96,7 @@ public final class VerifyWorker implements AutoCloseable {
             }
             throw new IOException("cannot start the worker: " + ReverifyInfrastructure.rootMessage(e), e);
         }
-        LoggerFactory.getLogger("org.imaarchiver.worker").info("worker ready: broker {}, job repository {}, {} partition(s) at once",
+        LoggerFactory.getLogger(PartitionRequestHandler.LOG_NAME).info("worker ready: broker {}, job repository {}, {} partition(s) at once",
                 s.brokerUrl(), s.jobRepository().url(), s.parallel());
         return new VerifyWorker(ctx);
     }
