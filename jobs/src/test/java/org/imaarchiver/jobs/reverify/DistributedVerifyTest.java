@@ -35,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Distributed mode across processes: PostgreSQL (Debian binaries, started here) as the job
  * repository, an Artemis broker ({@link VerifyBroker}, one per test), a manager JVM and two worker
  * JVMs ({@code ima-archiver worker} or {@link DistributedProbe} where a test needs to stall or slow
- * a worker). The expected report is local mode's over the same generated archive (attacked hosts
- * included), computed in this JVM.
+ * a worker); and {@code --workers 2} (embedded broker and worker JVMs started by the runner). The
+ * expected report is local mode's over the same generated archive (attacked hosts included),
+ * computed in this JVM.
  */
 class DistributedVerifyTest {
     static final int HOSTS = 16;
@@ -206,6 +207,29 @@ class DistributedVerifyTest {
         // The dead execution's stale requests were dropped, not run again.
         assertThat(Files.readString(cliLog)).contains("skipped verifyChain:");
         assertThat(countLines(cliLog, "done verifyChain")).isEqualTo(HOSTS - 4);
+    }
+
+    /**
+     * {@code verify --workers 2}: the runner itself starts an embedded broker and two worker JVMs on
+     * this machine, sharing the state directory's H2 database through H2's auto-server.
+     */
+    @Test
+    void workersOptionStartsLocalWorkerProcesses() throws Exception {
+        Path state = dir.resolve("local-workers-state");
+        Path out = dir.resolve("out");
+        VerifyJobResult r = new VerifyJobRunner().run(VerifyJobRequest.of(archive.root.toString(), trust, state, out)
+                .withParallel(2, 1).withProgress(VerifyJobRequest.ProgressMode.NONE).withReceiptKey(KeyMaterial.readPem(keyDir))
+                .withClock(Clock.fixed(ReverifyJobTest.NOW, ZoneOffset.UTC))
+                .withDistribution(new VerifyJobRequest.Distribution(Optional.empty(), Optional.empty(), 2)));
+        assertThat(r.completed()).isTrue();
+        assertSameAsLocal(out);
+        long partitionsRun = 0;
+        for (int i = 0; i < 2; i++) {
+            String log = Files.readString(state.resolve("worker-" + i + ".log"));
+            assertThat(log).contains("worker ready");
+            partitionsRun += log.lines().filter(l -> l.contains("done verifyChain:")).count();
+        }
+        assertThat(partitionsRun).isEqualTo(HOSTS);
     }
 
     // ---- helpers ----
