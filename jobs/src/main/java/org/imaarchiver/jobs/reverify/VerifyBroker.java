@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
 import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.server.JournalType;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
@@ -54,7 +55,9 @@ public final class VerifyBroker implements AutoCloseable {
             c.addAcceptorConfiguration("tcp", acceptor + "?protocols=CORE");
             c.addAddressSetting("#", new AddressSettings()
                     .setRedeliveryDelay(1000).setRedeliveryMultiplier(2.0).setMaxRedeliveryDelay(60_000).setMaxDeliveryAttempts(-1)
-                    .setAutoCreateQueues(true).setAutoCreateAddresses(true));
+                    .setAutoCreateQueues(true).setAutoCreateAddresses(true)
+                    // never used (no delivery limit, no expiry); named so the broker does not warn
+                    .setDeadLetterAddress(SimpleString.of("DLQ")).setExpiryAddress(SimpleString.of("ExpiryQueue")));
             c.addQueueConfiguration(QueueConfiguration.of(PartitionMessages.QUEUE).setAddress(PartitionMessages.QUEUE)
                     .setRoutingType(RoutingType.ANYCAST).setDurable(true));
             EmbeddedActiveMQ server = new EmbeddedActiveMQ();
