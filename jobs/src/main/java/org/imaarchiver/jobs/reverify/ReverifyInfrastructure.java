@@ -77,14 +77,14 @@ class ReverifyInfrastructure {
         try {
             ds = new HikariDataSource(c);
         } catch (HikariPool.PoolInitializationException | IllegalArgumentException | IllegalStateException e) {
-            throw new IOException("job repository " + db.target().url() + " unreachable: " + rootMessage(e), e);
+            throw new IOException("job repository " + db.target().redactedUrl() + " unreachable: " + rootMessage(e), e);
         }
         try {
             createSchemaIfAbsent(ds);
             ResultTable.createIfAbsent(ds);
         } catch (SQLException | RuntimeException e) {
             ds.close();
-            throw new IOException("job repository " + db.target().url() + ": cannot create the schema: " + rootMessage(e), e);
+            throw new IOException("job repository " + db.target().redactedUrl() + ": cannot create the schema: " + rootMessage(e), e);
         }
         return ds;
     }

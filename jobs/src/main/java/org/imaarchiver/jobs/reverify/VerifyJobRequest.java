@@ -181,9 +181,12 @@ public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path 
             Objects.requireNonNull(password, "password");
         }
 
+        /** The URL with any {@code password=} parameter masked: the form that is logged. */
+        public String redactedUrl() { return url.replaceAll("(?i)(password=)[^&;]*", "$1***"); }
+
         @Override
         public String toString() {
-            return "JdbcTarget[" + url + ", user=" + user.orElse("-") + ", password=" + (password.isPresent() ? "***" : "-") + "]";
+            return "JdbcTarget[" + redactedUrl() + ", user=" + user.orElse("-") + ", password=" + (password.isPresent() ? "***" : "-") + "]";
         }
     }
 

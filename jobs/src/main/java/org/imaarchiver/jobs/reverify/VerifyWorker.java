@@ -97,7 +97,7 @@ public final class VerifyWorker implements AutoCloseable {
             throw new IOException("cannot start the worker: " + ReverifyInfrastructure.rootMessage(e), e);
         }
         LoggerFactory.getLogger(PartitionRequestHandler.LOG_NAME).info("worker ready: broker {}, job repository {}, {} partition(s) at once",
-                s.brokerUrl(), s.jobRepository().url(), s.parallel());
+                s.brokerUrl(), s.jobRepository().redactedUrl(), s.parallel());
         return new VerifyWorker(ctx);
     }
 

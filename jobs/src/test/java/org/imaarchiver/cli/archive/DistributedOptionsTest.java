@@ -86,6 +86,14 @@ class DistributedOptionsTest {
     }
 
     @Test
+    void aPasswordInsideTheJdbcUrlIsMaskedWhereTheUrlIsShown() {
+        VerifyJobRequest.JdbcTarget t = new VerifyJobRequest.JdbcTarget("jdbc:postgresql://db/x?user=v&password=hunter2&ssl=true",
+                Optional.empty(), Optional.empty());
+        assertThat(t.redactedUrl()).isEqualTo("jdbc:postgresql://db/x?user=v&password=***&ssl=true");
+        assertThat(t.toString()).doesNotContain("hunter2");
+    }
+
+    @Test
     void sinceReceiptIsRefusedInDistributedMode() {
         VerifyJobRequest r = VerifyJobRequest.of("file:///a", java.nio.file.Path.of("t"), java.nio.file.Path.of("s"), java.nio.file.Path.of("o"))
                 .withDistribution(new VerifyJobRequest.Distribution(Optional.empty(), Optional.empty(), 2));
