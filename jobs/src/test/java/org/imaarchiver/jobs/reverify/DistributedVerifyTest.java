@@ -232,6 +232,39 @@ class DistributedVerifyTest {
         assertThat(partitionsRun).isEqualTo(HOSTS);
     }
 
+    /** Fail closed: a worker whose trust directory differs from the manager's verifies nothing. */
+    @Test
+    void workerWithOtherTrustFailsItsPartitions() throws Exception {
+        Path otherTrust = dir.resolve("other-trust");
+        try (Stream<Path> s = Files.walk(trust)) {
+            for (Path p : s.toList()) {
+                Path t = otherTrust.resolve(trust.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(t);
+                else Files.copy(p, t);
+            }
+        }
+        Files.delete(otherTrust.resolve("hosts").resolve("host-01").resolve("ak.pem")); // host-01 no longer enrolled here
+        VerifyJobRequest.JdbcTarget repo = new VerifyJobRequest.JdbcTarget(jdbc, Optional.of(PostgresServer.USER), Optional.empty());
+        try (VerifyWorker w = VerifyWorker.start(new VerifyWorker.Settings(broker.url(), repo, otherTrust,
+                org.imaarchiver.archive.store.StoreOptions.defaults(), 1, 1, dir.resolve("work")))) {
+            VerifyJobResult r = new VerifyJobRunner().run(VerifyJobRequest.of(archive.root.toString(), trust, dir.resolve("state"),
+                    dir.resolve("out")).withHosts(Set.of("host-01", "host-02")).withParallel(1, 1)
+                    .withProgress(VerifyJobRequest.ProgressMode.NONE)
+                    .withDistribution(new VerifyJobRequest.Distribution(Optional.of(broker.url()), Optional.of(repo), 0)));
+            assertThat(r.completed()).isFalse();
+            assertThat(r.counts()).isEmpty();
+        }
+        Map<String, String> steps = stepExecutions().values().iterator().next();
+        assertThat(steps).containsEntry(ReverifyManagerConfiguration.partitionStepName("host-01"), "FAILED")
+                .containsEntry(ReverifyManagerConfiguration.partitionStepName("host-02"), "FAILED")
+                .doesNotContainKey(ReverifyManagerConfiguration.REPORT_STEP);
+        try (Connection c = DriverManager.getConnection(jdbc, PostgresServer.USER, ""); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*) from " + ResultTable.TABLE)) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("no result stored").isZero();
+        }
+    }
+
     // ---- helpers ----
 
     void assertSameAsLocal(Path out) throws Exception {
