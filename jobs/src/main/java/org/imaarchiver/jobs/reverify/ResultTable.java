@@ -60,8 +60,25 @@ final class ResultTable {
         }
     }
 
-    /** Replaces the row of {@code host}. */
+    /**
+     * Replaces the row of {@code host}. Two writers of one host (a dead manager's partition still
+     * running while the restart's runs) can collide on the key between delete and insert: the
+     * loser tries again, and the last writer wins (both wrote a verification of the same host).
+     */
     void put(String host, String entryJson, Optional<Bytes> receiptBody) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                replace(host, entryJson, receiptBody);
+                return;
+            } catch (SQLException e) {
+                if (!"23505".equals(e.getSQLState()) || attempt >= 3) { // unique violation (PostgreSQL, H2)
+                    throw new IOException("cannot store the result of host " + host + " in the job repository: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private void replace(String host, String entryJson, Optional<Bytes> receiptBody) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false);
@@ -82,8 +99,6 @@ final class ResultTable {
             } finally {
                 c.setAutoCommit(auto);
             }
-        } catch (SQLException e) {
-            throw new IOException("cannot store the result of host " + host + " in the job repository: " + e.getMessage(), e);
         }
     }
 

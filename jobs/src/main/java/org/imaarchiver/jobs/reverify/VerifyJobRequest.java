@@ -24,9 +24,11 @@ import org.imaarchiver.archive.store.StoreOptions;
  * @param hosts           only these hosts (each gets a partition, even without segments); empty: every host
  * @param since           only hosts whose chain head was created at or after this instant
  * @param until           only hosts whose first segment was created at or before this instant
- * @param parallel        hosts verified at once (the partition thread pool)
+ * @param parallel        hosts verified at once (the partition thread pool; with {@code --workers N}, split
+ *                        over the N workers)
  * @param segmentParallel segments of one host verified at once (inside ChainVerifier)
- * @param stateDir        the job repository (H2 file database) and per-host result files
+ * @param stateDir        the default job repository (H2 file database), the run lock, scratch space; with
+ *                        {@code --workers} the embedded broker's journal and the worker logs
  * @param outputDir       report.json, report.html, summary.txt and receipts/
  * @param receiptKey      signs one verification receipt per host that verified ok; none: no receipts
  * @param sinceReceipts   start each host after its receipt found in this directory
