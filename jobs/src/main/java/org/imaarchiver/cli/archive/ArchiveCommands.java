@@ -4,8 +4,9 @@ import org.imaarchiver.cli.Main;
 import picocli.CommandLine;
 
 /**
- * The archive commands ({@code keygen}, {@code pack}, {@code verify}, {@code bench-verify}) as one
- * registration point, so {@link Main} needs one line to add them. None of them starts Spring.
+ * The archive commands ({@code keygen}, {@code pack}, {@code verify}, {@code bench-verify}, and the
+ * distributed verify's {@code worker} and {@code broker}) as one registration point, so {@link Main}
+ * needs one line to add them. Only {@code worker} starts Spring.
  */
 public final class ArchiveCommands {
     private ArchiveCommands() {}
@@ -17,5 +18,7 @@ public final class ArchiveCommands {
         root.addSubcommand(new VerifyCommand(ctx));
         root.addSubcommand(new BenchVerifyCommand(ctx));
         root.addSubcommand(new CompactCommand(ctx));
+        root.addSubcommand(new WorkerCommand(ctx));
+        root.addSubcommand(new BrokerCommand(ctx));
     }
 }

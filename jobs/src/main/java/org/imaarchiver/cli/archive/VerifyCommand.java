@@ -25,6 +25,7 @@ import org.imaarchiver.jobs.reverify.VerifyJobRequest;
 import org.imaarchiver.jobs.reverify.VerifyJobResult;
 import org.imaarchiver.jobs.reverify.VerifyJobRunner;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -117,6 +118,11 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3 endpoint (MinIO, Ceph, ...).")
     String s3Endpoint;
 
+    // Distributed mode (--broker, --job-repository, --workers): the VerifyJobRequest this command
+    // builds for VerifyJobRunner goes through `request = distributed.apply(request);`.
+    @Mixin
+    DistributedOptions distributed = new DistributedOptions();
+
     public VerifyCommand(Main.Context ctx) { this.ctx = ctx; }
 
     @Override
@@ -167,6 +173,7 @@ public final class VerifyCommand implements Callable<Integer> {
             if (hosts != null) request = request.withHosts(Set.copyOf(hosts));
             if (receiptKeyMaterial.isPresent()) request = request.withReceiptKey(receiptKeyMaterial.get());
             if (sinceReceipt != null) request = request.withSinceReceipts(sinceReceipt, signers);
+            request = distributed.apply(request);
             VerifyJobResult result = run(request);
             return report(result, reportFile);
         } catch (IOException e) {

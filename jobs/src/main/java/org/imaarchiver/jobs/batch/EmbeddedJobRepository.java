@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.util.Locale;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import javax.sql.DataSource;
@@ -18,9 +20,6 @@ import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
  * bulk jobs ({@code reverifyJob}, {@code compactJob}); each keeps its own state directory.
  */
 public final class EmbeddedJobRepository {
-    /** The Batch schema shipped with spring-batch-core. */
-    public static final String SCHEMA = "org/springframework/batch/core/schema-h2.sql";
-
     private EmbeddedJobRepository() {}
 
     /** An H2 file database {@code <stateDir>/jobrepo} with the Batch schema (created on first use). */
@@ -47,11 +46,31 @@ public final class EmbeddedJobRepository {
         return "jdbc:h2:file:" + stateDir.toAbsolutePath().resolve("jobrepo");
     }
 
-    /** Applies {@link #SCHEMA} unless {@code BATCH_JOB_INSTANCE} exists. */
+    /** The Batch schema shipped with spring-batch-core for this database (H2 or PostgreSQL), unless BATCH_JOB_INSTANCE exists. */
     public static void createSchemaIfAbsent(DataSource ds) throws SQLException {
-        try (Connection conn = ds.getConnection(); ResultSet rs = conn.getMetaData().getTables(null, null, "BATCH_JOB_INSTANCE", null)) {
-            if (rs.next()) return;
+        String product;
+        try (Connection conn = ds.getConnection()) {
+            if (tableExists(conn.getMetaData())) return;
+            product = conn.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
         }
-        new ResourceDatabasePopulator(new ClassPathResource(SCHEMA)).execute(ds);
+        String script = product.contains("postgres") ? "postgresql" : product.contains("h2") ? "h2" : null;
+        if (script == null) throw new SQLException("unsupported job repository database: " + product + " (PostgreSQL or H2)");
+        try {
+            new ResourceDatabasePopulator(new ClassPathResource("org/springframework/batch/core/schema-" + script + ".sql")).execute(ds);
+        } catch (RuntimeException e) {
+            // Another process (a worker starting at the same time) may have created it meanwhile.
+            try (Connection conn = ds.getConnection()) {
+                if (!tableExists(conn.getMetaData())) throw e;
+            }
+        }
+    }
+
+    private static boolean tableExists(DatabaseMetaData md) throws SQLException {
+        for (String name : new String[] {"BATCH_JOB_INSTANCE", "batch_job_instance"}) {
+            try (ResultSet rs = md.getTables(null, null, name, null)) {
+                if (rs.next()) return true;
+            }
+        }
+        return false;
     }
 }

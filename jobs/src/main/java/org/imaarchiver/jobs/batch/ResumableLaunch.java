@@ -39,7 +39,7 @@ public final class ResumableLaunch {
             JobInstance instance = repository.getJobInstance(job.getName(), parameters.apply(run));
             if (instance == null) break;
             JobExecution last = repository.getLastJobExecution(instance);
-            if (last != null && last.getStatus().isRunning()) last = operator.recover(last); // a dead run's (we hold the lock)
+            if (last != null && last.getStatus().isRunning()) last = recover(repository, operator, instance, last); // a dead run's (we hold the lock)
             if (last == null || last.getStatus() == BatchStatus.COMPLETED || last.getStatus() == BatchStatus.ABANDONED) {
                 run++;
                 continue;
@@ -61,6 +61,29 @@ public final class ResumableLaunch {
             return new Launched(e, unfinished.isPresent());
         } catch (Exception e) {
             throw new IOException("cannot start " + job.getName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Marks a dead run's execution and its running partitions FAILED. In distributed mode remote
+     * workers may still be finishing partitions of that execution meanwhile; a concurrent update of
+     * one makes recover's update fail on the version check: re-read and recover again.
+     */
+    private static JobExecution recover(JobRepository repository, JobOperator operator, JobInstance instance, JobExecution last) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return operator.recover(last);
+            } catch (org.springframework.dao.OptimisticLockingFailureException e) {
+                if (attempt >= 20) throw e;
+                try {
+                    Thread.sleep(100L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                last = repository.getLastJobExecution(instance);
+                if (last == null || !last.getStatus().isRunning()) return last;
+            }
         }
     }
 }

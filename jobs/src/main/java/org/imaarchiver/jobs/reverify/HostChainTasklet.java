@@ -1,6 +1,5 @@
 package org.imaarchiver.jobs.reverify;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +18,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 /**
  * The worker: verifies the chain of the partition's {@code hostId} and keeps a small summary in its
  * step execution context (status, counts, the first {@value #FINDINGS_KEPT} findings); the full
- * result is the host's result file. A host that fails verification completes its step with exit
+ * result is the host's row in {@link ResultTable}. A host that fails verification completes its step with exit
  * status {@value #VERIFICATION_FAILED}: the verdict is the step's output, not an error. Only an
  * error (store unreachable, disk full) fails the step, and only failed steps run again on restart.
  */
@@ -31,10 +30,10 @@ public class HostChainTasklet implements Tasklet {
     private final HostVerification verification;
     private final Progress progress;
 
-    HostChainTasklet(String hostId, ArchiveStore store, ChainVerifier verifier, VerifyJobRequest request, Path resultsDir,
+    HostChainTasklet(String hostId, ArchiveStore store, ChainVerifier verifier, VerifyJobRequest request, ResultTable results,
                      HostVerification.HostListener listener, Progress progress) {
         this.hostId = hostId;
-        this.verification = new HostVerification(store, verifier, request, resultsDir, listener);
+        this.verification = new HostVerification(store, verifier, request, results, listener);
         this.progress = progress;
     }
 

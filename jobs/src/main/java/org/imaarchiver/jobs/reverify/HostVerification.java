@@ -2,8 +2,6 @@ package org.imaarchiver.jobs.reverify;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,8 +25,6 @@ import org.imaarchiver.archive.segment.BootIdentity;
 import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.segment.ManifestCodec;
 import org.imaarchiver.archive.segment.SegmentManifest;
-import org.imaarchiver.archive.sign.SegmentSigner;
-import org.imaarchiver.archive.sign.SigningException;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.ObjectMissingException;
 import org.imaarchiver.archive.store.StoreException;
@@ -38,9 +34,9 @@ import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.PcrState;
 
 /**
- * What the worker step does for one host: verify its chain (whole, or after its receipt), write the
- * host's result file (the JSON report entry plus a segment timeline) and, if it verified, a fresh
- * receipt. Memory is one host's findings and manifests; results go to disk.
+ * What the worker step does for one host: verify its chain (whole, or after its receipt) and store
+ * the host's result row ({@link ResultTable}: the JSON report entry plus a segment timeline and, if
+ * it verified, the unsigned body of a fresh receipt). Memory is one host's findings and manifests.
  */
 final class HostVerification {
     /** Test hook: called around each host's verification, on the worker thread. */
@@ -64,25 +60,21 @@ final class HostVerification {
     private final ArchiveStore store;
     private final ChainVerifier verifier;
     private final VerifyJobRequest request;
-    private final Path resultsDir;
-    private final Optional<SegmentSigner> receiptSigner;
+    private final ResultTable results;
     private final HostListener listener;
 
-    HostVerification(ArchiveStore store, ChainVerifier verifier, VerifyJobRequest request, Path resultsDir, HostListener listener) {
+    HostVerification(ArchiveStore store, ChainVerifier verifier, VerifyJobRequest request, ResultTable results, HostListener listener) {
         this.store = Objects.requireNonNull(store, "store");
         this.verifier = Objects.requireNonNull(verifier, "verifier");
         this.request = Objects.requireNonNull(request, "request");
-        this.resultsDir = Objects.requireNonNull(resultsDir, "resultsDir");
-        this.receiptSigner = request.receiptKey().map(k -> new SegmentSigner(k, Optional.empty()));
+        this.results = Objects.requireNonNull(results, "results");
         this.listener = Objects.requireNonNull(listener, "listener");
     }
-
-    static Path resultFile(Path resultsDir, String host) { return resultsDir.resolve(host + ".json"); }
 
     /**
      * Verifies {@code host} and records the result.
      *
-     * @throws IOException when the store cannot be listed or the result cannot be written: the
+     * @throws IOException when the store cannot be listed or the result cannot be stored: the
      *     partition fails and a restart runs it again
      */
     HostOutcome verifyAndRecord(String host) throws IOException {
@@ -100,30 +92,23 @@ final class HostVerification {
         long from = receipt.map(r -> r.sequence() + 1).orElse(0L);
         Timeline timeline = timeline(host, from, report);
 
-        Optional<String> receiptFile = Optional.empty();
-        if (report.ok() && receiptSigner.isPresent()) {
-            Optional<VerificationReceipt> next = timeline.last().map(l -> new VerificationReceipt(host, l.manifest().boot(),
+        // The receipt body only: the manager signs it with its key when it writes the reports, so
+        // remote workers need no signing key (docs/operations.md, distributed mode).
+        Optional<VerificationReceipt> next = Optional.empty();
+        if (report.ok()) {
+            next = timeline.last().map(l -> new VerificationReceipt(host, l.manifest().boot(),
                     l.manifest().sequence(), l.digest(), l.manifest().end(), request.clock().instant(), VERIFIER));
             if (next.isEmpty()) next = receipt.map(r -> new VerificationReceipt(host, r.boot(), r.sequence(), r.manifestDigest(),
                     r.end(), request.clock().instant(), VERIFIER));
-            if (next.isPresent()) {
-                try {
-                    next.get().write(receiptsDir(request), receiptSigner.get());
-                } catch (SigningException e) {
-                    throw new IOException("cannot sign the receipt of " + host, e);
-                }
-                receiptFile = Optional.of(host + VerificationReceipt.JSON_SUFFIX);
-            }
         }
 
         Map<String, Object> entry = hostEntry(report);
         entry.put("verifiedFromSegment", from);
         entry.put("sinceReceipt", receipt.<Object>map(r -> r.sequence()).orElse(Json.NULL));
         entry.put("receiptRejected", receiptRejected.<Object>map(s -> s).orElse(Json.NULL));
-        entry.put("receipt", receiptFile.<Object>map(s -> s).orElse(Json.NULL));
+        entry.put("receipt", Json.NULL); // set by ReportWriter when it signs the receipt
         entry.put("timeline", timeline.entries());
-        Files.createDirectories(resultsDir);
-        ResultFiles.writeAtomically(resultFile(resultsDir, host), Json.write(entry).getBytes(StandardCharsets.UTF_8));
+        results.put(host, Json.write(entry), next.map(VerificationReceipt::canonicalBytes));
         HostOutcome outcome = new HostOutcome(host, report.ok(), report.segments(), report.records(), report.findings());
         listener.afterHost(host, outcome);
         return outcome;

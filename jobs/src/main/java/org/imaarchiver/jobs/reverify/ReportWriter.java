@@ -13,12 +13,17 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.imaarchiver.archive.sign.KeyMaterial;
+import org.imaarchiver.archive.sign.SegmentSigner;
+import org.imaarchiver.archive.sign.SigningException;
 import org.imaarchiver.replay.json.Json;
+import org.imaarchiver.replay.log.Bytes;
 
 /**
- * Assembles the outputs from the per-host result files, streaming: one host's entry in memory at a
- * time, totals as counters. Hosts come in ascending order from {@link HostSource}; a host without a
- * result file (filtered out by the window, or new since partitioning) is not in the report.
+ * Assembles the outputs from the per-host result rows ({@link ResultTable}), streaming: one host's
+ * entry in memory at a time, totals as counters. Hosts come in ascending order from {@link HostSource};
+ * a host without a result (filtered out by the window, or new since partitioning) is not in the
+ * report. Receipts are signed here, by the manager's key, from the bodies the workers stored.
  *
  * <ul>
  *   <li>{@value #JSON}: {@code {"hosts": [ ...ArchiveReportJson host objects + timeline... ]}}
@@ -35,13 +40,21 @@ final class ReportWriter {
     static final int SUMMARY_HOST_LINES = 50;
 
     private final HostSource hosts;
-    private final Path resultsDir;
+    private final ResultTable results;
     private final Path outputDir;
+    private final Optional<SegmentSigner> receiptSigner;
+    private final Path receiptsDir;
 
-    ReportWriter(HostSource hosts, Path resultsDir, Path outputDir) {
+    /**
+     * @param receiptKey signs the receipt of every host that verified (the workers store only the
+     *     unsigned body); empty: no receipts
+     */
+    ReportWriter(HostSource hosts, ResultTable results, Path outputDir, Optional<KeyMaterial> receiptKey) {
         this.hosts = Objects.requireNonNull(hosts, "hosts");
-        this.resultsDir = Objects.requireNonNull(resultsDir, "resultsDir");
+        this.results = Objects.requireNonNull(results, "results");
         this.outputDir = Objects.requireNonNull(outputDir, "outputDir");
+        this.receiptSigner = receiptKey.map(k -> new SegmentSigner(k, Optional.empty()));
+        this.receiptsDir = outputDir.resolve("receipts");
     }
 
     /** What was written. */
@@ -51,7 +64,7 @@ final class ReportWriter {
         Files.createDirectories(outputDir);
         // Pass 1: totals (the HTML shows them first).
         long[] c = new long[5]; // hosts, failed, segments, records, failures
-        forEachHost(e -> {
+        forEachHost((e, receipt) -> {
             c[0]++;
             if (!"ok".equals(e.get("status"))) c[1]++;
             c[2] += (Long) e.get("segments");
@@ -71,8 +84,9 @@ final class ReportWriter {
             HtmlReport.begin(html, title, counts);
             boolean[] first = {true};
             long[] listed = {0};
-            forEachHost(e -> {
+            forEachHost((e, receipt) -> {
                 try {
+                    if (receipt.isPresent() && receiptSigner.isPresent()) e.put("receipt", signReceipt(receipt.get()));
                     if (!first[0]) json.write(',');
                     first[0] = false;
                     json.write('\n');
@@ -144,31 +158,33 @@ final class ReportWriter {
     }
 
     interface EntryConsumer {
-        void accept(Map<String, Object> entry);
+        void accept(Map<String, Object> entry, Optional<Bytes> receiptBody);
     }
 
     private void forEachHost(EntryConsumer consumer) throws IOException {
         try (Stream<String> s = hosts.hosts()) {
             Iterator<String> it = s.iterator();
             while (it.hasNext()) {
-                Optional<Map<String, Object>> e = read(resultsDir, it.next());
-                if (e.isPresent()) consumer.accept(e.get());
+                Optional<ResultTable.Row> r = results.getUnchecked(it.next());
+                if (r.isPresent()) consumer.accept(r.get().entry(), r.get().receiptBody());
             }
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
     }
 
-    /** The result entry of {@code host}, if its partition completed. */
-    static Optional<Map<String, Object>> read(Path resultsDir, String host) {
-        Path f = HostVerification.resultFile(resultsDir, host);
-        if (!Files.exists(f)) return Optional.empty();
+    /** Signs and writes one receipt; returns its file name for the report entry. */
+    private String signReceipt(Bytes body) {
         try {
-            return Optional.of(Json.asObject(Json.parse(Files.readString(f, StandardCharsets.UTF_8)), f.toString()));
+            VerificationReceipt r = VerificationReceipt.parse(body);
+            r.write(receiptsDir, receiptSigner.orElseThrow());
+            return r.host() + VerificationReceipt.JSON_SUFFIX;
+        } catch (VerificationReceipt.ReceiptException e) {
+            throw new UncheckedIOException(new IOException("stored receipt body is malformed: " + e.getMessage(), e));
+        } catch (SigningException e) {
+            throw new UncheckedIOException(new IOException("cannot sign a receipt: " + e.getMessage(), e));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (Json.JsonException e) {
-            throw new UncheckedIOException(new IOException(f + ": corrupt result file: " + e.getMessage(), e));
         }
     }
 }

@@ -1,7 +1,11 @@
 package org.imaarchiver.jobs.reverify;
 
-import java.nio.file.Path;
+import java.io.IOException;
+import javax.sql.DataSource;
 import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.archive.store.ArchiveStore;
+import org.imaarchiver.archive.store.ArchiveStores;
+import org.springframework.batch.core.partition.PartitionHandler;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -21,10 +25,11 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
  * <ol>
  *   <li>{@value #MANAGER_STEP}: {@link HostChainPartitioner} makes one partition per host; local
  *       mode runs the worker step ({@link ReverifyWorkerConfiguration}) on a thread pool of
- *       {@code parallel} threads ({@link TaskExecutorPartitionHandler}); a remote handler would
- *       replace only {@link #partitionHandler};
- *   <li>{@value #REPORT_STEP}: report.json, report.html and summary.txt from the per-host result
- *       files ({@link ReportWriter}).
+ *       {@code parallel} threads ({@link LocalPartitioning}); distributed mode sends the partitions
+ *       to remote workers over JMS ({@link RemotePartitioningManager}): only the
+ *       {@link PartitionHandler} bean differs;
+ *   <li>{@value #REPORT_STEP}: report.json, report.html, summary.txt and signed receipts from the
+ *       per-host result rows ({@link ReportWriter}).
  * </ol>
  */
 @Configuration(proxyBeanMethods = false)
@@ -40,27 +45,23 @@ class ReverifyManagerConfiguration {
         return new HostChainPartitioner(hostSource, progress);
     }
 
-    @Bean(destroyMethod = "shutdown")
-    ThreadPoolTaskExecutor hostExecutor(VerifyJobRequest request) {
-        ThreadPoolTaskExecutor e = new ThreadPoolTaskExecutor();
-        e.setCorePoolSize(request.parallel());
-        e.setMaxPoolSize(request.parallel());
-        e.setThreadNamePrefix("verify-host-");
-        e.setDaemon(true);
-        return e;
+    @Bean(destroyMethod = "close")
+    ArchiveStore archiveStore(VerifyJobRequest request) throws IOException {
+        return ArchiveStores.open(request.storeUri(), request.storeOptions());
     }
 
     @Bean
-    TaskExecutorPartitionHandler partitionHandler(Step verifyChain, ThreadPoolTaskExecutor hostExecutor, VerifyJobRequest request) {
-        TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
-        h.setStep(verifyChain);
-        h.setTaskExecutor(hostExecutor);
-        h.setGridSize(request.parallel());
-        return h;
+    HostSource hostSource(ArchiveStore store, VerifyJobRequest request) {
+        return new HostSource(store, request);
     }
 
     @Bean
-    Step verifyChains(JobRepository jobRepository, HostChainPartitioner hostChainPartitioner, TaskExecutorPartitionHandler partitionHandler) {
+    StoreProvider storeProvider(ArchiveStore store, VerifyJobRequest request) {
+        return StoreProvider.single(request.storeUri(), store);
+    }
+
+    @Bean
+    Step verifyChains(JobRepository jobRepository, HostChainPartitioner hostChainPartitioner, PartitionHandler partitionHandler) {
         return new StepBuilder(MANAGER_STEP, jobRepository)
                 .partitioner(ReverifyWorkerConfiguration.WORKER_STEP, hostChainPartitioner)
                 .partitionHandler(partitionHandler)
@@ -71,10 +72,11 @@ class ReverifyManagerConfiguration {
 
     @Bean
     @StepScope
-    Tasklet reportTasklet(@Value("#{jobParameters['" + VerifyJobRunner.RESULTS_DIR + "']}") String resultsDir,
-                          HostSource hostSource, VerifyJobRequest request) {
+    Tasklet reportTasklet(@Value("#{jobParameters['" + VerifyJobRunner.RESULT_SET + "']}") String resultSet,
+                          HostSource hostSource, VerifyJobRequest request, DataSource dataSource) {
         return (contribution, chunkContext) -> {
-            ReportWriter.Written w = new ReportWriter(hostSource, Path.of(resultsDir), request.outputDir())
+            ReportWriter.Written w = new ReportWriter(hostSource, new ResultTable(dataSource, resultSet), request.outputDir(),
+                    request.receiptKey())
                     .write("ima-archiver verification of " + request.storeUri());
             var ec = chunkContext.getStepContext().getStepExecution().getExecutionContext();
             ec.putLong("hosts", w.counts().hosts());
@@ -95,6 +97,29 @@ class ReverifyManagerConfiguration {
     @Bean
     Job reverifyJob(JobRepository jobRepository, Step verifyChains, Step writeReports) {
         return new JobBuilder(JOB, jobRepository).start(verifyChains).next(writeReports).build();
+    }
+
+    /** Local mode: partitions on a thread pool of {@code parallel} threads in this JVM. */
+    @Configuration(proxyBeanMethods = false)
+    static class LocalPartitioning {
+        @Bean(destroyMethod = "shutdown")
+        ThreadPoolTaskExecutor hostExecutor(VerifyJobRequest request) {
+            ThreadPoolTaskExecutor e = new ThreadPoolTaskExecutor();
+            e.setCorePoolSize(request.parallel());
+            e.setMaxPoolSize(request.parallel());
+            e.setThreadNamePrefix("verify-host-");
+            e.setDaemon(true);
+            return e;
+        }
+
+        @Bean
+        TaskExecutorPartitionHandler partitionHandler(Step verifyChain, ThreadPoolTaskExecutor hostExecutor, VerifyJobRequest request) {
+            TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
+            h.setStep(verifyChain);
+            h.setTaskExecutor(hostExecutor);
+            h.setGridSize(request.parallel());
+            return h;
+        }
     }
 
     static String partitionStepName(String host) {

@@ -1,10 +1,9 @@
 package org.imaarchiver.jobs.reverify;
 
 import java.io.IOException;
-import java.nio.file.Path;
+import javax.sql.DataSource;
 import org.imaarchiver.archive.chain.ChainVerifier;
 import org.imaarchiver.archive.chain.TrustStore;
-import org.imaarchiver.archive.store.ArchiveStore;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
@@ -16,11 +15,17 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The worker side of {@code reverifyJob}: step {@value #WORKER_STEP}, one execution per host
  * partition ({@code verifyChain:host-<id>}); its tasklet is step-scoped and binds the partition's
- * {@code hostId} late, so concurrent partitions share no state but the verifier and the store.
+ * {@code hostId} and the job's store, result set and trust digest late, so concurrent partitions
+ * share no state but the verifier and the store. The same configuration runs in the local manager's
+ * context and in a remote worker's ({@link VerifyWorker}); their {@link VerifyJobRequest} bean
+ * supplies the trust directory, the segment parallelism, the work directory and the clock.
  */
 @Configuration(proxyBeanMethods = false)
 class ReverifyWorkerConfiguration {
     static final String WORKER_STEP = "verifyChain";
+
+    /** SHA-256 over this process's trust directory ({@link org.imaarchiver.jobs.batch.JobIdentity#treeDigest}). */
+    record TrustDigest(String hex) {}
 
     @Bean
     ChainVerifier chainVerifier(VerifyJobRequest request) throws IOException {
@@ -30,10 +35,17 @@ class ReverifyWorkerConfiguration {
     @Bean
     @StepScope
     HostChainTasklet hostChainTasklet(@Value("#{stepExecutionContext['" + HostChainPartitioner.HOST_ID + "']}") String hostId,
-                                      @Value("#{jobParameters['" + VerifyJobRunner.RESULTS_DIR + "']}") String resultsDir,
-                                      ArchiveStore store, ChainVerifier verifier, VerifyJobRequest request,
-                                      HostVerification.HostListener listener, Progress progress) {
-        return new HostChainTasklet(hostId, store, verifier, request, Path.of(resultsDir), listener, progress);
+                                      @Value("#{jobParameters['" + VerifyJobRunner.RESULT_SET + "']}") String resultSet,
+                                      @Value("#{jobParameters['" + VerifyJobRunner.STORE_URI + "']}") String storeUri,
+                                      @Value("#{jobParameters['" + VerifyJobRunner.TRUST_DIGEST + "']}") String trustDigest,
+                                      StoreProvider stores, ChainVerifier verifier, VerifyJobRequest request, DataSource dataSource,
+                                      TrustDigest ownTrust, HostVerification.HostListener listener, Progress progress) throws IOException {
+        if (!ownTrust.hex().equals(trustDigest)) {
+            // Fail closed: a worker with other trust anchors would give other verdicts.
+            throw new IOException("the trust directory " + request.trustDir() + " of this worker (digest " + ownTrust.hex().substring(0, 16)
+                    + ") is not the manager's (digest " + trustDigest.substring(0, Math.min(16, trustDigest.length())) + ")");
+        }
+        return new HostChainTasklet(hostId, stores.open(storeUri), verifier, request, new ResultTable(dataSource, resultSet), listener, progress);
     }
 
     @Bean

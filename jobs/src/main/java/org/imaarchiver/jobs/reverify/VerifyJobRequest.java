@@ -24,9 +24,11 @@ import org.imaarchiver.archive.store.StoreOptions;
  * @param hosts           only these hosts (each gets a partition, even without segments); empty: every host
  * @param since           only hosts whose chain head was created at or after this instant
  * @param until           only hosts whose first segment was created at or before this instant
- * @param parallel        hosts verified at once (the partition thread pool)
+ * @param parallel        hosts verified at once (the partition thread pool; with {@code --workers N}, split
+ *                        over the N workers)
  * @param segmentParallel segments of one host verified at once (inside ChainVerifier)
- * @param stateDir        the job repository (H2 file database) and per-host result files
+ * @param stateDir        the default job repository (H2 file database), the run lock, scratch space; with
+ *                        {@code --workers} the embedded broker's journal and the worker logs
  * @param outputDir       report.json, report.html, summary.txt and receipts/
  * @param receiptKey      signs one verification receipt per host that verified ok; none: no receipts
  * @param sinceReceipts   start each host after its receipt found in this directory
@@ -34,11 +36,13 @@ import org.imaarchiver.archive.store.StoreOptions;
  * @param fresh           start a new job instance even if the last one with these parameters did not finish
  * @param progress        progress display on stderr
  * @param clock           gives verifiedAt of the receipts
+ * @param distribution    local (default) or distributed mode: broker, shared job repository, local worker processes
  */
 public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path trustDir, Optional<Set<String>> hosts,
                                Optional<Instant> since, Optional<Instant> until, int parallel, int segmentParallel,
                                Path stateDir, Path outputDir, Optional<KeyMaterial> receiptKey, Optional<Path> sinceReceipts,
-                               Optional<TrustedKeys> receiptSigners, boolean fresh, ProgressMode progress, Clock clock) {
+                               Optional<TrustedKeys> receiptSigners, boolean fresh, ProgressMode progress, Clock clock,
+                               Distribution distribution) {
 
     /** How progress is shown. */
     public enum ProgressMode {
@@ -70,6 +74,10 @@ public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path 
         Objects.requireNonNull(receiptSigners, "receiptSigners");
         Objects.requireNonNull(progress, "progress");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(distribution, "distribution");
+        if (distribution.isRemote() && sinceReceipts.isPresent()) {
+            throw new IllegalArgumentException("--since-receipt is not supported in distributed mode (the workers cannot read the receipts)");
+        }
         if (sinceReceipts.isPresent() && receiptSigners.isEmpty() && receiptKey.isEmpty()) {
             throw new IllegalArgumentException("--since-receipt needs receipt signers or the receipt key");
         }
@@ -79,7 +87,7 @@ public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path 
     public static VerifyJobRequest of(String storeUri, Path trustDir, Path stateDir, Path outputDir) {
         return new VerifyJobRequest(storeUri, StoreOptions.defaults(), trustDir, Optional.empty(), Optional.empty(),
                 Optional.empty(), Runtime.getRuntime().availableProcessors(), 2, stateDir, outputDir, Optional.empty(),
-                Optional.empty(), Optional.empty(), false, ProgressMode.AUTO, Clock.systemUTC());
+                Optional.empty(), Optional.empty(), false, ProgressMode.AUTO, Clock.systemUTC(), Distribution.LOCAL);
     }
 
     /** The default state directory: {@code ~/.cache/ima-archiver/verify-jobs}. */
@@ -89,48 +97,103 @@ public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path 
 
     public VerifyJobRequest withStoreOptions(StoreOptions o) {
         return new VerifyJobRequest(storeUri, o, trustDir, hosts, since, until, parallel, segmentParallel, stateDir, outputDir,
-                receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock);
+                receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution);
     }
 
     public VerifyJobRequest withHosts(Set<String> h) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, Optional.of(h), since, until, parallel, segmentParallel,
-                stateDir, outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock);
+                stateDir, outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution);
     }
 
     public VerifyJobRequest withWindow(Optional<Instant> s, Optional<Instant> u) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, s, u, parallel, segmentParallel, stateDir,
-                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock);
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution);
     }
 
     public VerifyJobRequest withParallel(int hostsAtOnce, int segmentsAtOnce) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, hostsAtOnce, segmentsAtOnce, stateDir,
-                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock);
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution);
     }
 
     public VerifyJobRequest withReceiptKey(KeyMaterial key) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
-                outputDir, Optional.of(key), sinceReceipts, receiptSigners, fresh, progress, clock);
+                outputDir, Optional.of(key), sinceReceipts, receiptSigners, fresh, progress, clock, distribution);
     }
 
     public VerifyJobRequest withSinceReceipts(Path dir, Optional<TrustedKeys> signers) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
-                outputDir, receiptKey, Optional.of(dir), signers, fresh, progress, clock);
+                outputDir, receiptKey, Optional.of(dir), signers, fresh, progress, clock, distribution);
     }
 
     public VerifyJobRequest withFresh(boolean f) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
-                outputDir, receiptKey, sinceReceipts, receiptSigners, f, progress, clock);
+                outputDir, receiptKey, sinceReceipts, receiptSigners, f, progress, clock, distribution);
     }
 
     public VerifyJobRequest withProgress(ProgressMode p) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
-                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, p, clock);
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, p, clock, distribution);
     }
 
     public VerifyJobRequest withClock(Clock c) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
-                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, c);
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, c, distribution);
     }
+
+    public VerifyJobRequest withDistribution(Distribution d) {
+        return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, d);
+    }
+
+    /**
+     * Where partitions run and where the job repository lives (docs/operations.md, "Distributed mode").
+     *
+     * @param broker        a JMS broker URL ({@code tcp://host:61616}): partitions go to remote workers
+     *                      ({@code ima-archiver worker}) over it; empty: local threads, or {@code localWorkers}
+     * @param jobRepository a shared JDBC job repository; empty: the H2 file database in the state directory
+     * @param localWorkers  with no broker: start an embedded broker on loopback and this many worker JVMs
+     *                      on this machine (0: local threads)
+     */
+    public record Distribution(Optional<String> broker, Optional<JdbcTarget> jobRepository, int localWorkers) {
+        public static final Distribution LOCAL = new Distribution(Optional.empty(), Optional.empty(), 0);
+
+        public Distribution {
+            Objects.requireNonNull(broker, "broker");
+            Objects.requireNonNull(jobRepository, "jobRepository");
+            if (localWorkers < 0) throw new IllegalArgumentException("localWorkers < 0");
+            if (broker.isPresent() && localWorkers > 0) throw new IllegalArgumentException("--workers with --broker: the workers are started separately");
+        }
+
+        /** Partitions leave this JVM. */
+        public boolean isRemote() { return broker.isPresent() || localWorkers > 0; }
+    }
+
+    /**
+     * A JDBC database for the job repository. {@link #toString} never shows the password.
+     *
+     * @param url      {@code jdbc:postgresql://host:5432/db} (or {@code jdbc:h2:...})
+     * @param user     empty: the driver's default
+     * @param password empty: none
+     */
+    public record JdbcTarget(String url, Optional<String> user, Optional<String> password) {
+        public JdbcTarget {
+            Objects.requireNonNull(url, "url");
+            if (!url.startsWith("jdbc:")) throw new IllegalArgumentException("not a JDBC URL: " + url);
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(password, "password");
+        }
+
+        /** The URL with any {@code password=} parameter masked: the form that is logged. */
+        public String redactedUrl() { return url.replaceAll("(?i)(password=)[^&;]*", "$1***"); }
+
+        @Override
+        public String toString() {
+            return "JdbcTarget[" + redactedUrl() + ", user=" + user.orElse("-") + ", password=" + (password.isPresent() ? "***" : "-") + "]";
+        }
+    }
+
+    /** Partitions run outside this JVM (distributed mode). */
+    public boolean remote() { return distribution.isRemote(); }
 
     /** The signers whose receipts {@code --since-receipt} accepts. */
     TrustedKeys effectiveReceiptSigners() {

@@ -1,13 +1,11 @@
 package org.imaarchiver.jobs.reverify;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Stream;
+import javax.sql.DataSource;
 import org.imaarchiver.jobs.batch.FrameworkLogging;
 import org.imaarchiver.jobs.batch.JobIdentity;
 import org.imaarchiver.jobs.batch.ResumableLaunch;
@@ -24,7 +22,10 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 
 /**
- * Runs {@code reverifyJob} locally: the entry point of {@code ima-archiver verify} for bulk runs.
+ * Runs {@code reverifyJob}: the entry point of {@code ima-archiver verify} for bulk runs. Local mode
+ * runs the partitions on threads; distributed mode ({@link VerifyJobRequest.Distribution}) sends
+ * them over a broker to {@link VerifyWorker}s sharing the job repository, or first starts an
+ * embedded broker and local worker JVMs ({@link LocalWorkers}).
  *
  * <p>Resumption: the identifying job parameters are {@value #KEY} (a digest of the store URI, the
  * trust directory's content, the host filter, the window and the receipts directory's content)
@@ -37,7 +38,12 @@ import org.springframework.context.annotation.AnnotationConfigApplicationContext
 public final class VerifyJobRunner {
     static final String KEY = "key";
     static final String RUN = "run";
-    static final String RESULTS_DIR = "resultsDir";
+    /** Non-identifying: the {@link ResultTable} rows of this instance ({@code <key prefix>-<run>}). */
+    static final String RESULT_SET = "resultSet";
+    /** Non-identifying: the archive the workers read. */
+    static final String STORE_URI = "storeUri";
+    /** Non-identifying: the digest of the manager's trust directory, which every worker must match. */
+    static final String TRUST_DIGEST = "trustDigest";
 
     private final HostVerification.HostListener listener;
     private final PrintStream err;
@@ -71,36 +77,40 @@ public final class VerifyJobRunner {
         FrameworkLogging.quiet();
         try (StateDirLock lock = StateDirLock.acquireWaiting(request.stateDir(), "verify.lock", "verify", err)) {
             String key = identity(request);
-            try (Progress progress = Progress.of(request.progress(), err);
-                 AnnotationConfigApplicationContext ctx = context(request, progress)) {
-                return run(request, key, ctx);
+            String trust = JobIdentity.treeDigest(request.trustDir());
+            try (LocalWorkers local = LocalWorkers.start(request, err)) {
+                Optional<String> broker = local.brokerUrl().or(() -> request.distribution().broker());
+                if (broker.isPresent()) VerifyWorker.checkBroker(broker.get());
+                try (Progress progress = Progress.of(request.remote() ? VerifyJobRequest.ProgressMode.NONE : request.progress(), err);
+                     AnnotationConfigApplicationContext ctx = context(request, progress, broker)) {
+                    return run(request, key, trust, ctx);
+                }
             }
         }
     }
 
-    private VerifyJobResult run(VerifyJobRequest request, String key, AnnotationConfigApplicationContext ctx) throws IOException {
+    private VerifyJobResult run(VerifyJobRequest request, String key, String trust, AnnotationConfigApplicationContext ctx) throws IOException {
         JobRepository repository = ctx.getBean(JobRepository.class);
         JobOperator operator = ctx.getBean(JobOperator.class);
         Job job = ctx.getBean(ReverifyManagerConfiguration.JOB, Job.class);
-        ResumableLaunch.Launched l = ResumableLaunch.run(repository, operator, job, run -> parameters(request, key, run), request.fresh());
+        ResumableLaunch.Launched l = ResumableLaunch.run(repository, operator, job, run -> parameters(request, key, run, trust), request.fresh());
         VerifyJobResult result = result(request, l.execution(), l.resumed());
-        if (result.completed()) deleteResults(l.execution());
+        if (result.completed()) deleteResults(ctx.getBean(DataSource.class), l.execution());
         return result;
     }
 
     /**
-     * The per-host result files of a completed instance are in its reports now, and a completed
-     * instance is never resumed (the next identical command starts {@code run + 1}): without this the
-     * state directory would keep a file per host and run forever.
+     * The result rows of a completed instance are in its reports now, and a completed instance is
+     * never resumed (the next identical command starts {@code run + 1}): without this the job
+     * repository would keep a row per host and run forever.
      */
-    private static void deleteResults(JobExecution execution) {
-        String dir = execution.getJobParameters().getString(RESULTS_DIR);
-        if (dir == null) return;
-        Path results = Path.of(dir);
-        try (Stream<Path> s = Files.walk(results.getParent())) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException | UncheckedIOException e) {
-            // best effort: a leftover costs disk space, not correctness
+    private static void deleteResults(DataSource dataSource, JobExecution execution) {
+        String set = execution.getJobParameters().getString(RESULT_SET);
+        if (set == null) return;
+        try {
+            new ResultTable(dataSource, set).deleteAll();
+        } catch (IOException e) {
+            // best effort: a leftover costs space, not correctness
         }
     }
 
@@ -135,23 +145,43 @@ public final class VerifyJobRunner {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    private AnnotationConfigApplicationContext context(VerifyJobRequest request, Progress progress) {
+    /** Local mode: manager and worker step in this context; distributed: the manager and the JMS partition handler. */
+    private AnnotationConfigApplicationContext context(VerifyJobRequest request, Progress progress, Optional<String> broker)
+            throws IOException {
         AnnotationConfigApplicationContext ctx = new AnnotationConfigApplicationContext();
         ctx.registerBean(VerifyJobRequest.class, () -> request);
+        ctx.registerBean(ReverifyInfrastructure.RepositoryDb.class, () -> ReverifyInfrastructure.RepositoryDb.of(request));
         ctx.registerBean(Progress.class, () -> progress);
         ctx.registerBean(HostVerification.HostListener.class, () -> listener);
-        ctx.register(ReverifyInfrastructure.class, ReverifyWorkerConfiguration.class, ReverifyManagerConfiguration.class);
-        ctx.refresh();
+        ctx.register(ReverifyInfrastructure.class, ReverifyManagerConfiguration.class);
+        if (broker.isPresent()) {
+            ctx.registerBean(RemotePartitioningManager.Broker.class, () -> new RemotePartitioningManager.Broker(broker.get()));
+            ctx.register(RemotePartitioningManager.class);
+        } else {
+            String trust = JobIdentity.treeDigest(request.trustDir());
+            ctx.registerBean(ReverifyWorkerConfiguration.TrustDigest.class, () -> new ReverifyWorkerConfiguration.TrustDigest(trust));
+            ctx.register(ReverifyWorkerConfiguration.class, ReverifyManagerConfiguration.LocalPartitioning.class);
+        }
+        try {
+            ctx.refresh();
+        } catch (RuntimeException e) {
+            ctx.close();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IOException io) throw io;
+            }
+            throw e;
+        }
         return ctx;
     }
 
-    /** The identifying parameters plus where this instance keeps its per-host results. */
-    static JobParameters parameters(VerifyJobRequest request, String key, long run) {
-        Path results = request.stateDir().resolve("runs").resolve(key.substring(0, 16) + "-" + run).resolve("results");
+    /** The identifying parameters plus what the workers need to find the store and the results. */
+    static JobParameters parameters(VerifyJobRequest request, String key, long run, String trustDigest) {
         return new JobParametersBuilder()
                 .addString(KEY, key, true)
                 .addLong(RUN, run, true)
-                .addString(RESULTS_DIR, results.toAbsolutePath().toString(), false)
+                .addString(RESULT_SET, key.substring(0, 16) + "-" + run, false)
+                .addString(STORE_URI, request.storeUri(), false)
+                .addString(TRUST_DIGEST, trustDigest, false)
                 .toJobParameters();
     }
 
