@@ -544,7 +544,7 @@ public final class ChainVerifier {
             // Checkpoint-by-checkpoint replay: a separate pass after the data check (docs/archive-format.md §16).
             try {
                 for (SegmentFinding f : SegmentVerifier.verifyData(r)) out.add(fromSegmentFinding(host, seq, f));
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
                 return;
             }
@@ -599,7 +599,8 @@ public final class ChainVerifier {
                 // Index gaps and unparseable rows are reported by the data check.
             }
             data.drain(rows); // the rows the replay did not need
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Corrupt page headers can make Parquet fail with unchecked errors (NPE, ...) on any thread: a bad file, not a bug to abort on.
             // An unreadable page: the one finding, as when the data check read the file on its own.
             out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
             return;
@@ -663,7 +664,7 @@ public final class ChainVerifier {
                 state = c.end();
             }
             if (m.firstIndex() == 0 && m.recordCount() > 0) checkBootAggregate(host, seq, r, m, out);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
         }
     }

@@ -54,7 +54,8 @@ public final class SegmentReader {
             kv = r.getFooter().getFileMetaData().getKeyValueMetaData();
             schema = r.getFooter().getFileMetaData().getSchema();
             rows = r.getRecordCount();
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
+            // A corrupt footer surfaces as IOException (Thrift) or unchecked errors: both are a bad file, not an I/O failure.
             throw new SegmentFormatException(source, "unreadable Parquet footer", e);
         }
         checkAuthoritativeColumns(source, schema);
@@ -128,7 +129,12 @@ public final class SegmentReader {
 
     /** Rows of {@code schema} (a projection of the segment's), page checksums verified, mapped by {@code map}. */
     private <T> Cursor<T> groups(MessageType schema, java.util.function.Function<Group, T> map) throws IOException {
-        ParquetReader<Group> reader = new GroupReaderBuilder(new LocalInputFile(file), readConfiguration(Optional.of(schema))).build();
+        ParquetReader<Group> reader;
+        try {
+            reader = new GroupReaderBuilder(new LocalInputFile(file), readConfiguration(Optional.of(schema))).build();
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": unreadable Parquet data", e);
+        }
         return new Cursor<>() {
             @Override
             public Optional<T> next() throws IOException {
