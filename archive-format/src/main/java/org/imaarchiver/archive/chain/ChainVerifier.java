@@ -302,6 +302,7 @@ public final class ChainVerifier {
         // 1. Sidecar manifest: decode, bind to the key, verify the CMS.
         Optional<Bytes> sidecarBytes = Optional.empty();
         Optional<SegmentManifest> sidecar = Optional.empty();
+        Optional<Bytes> sidecarCms = Optional.empty();
         if (present.hasManifest()) {
             try {
                 sidecarBytes = Optional.of(Bytes.wrap(store.readAll(manKey)));
@@ -315,6 +316,7 @@ public final class ChainVerifier {
         if (sidecar.isPresent() && present.hasSignature()) {
             try {
                 Bytes cms = Bytes.wrap(store.readAll(sigKey));
+                sidecarCms = Optional.of(cms);
                 for (SegmentFinding f : SegmentVerifier.verifySignature(sidecar.get(), sidecarBytes.get(), Optional.of(cms),
                         signatureVerifier)) {
                     out.add(fromSegmentFinding(host, seq, f));
@@ -353,6 +355,7 @@ public final class ChainVerifier {
                     if (sidecarBytes.isPresent()) {
                         for (SegmentFinding f : SegmentVerifier.compareSidecar(r, sidecarBytes.get())) out.add(fromSegmentFinding(host, seq, f));
                     }
+                    for (SegmentFinding f : SegmentVerifier.compareFooterSignature(r, sidecarCms)) out.add(fromSegmentFinding(host, seq, f));
                     if (effective.isEmpty()) {
                         // No usable sidecar: the footer manifest still describes the rows and the links.
                         effective = Optional.of(r.manifest());
@@ -752,6 +755,9 @@ public final class ChainVerifier {
         if (f instanceof SegmentFinding.QueryColumnMismatch q) {
             return new ChainFinding.RecordFinding(host, seq, q.recordIndex(), FindingKind.QUERY_COLUMN_MISMATCH, q.expected(),
                     q.found(), "query column " + q.column() + " does not match the record's raw bytes");
+        }
+        if (f instanceof SegmentFinding.LayoutMismatch l) {
+            return seg(host, seq, FindingKind.LAYOUT_MISMATCH, l.expected(), l.found(), "segment file structure: " + l.structure());
         }
         if (f instanceof SegmentFinding.ManifestMismatch mm) {
             return seg(host, seq, FindingKind.MANIFEST_MISMATCH, mm.expected().hex(), mm.found().hex(),

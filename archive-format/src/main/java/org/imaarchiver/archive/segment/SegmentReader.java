@@ -33,9 +33,12 @@ public final class SegmentReader {
     private final SegmentManifest manifest;
     private final Bytes manifestBytes;
     private final Optional<Bytes> signature;
+    private final Optional<String> signatureText;
     private final long rowCount;
 
-    private SegmentReader(Path file, SegmentManifest manifest, Bytes manifestBytes, Optional<Bytes> signature, long rowCount) {
+    private SegmentReader(Path file, SegmentManifest manifest, Bytes manifestBytes, Optional<Bytes> signature,
+                          Optional<String> signatureText, long rowCount) {
+        this.signatureText = signatureText;
         this.file = file;
         this.manifest = manifest;
         this.manifestBytes = manifestBytes;
@@ -72,7 +75,7 @@ public final class SegmentReader {
                 throw new SegmentFormatException(source, "footer signature is not base64", e);
             }
         }
-        return new SegmentReader(file, manifest, manifestBytes, signature, rows);
+        return new SegmentReader(file, manifest, manifestBytes, signature, Optional.ofNullable(sig), rows);
     }
 
     /**
@@ -107,6 +110,8 @@ public final class SegmentReader {
     public Bytes manifestBytes() { return manifestBytes; }
     /** The CMS signature from the footer, if the writer embedded one. */
     public Optional<Bytes> signature() { return signature; }
+    /** The footer's signature value exactly as stored (base64 text), if any. */
+    public Optional<String> signatureText() { return signatureText; }
     /** Row count according to the Parquet footer. */
     public long rowCount() { return rowCount; }
 
