@@ -19,7 +19,6 @@ import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.ReadSupport;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.LocalInputFile;
@@ -47,12 +46,19 @@ public final class ParquetSurgery {
             for (Group g = reader.read(); g != null; g = reader.read()) all.add(copy(g, schema, null, null));
         }
         List<Group> edited = rows.apply(all);
-        kv.remove("writer.model.name"); // the example writer sets its own
+        kv.remove("writer.model.name"); // the write support sets it
         Map<String, String> newKv = footer.apply(kv);
         Path tmp = file.resolveSibling(file.getFileName() + ".rewrite");
         Files.deleteIfExists(tmp);
-        try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(tmp)).withConf(new PlainParquetConfiguration())
-                .withType(schema).withExtraMetaData(newKv).withWriteMode(ParquetFileWriter.Mode.CREATE).build()) {
+        // The layout of the reference writer (v2 pages, CRCs, no statistics for raw/buffer, its model name): an
+        // attacker rewrites files that pass the layout check, so these edits reach the content checks.
+        try (ParquetWriter<Group> w = new GroupWriterBuilder(new LocalOutputFile(tmp), schema, newKv).withConf(new PlainParquetConfiguration())
+                .withWriteMode(ParquetFileWriter.Mode.CREATE)
+                .withWriterVersion(org.apache.parquet.column.ParquetProperties.WriterVersion.PARQUET_2_0)
+                .withPageWriteChecksumEnabled(true)
+                .withStatisticsEnabled(SegmentSchema.RAW, false)
+                .withStatisticsEnabled(SegmentSchema.BUFFER, false)
+                .build()) {
             for (Group g : edited) w.write(g);
         }
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -103,6 +109,50 @@ public final class ParquetSurgery {
     }
 
     public static byte[] raw(Group g) { return g.getBinary(SegmentSchema.RAW, 0).getBytes(); }
+
+    private static final class GroupWriterBuilder extends ParquetWriter.Builder<Group, GroupWriterBuilder> {
+        private final MessageType schema;
+        private final Map<String, String> kv;
+
+        GroupWriterBuilder(org.apache.parquet.io.OutputFile file, MessageType schema, Map<String, String> kv) {
+            super(file);
+            this.schema = schema;
+            this.kv = kv;
+        }
+
+        @Override protected GroupWriterBuilder self() { return this; }
+
+        @Override
+        protected org.apache.parquet.hadoop.api.WriteSupport<Group> getWriteSupport(org.apache.hadoop.conf.Configuration conf) {
+            return support();
+        }
+
+        @Override
+        protected org.apache.parquet.hadoop.api.WriteSupport<Group> getWriteSupport(ParquetConfiguration conf) { return support(); }
+
+        private org.apache.parquet.hadoop.api.WriteSupport<Group> support() {
+            return new org.apache.parquet.hadoop.api.WriteSupport<>() {
+                private org.apache.parquet.example.data.GroupWriter writer;
+
+                @Override
+                public WriteContext init(org.apache.hadoop.conf.Configuration c) { return new WriteContext(schema, kv); }
+
+                @Override
+                public WriteContext init(ParquetConfiguration c) { return new WriteContext(schema, kv); }
+
+                @Override
+                public void prepareForWrite(org.apache.parquet.io.api.RecordConsumer rc) {
+                    writer = new org.apache.parquet.example.data.GroupWriter(rc, schema);
+                }
+
+                @Override
+                public void write(Group g) { writer.write(g); }
+
+                @Override
+                public String getName() { return "ima-archiver"; }
+            };
+        }
+    }
 
     private static final class GroupReaderBuilder extends ParquetReader.Builder<Group> {
         GroupReaderBuilder(InputFile file, ParquetConfiguration conf) { super(file, conf); }
