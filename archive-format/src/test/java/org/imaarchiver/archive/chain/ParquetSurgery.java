@@ -64,6 +64,35 @@ public final class ParquetSurgery {
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /**
+     * Rewrites the Thrift footer (FileMetaData) in place, keeping everything before it: the edit an
+     * attacker makes to statistics or metadata without touching pages, manifest or signature.
+     */
+    public static void editFooter(Path file, java.util.function.Consumer<org.apache.parquet.format.FileMetaData> edit) throws IOException {
+        byte[] b = Files.readAllBytes(file);
+        int len = java.nio.ByteBuffer.wrap(b, b.length - 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        int start = b.length - 8 - len;
+        org.apache.parquet.format.FileMetaData fmd = org.apache.parquet.format.Util.readFileMetaData(
+                new java.io.ByteArrayInputStream(b, start, len));
+        edit.accept(fmd);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(b, 0, start);
+        java.io.ByteArrayOutputStream footer = new java.io.ByteArrayOutputStream();
+        org.apache.parquet.format.Util.writeFileMetaData(fmd, footer);
+        out.writeBytes(footer.toByteArray());
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(footer.size()).array());
+        out.writeBytes("PAR1".getBytes(StandardCharsets.US_ASCII));
+        Files.write(file, out.toByteArray());
+    }
+
+    /** The footer metadata of column {@code column} in row group 0. */
+    public static org.apache.parquet.format.ColumnMetaData column(org.apache.parquet.format.FileMetaData fmd, String column) {
+        for (org.apache.parquet.format.ColumnChunk c : fmd.getRow_groups().get(0).getColumns()) {
+            if (c.getMeta_data().getPath_in_schema().equals(List.of(column))) return c.getMeta_data();
+        }
+        throw new IllegalArgumentException("no column " + column);
+    }
+
     /** Footer edit: replace manifest and signature. */
     public static UnaryOperator<Map<String, String>> footer(Bytes manifest, Bytes cms) {
         return kv -> {
