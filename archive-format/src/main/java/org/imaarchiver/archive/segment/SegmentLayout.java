@@ -149,8 +149,10 @@ public final class SegmentLayout {
                 pz.add(0, def);
             } else {
                 Binary bin = (Binary) v;
-                ((Statistics) chunkStats).updateStats(bin);
-                ((Statistics) ps).updateStats(bin);
+                if (!NO_STATISTICS.contains(column)) {
+                    ((Statistics) chunkStats).updateStats(bin);
+                    ((Statistics) ps).updateStats(bin);
+                }
                 chunkSize.add(0, def, bin);
                 pz.add(0, def, bin);
             }
@@ -410,13 +412,14 @@ public final class SegmentLayout {
             case SegmentSchema.RECORD_INDEX -> r.recordIndex();
             case SegmentSchema.PCR -> r.pcr();
             case SegmentSchema.TEMPLATE_NAME -> Binary.fromString(r.templateName());
-            case SegmentSchema.RAW -> Binary.fromConstantByteArray(r.raw().toArray());
+            // No statistics for raw/buffer: only their lengths count (size statistics), so no copy.
+            case SegmentSchema.RAW -> Binary.fromConstantByteBuffer(r.raw().asReadOnlyBuffer());
             case SegmentSchema.FILE_DIGEST_ALGORITHM -> r.fileDigestAlgorithm().map(Binary::fromString).orElse(null);
             case SegmentSchema.FILE_DIGEST_HEX -> r.fileDigestHex().map(Binary::fromString).orElse(null);
             case SegmentSchema.NAME -> r.name().map(Binary::fromString).orElse(null);
             case SegmentSchema.SIGNATURE_PRESENT -> r.signaturePresent();
             case SegmentSchema.VIOLATION -> r.violation();
-            case SegmentSchema.BUFFER -> r.buffer().map(b -> Binary.fromConstantByteArray(b.toArray())).orElse(null);
+            case SegmentSchema.BUFFER -> r.buffer().map(b -> Binary.fromConstantByteBuffer(b.asReadOnlyBuffer())).orElse(null);
             case SegmentSchema.FILE_DIGEST_TYPE -> r.fileDigestType().map(Binary::fromString).orElse(null);
             default -> throw new IllegalStateException("column " + column);
         };
