@@ -93,7 +93,6 @@ public final class SegmentLayout {
         final List<Long> pageRows = new ArrayList<>();
         final List<Long> pageNulls = new ArrayList<>();
         final Statistics<?> chunkStats;
-        final SizeStatistics.Builder chunkSize;
         final List<Statistics<?>> pageStats = new ArrayList<>();
         final List<SizeStatistics.Builder> pageSize = new ArrayList<>();
         final List<Long> pageNullsSeen = new ArrayList<>();
@@ -107,7 +106,6 @@ public final class SegmentLayout {
             this.columnIndex = ci;
             this.offsetIndex = oi;
             this.chunkStats = Statistics.createStats(type);
-            this.chunkSize = SizeStatistics.newBuilder(type, 0, maxDef());
         }
 
         int maxDef() { return type.getRepetition() == org.apache.parquet.schema.Type.Repetition.OPTIONAL ? 1 : 0; }
@@ -123,37 +121,26 @@ public final class SegmentLayout {
             if (page < 0 || row >= pageEnd) return; // more rows than the pages hold: reported by finish
             Statistics<?> ps = pageStats.get(page);
             SizeStatistics.Builder pz = pageSize.get(page);
+            // Page level only: the chunk's statistics are the pages' merged (finish), half the work per row.
             if (v == null) {
-                chunkStats.incrementNumNulls();
                 ps.incrementNumNulls();
-                chunkSize.add(0, 0);
                 pz.add(0, 0);
                 pageNullsSeen.set(page, pageNullsSeen.get(page) + 1);
                 return;
             }
             int def = maxDef();
             if (v instanceof Long l) {
-                ((Statistics) chunkStats).updateStats(l.longValue());
                 ((Statistics) ps).updateStats(l.longValue());
-                chunkSize.add(0, def);
                 pz.add(0, def);
             } else if (v instanceof Integer i) {
-                ((Statistics) chunkStats).updateStats(i.intValue());
                 ((Statistics) ps).updateStats(i.intValue());
-                chunkSize.add(0, def);
                 pz.add(0, def);
             } else if (v instanceof Boolean b) {
-                ((Statistics) chunkStats).updateStats(b.booleanValue());
                 ((Statistics) ps).updateStats(b.booleanValue());
-                chunkSize.add(0, def);
                 pz.add(0, def);
             } else {
                 Binary bin = (Binary) v;
-                if (!NO_STATISTICS.contains(column)) {
-                    ((Statistics) chunkStats).updateStats(bin);
-                    ((Statistics) ps).updateStats(bin);
-                }
-                chunkSize.add(0, def, bin);
+                if (!NO_STATISTICS.contains(column)) ((Statistics) ps).updateStats(bin);
                 pz.add(0, def, bin);
             }
         }
@@ -438,6 +425,13 @@ public final class SegmentLayout {
                     c.pageNullsSeen.add(0L);
                 }
                 if (!c.pageNulls.equals(c.pageNullsSeen)) problem(cw + " page num_nulls", c.pageNullsSeen, c.pageNulls);
+                List<SizeStatistics> pageSizes = c.pageSize.stream().map(SizeStatistics.Builder::build).toList();
+                SizeStatistics size = SizeStatistics.newBuilder(c.type, 0, c.maxDef()).build();
+                for (int p = 0; p < pageSizes.size(); p++) {
+                    ((Statistics) c.chunkStats).mergeStatistics(c.pageStats.get(p));
+                    if (p == 0) size = pageSizes.get(0).copy();
+                    else size.mergeStatistics(pageSizes.get(p));
+                }
                 boolean withStats = !NO_STATISTICS.contains(c.column);
                 org.apache.parquet.format.Statistics expected = withStats
                         ? ParquetMetadataConverter.toParquetStatistics(c.chunkStats)
@@ -447,13 +441,12 @@ public final class SegmentLayout {
                 if (!expected.equals(found == null ? new org.apache.parquet.format.Statistics() : found)) {
                     problem(cw + " statistics", expected, found);
                 }
-                SizeStatistics size = c.chunkSize.build();
                 org.apache.parquet.format.SizeStatistics expectedSize = ParquetMetadataConverter.toParquetSizeStatistics(size);
                 if (!java.util.Objects.equals(expectedSize, c.meta.getSize_statistics())) {
                     problem(cw + " size_statistics", expectedSize, c.meta.getSize_statistics());
                 }
                 if (c.offsetIndex.isPresent() && c.type.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.BINARY) {
-                    List<Long> bytes = c.pageSize.stream().map(b -> b.build().getUnencodedByteArrayDataBytes().orElse(0L)).toList();
+                    List<Long> bytes = pageSizes.stream().map(b -> b.getUnencodedByteArrayDataBytes().orElse(0L)).toList();
                     if (!bytes.equals(c.offsetIndex.get().getUnencoded_byte_array_data_bytes())) {
                         problem(cw + " offset index unencoded_byte_array_data_bytes", bytes, c.offsetIndex.get().getUnencoded_byte_array_data_bytes());
                     }
@@ -462,7 +455,7 @@ public final class SegmentLayout {
                 }
                 if (withStats) {
                     ColumnIndexBuilder b = ColumnIndexBuilder.getBuilder(c.type, COLUMN_INDEX_TRUNCATE_LENGTH);
-                    for (int p = 0; p < c.pageStats.size(); p++) b.add(c.pageStats.get(p), c.pageSize.get(p).build());
+                    for (int p = 0; p < c.pageStats.size(); p++) b.add(c.pageStats.get(p), pageSizes.get(p));
                     ColumnIndex expectedIndex = ParquetMetadataConverter.toParquetColumnIndex(c.type, b.build());
                     if (!java.util.Objects.equals(expectedIndex, c.columnIndex.orElse(null))) {
                         problem(cw + " column index", expectedIndex, c.columnIndex.orElse(null));
