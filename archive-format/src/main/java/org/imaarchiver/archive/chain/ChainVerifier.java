@@ -302,6 +302,7 @@ public final class ChainVerifier {
         // 1. Sidecar manifest: decode, bind to the key, verify the CMS.
         Optional<Bytes> sidecarBytes = Optional.empty();
         Optional<SegmentManifest> sidecar = Optional.empty();
+        Optional<Bytes> sidecarCms = Optional.empty();
         if (present.hasManifest()) {
             try {
                 sidecarBytes = Optional.of(Bytes.wrap(store.readAll(manKey)));
@@ -315,6 +316,7 @@ public final class ChainVerifier {
         if (sidecar.isPresent() && present.hasSignature()) {
             try {
                 Bytes cms = Bytes.wrap(store.readAll(sigKey));
+                sidecarCms = Optional.of(cms);
                 for (SegmentFinding f : SegmentVerifier.verifySignature(sidecar.get(), sidecarBytes.get(), Optional.of(cms),
                         signatureVerifier)) {
                     out.add(fromSegmentFinding(host, seq, f));
@@ -353,6 +355,7 @@ public final class ChainVerifier {
                     if (sidecarBytes.isPresent()) {
                         for (SegmentFinding f : SegmentVerifier.compareSidecar(r, sidecarBytes.get())) out.add(fromSegmentFinding(host, seq, f));
                     }
+                    for (SegmentFinding f : SegmentVerifier.compareFooterSignature(r, sidecarCms)) out.add(fromSegmentFinding(host, seq, f));
                     if (effective.isEmpty()) {
                         // No usable sidecar: the footer manifest still describes the rows and the links.
                         effective = Optional.of(r.manifest());
@@ -544,7 +547,7 @@ public final class ChainVerifier {
             // Checkpoint-by-checkpoint replay: a separate pass after the data check (docs/archive-format.md §16).
             try {
                 for (SegmentFinding f : SegmentVerifier.verifyData(r)) out.add(fromSegmentFinding(host, seq, f));
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
                 return;
             }
@@ -599,7 +602,8 @@ public final class ChainVerifier {
                 // Index gaps and unparseable rows are reported by the data check.
             }
             data.drain(rows); // the rows the replay did not need
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Corrupt page headers can make Parquet fail with unchecked errors (NPE, ...) on any thread: a bad file, not a bug to abort on.
             // An unreadable page: the one finding, as when the data check read the file on its own.
             out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
             return;
@@ -663,7 +667,7 @@ public final class ChainVerifier {
                 state = c.end();
             }
             if (m.firstIndex() == 0 && m.recordCount() > 0) checkBootAggregate(host, seq, r, m, out);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             out.add(seg(host, seq, FindingKind.MALFORMED_SEGMENT, "readable data pages", "unreadable", e.getMessage()));
         }
     }
@@ -751,6 +755,9 @@ public final class ChainVerifier {
         if (f instanceof SegmentFinding.QueryColumnMismatch q) {
             return new ChainFinding.RecordFinding(host, seq, q.recordIndex(), FindingKind.QUERY_COLUMN_MISMATCH, q.expected(),
                     q.found(), "query column " + q.column() + " does not match the record's raw bytes");
+        }
+        if (f instanceof SegmentFinding.LayoutMismatch l) {
+            return seg(host, seq, FindingKind.LAYOUT_MISMATCH, l.expected(), l.found(), "segment file structure: " + l.structure());
         }
         if (f instanceof SegmentFinding.ManifestMismatch mm) {
             return seg(host, seq, FindingKind.MANIFEST_MISMATCH, mm.expected().hex(), mm.found().hex(),

@@ -31,6 +31,11 @@ public enum FindingKind {
     MALFORMED_RECORD("malformed-record"),
     /** A query column (name, file digest, ...) differs from what the row's raw bytes decode to. */
     QUERY_COLUMN_MISMATCH("query-column-mismatch"),
+    /**
+     * The segment file's structure around its rows (footer fields, page headers, statistics, column or
+     * offset index, key/value metadata, footer signature) is not what the schema and the rows require.
+     */
+    LAYOUT_MISMATCH("layout-mismatch"),
     /** The sidecar manifest and the footer manifest differ. */
     MANIFEST_MISMATCH("manifest-mismatch"),
     /** A manifest field contradicts the key or the chain rules (e.g. sequence not the key's). */

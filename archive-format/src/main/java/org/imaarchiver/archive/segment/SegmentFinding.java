@@ -51,6 +51,12 @@ public sealed interface SegmentFinding {
     record BadTimestamp(String hostId, long sequence, SignatureVerificationException.Kind kind, String detail)
             implements SegmentFinding {}
 
+    /**
+     * The file's structure around the rows (Parquet footer, page headers, statistics, column/offset
+     * indexes, key/value metadata, footer signature) is not what the schema and the rows require.
+     */
+    record LayoutMismatch(String hostId, long sequence, String structure, String expected, String found) implements SegmentFinding {}
+
     /** Record-level findings stopped after a limit; {@code omitted} more were not reported. */
     record FindingsTruncated(String hostId, long sequence, long omitted) implements SegmentFinding {}
 }

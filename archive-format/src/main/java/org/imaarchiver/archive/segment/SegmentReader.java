@@ -33,9 +33,12 @@ public final class SegmentReader {
     private final SegmentManifest manifest;
     private final Bytes manifestBytes;
     private final Optional<Bytes> signature;
+    private final Optional<String> signatureText;
     private final long rowCount;
 
-    private SegmentReader(Path file, SegmentManifest manifest, Bytes manifestBytes, Optional<Bytes> signature, long rowCount) {
+    private SegmentReader(Path file, SegmentManifest manifest, Bytes manifestBytes, Optional<Bytes> signature,
+                          Optional<String> signatureText, long rowCount) {
+        this.signatureText = signatureText;
         this.file = file;
         this.manifest = manifest;
         this.manifestBytes = manifestBytes;
@@ -55,6 +58,7 @@ public final class SegmentReader {
             schema = r.getFooter().getFileMetaData().getSchema();
             rows = r.getRecordCount();
         } catch (RuntimeException e) {
+            // A corrupt footer also surfaces as unchecked errors: a bad file, not an I/O failure.
             throw new SegmentFormatException(source, "unreadable Parquet footer", e);
         } catch (java.nio.file.FileSystemException e) {
             throw e; // the file itself (missing, access): an environment problem
@@ -77,7 +81,7 @@ public final class SegmentReader {
                 throw new SegmentFormatException(source, "footer signature is not base64", e);
             }
         }
-        return new SegmentReader(file, manifest, manifestBytes, signature, rows);
+        return new SegmentReader(file, manifest, manifestBytes, signature, Optional.ofNullable(sig), rows);
     }
 
     /**
@@ -112,6 +116,8 @@ public final class SegmentReader {
     public Bytes manifestBytes() { return manifestBytes; }
     /** The CMS signature from the footer, if the writer embedded one. */
     public Optional<Bytes> signature() { return signature; }
+    /** The footer's signature value exactly as stored (base64 text), if any. */
+    public Optional<String> signatureText() { return signatureText; }
     /** Row count according to the Parquet footer. */
     public long rowCount() { return rowCount; }
 
@@ -134,7 +140,12 @@ public final class SegmentReader {
 
     /** Rows of {@code schema} (a projection of the segment's), page checksums verified, mapped by {@code map}. */
     private <T> Cursor<T> groups(MessageType schema, java.util.function.Function<Group, T> map) throws IOException {
-        ParquetReader<Group> reader = new GroupReaderBuilder(new LocalInputFile(file), readConfiguration(Optional.of(schema))).build();
+        ParquetReader<Group> reader;
+        try {
+            reader = new GroupReaderBuilder(new LocalInputFile(file), readConfiguration(Optional.of(schema))).build();
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": unreadable Parquet data", e);
+        }
         return new Cursor<>() {
             @Override
             public Optional<T> next() throws IOException {

@@ -55,6 +55,7 @@ public final class SegmentVerifier {
         private long offset;
         private boolean finished;
         private Optional<MeasurementRecord> first = Optional.empty();
+        private final Optional<SegmentLayout> layout;
 
         public DataCheck(SegmentReader reader) {
             this.m = reader.manifest();
@@ -62,6 +63,15 @@ public final class SegmentVerifier {
             this.rowCount = reader.rowCount();
             this.out = new Findings(m.hostId(), m.sequence());
             this.expected = m.firstIndex();
+            Optional<SegmentLayout> l;
+            try {
+                l = Optional.of(SegmentLayout.read(reader.file()));
+            } catch (IOException | RuntimeException e) {
+                // Fail closed: a structure we cannot walk is a finding, and the rows are still checked.
+                out.add(new SegmentFinding.LayoutMismatch(m.hostId(), m.sequence(), "file structure", "readable", String.valueOf(e.getMessage())));
+                l = Optional.empty();
+            }
+            this.layout = l;
         }
 
         /**
@@ -80,6 +90,7 @@ public final class SegmentVerifier {
             // Resynchronise so one gap is one finding, not one per following row.
             expected = row.recordIndex() + 1;
             digest.update(row.recordIndex(), row.raw());
+            layout.ifPresent(l -> l.accept(row));
             long at = offset;
             offset += row.raw().length();
             count++;
@@ -140,6 +151,7 @@ public final class SegmentVerifier {
             else if (rowCount != count) out.add(new SegmentFinding.RecordCountMismatch(host, seq, count, rowCount));
             Digest found = digest.finish();
             if (!found.equals(m.dataDigest())) out.add(new SegmentFinding.DataDigestMismatch(host, seq, m.dataDigest(), found));
+            layout.ifPresent(l -> l.finish().forEach(p -> out.add(new SegmentFinding.LayoutMismatch(host, seq, p.structure(), p.expected(), p.found()))));
             return out.list();
         }
     }
@@ -210,6 +222,25 @@ public final class SegmentVerifier {
         SegmentManifest m = reader.manifest();
         return List.of(new SegmentFinding.ManifestMismatch(m.hostId(), m.sequence(),
                 ManifestCodec.digestOf(reader.manifestBytes()), ManifestCodec.digestOf(sidecarBytes)));
+    }
+
+    /**
+     * The footer's copy of the CMS signature is bytes a reader sees too: it must be exactly the base64
+     * (RFC 4648 §4, padded) of the sidecar CMS; without a sidecar CMS it must at least be canonical base64.
+     */
+    public static List<SegmentFinding> compareFooterSignature(SegmentReader reader, Optional<Bytes> sidecarCms) {
+        if (reader.signatureText().isEmpty()) return List.of();
+        String text = reader.signatureText().get();
+        SegmentManifest m = reader.manifest();
+        String expected;
+        if (sidecarCms.isPresent()) {
+            expected = java.util.Base64.getEncoder().encodeToString(sidecarCms.get().toArray());
+        } else {
+            expected = reader.signature().map(b -> java.util.Base64.getEncoder().encodeToString(b.toArray())).orElse("");
+        }
+        if (expected.equals(text)) return List.of();
+        return List.of(new SegmentFinding.LayoutMismatch(m.hostId(), m.sequence(), "footer " + SegmentSchema.MANIFEST_SIGNATURE_KEY,
+                "base64 of the sidecar CMS", "other text"));
     }
 
     /**

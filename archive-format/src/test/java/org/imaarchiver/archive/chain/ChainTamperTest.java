@@ -157,6 +157,16 @@ class ChainTamperTest {
                 }),
                 new Attack("garbled footer structure (Parquet FileMetaData)", "h1", FindingKind.MALFORMED_SEGMENT,
                         root -> garbleFooterStructure(file(root, seg("h1", 1)))),
+                // A query engine prunes with these: a raised minimum hides the rows below it from WHERE file_digest_hex = ...
+                new Attack("raised minimum in footer statistics", "h1", FindingKind.LAYOUT_MISMATCH, root -> ParquetSurgery.editFooter(
+                        file(root, seg("h1", 1)), fmd -> ParquetSurgery.column(fmd, SegmentSchema.FILE_DIGEST_HEX).getStatistics()
+                                .setMin_value("f".repeat(64).getBytes(StandardCharsets.US_ASCII)))),
+                new Attack("wrong null count in footer statistics", "h1", FindingKind.LAYOUT_MISMATCH, root -> ParquetSurgery.editFooter(
+                        file(root, seg("h1", 1)), fmd -> ParquetSurgery.column(fmd, SegmentSchema.NAME).getStatistics().setNull_count(3))),
+                new Attack("extra footer key/value metadata", "h1", FindingKind.LAYOUT_MISMATCH, root -> ParquetSurgery.editFooter(
+                        file(root, seg("h1", 1)), fmd -> fmd.addToKey_value_metadata(new org.apache.parquet.format.KeyValue("note")))),
+                new Attack("bloom filter offset added", "h1", FindingKind.LAYOUT_MISMATCH, root -> ParquetSurgery.editFooter(
+                        file(root, seg("h1", 1)), fmd -> ParquetSurgery.column(fmd, SegmentSchema.NAME).setBloom_filter_offset(4))),
                 new Attack("bit flip in the footer manifest", "h1", FindingKind.MANIFEST_MISMATCH, root -> flipFooterManifest(file(root, seg("h1", 1)))),
                 new Attack("reordered rows", "h1", FindingKind.INDEX_GAP, root -> ParquetSurgery.rewrite(file(root, seg("h1", 1)), rows -> {
                     Collections.swap(rows, 2, 3);

@@ -19,7 +19,6 @@ import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.ReadSupport;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.LocalInputFile;
@@ -47,15 +46,51 @@ public final class ParquetSurgery {
             for (Group g = reader.read(); g != null; g = reader.read()) all.add(copy(g, schema, null, null));
         }
         List<Group> edited = rows.apply(all);
-        kv.remove("writer.model.name"); // the example writer sets its own
+        kv.remove("writer.model.name"); // the write support sets it
         Map<String, String> newKv = footer.apply(kv);
         Path tmp = file.resolveSibling(file.getFileName() + ".rewrite");
         Files.deleteIfExists(tmp);
-        try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(tmp)).withConf(new PlainParquetConfiguration())
-                .withType(schema).withExtraMetaData(newKv).withWriteMode(ParquetFileWriter.Mode.CREATE).build()) {
+        // The layout of the reference writer (v2 pages, CRCs, no statistics for raw/buffer, its model name): an
+        // attacker rewrites files that pass the layout check, so these edits reach the content checks.
+        try (ParquetWriter<Group> w = new GroupWriterBuilder(new LocalOutputFile(tmp), schema, newKv).withConf(new PlainParquetConfiguration())
+                .withWriteMode(ParquetFileWriter.Mode.CREATE)
+                .withWriterVersion(org.apache.parquet.column.ParquetProperties.WriterVersion.PARQUET_2_0)
+                .withPageWriteChecksumEnabled(true)
+                .withStatisticsEnabled(SegmentSchema.RAW, false)
+                .withStatisticsEnabled(SegmentSchema.BUFFER, false)
+                .build()) {
             for (Group g : edited) w.write(g);
         }
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Rewrites the Thrift footer (FileMetaData) in place, keeping everything before it: the edit an
+     * attacker makes to statistics or metadata without touching pages, manifest or signature.
+     */
+    public static void editFooter(Path file, java.util.function.Consumer<org.apache.parquet.format.FileMetaData> edit) throws IOException {
+        byte[] b = Files.readAllBytes(file);
+        int len = java.nio.ByteBuffer.wrap(b, b.length - 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        int start = b.length - 8 - len;
+        org.apache.parquet.format.FileMetaData fmd = org.apache.parquet.format.Util.readFileMetaData(
+                new java.io.ByteArrayInputStream(b, start, len));
+        edit.accept(fmd);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(b, 0, start);
+        java.io.ByteArrayOutputStream footer = new java.io.ByteArrayOutputStream();
+        org.apache.parquet.format.Util.writeFileMetaData(fmd, footer);
+        out.writeBytes(footer.toByteArray());
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(footer.size()).array());
+        out.writeBytes("PAR1".getBytes(StandardCharsets.US_ASCII));
+        Files.write(file, out.toByteArray());
+    }
+
+    /** The footer metadata of column {@code column} in row group 0. */
+    public static org.apache.parquet.format.ColumnMetaData column(org.apache.parquet.format.FileMetaData fmd, String column) {
+        for (org.apache.parquet.format.ColumnChunk c : fmd.getRow_groups().get(0).getColumns()) {
+            if (c.getMeta_data().getPath_in_schema().equals(List.of(column))) return c.getMeta_data();
+        }
+        throw new IllegalArgumentException("no column " + column);
     }
 
     /** Footer edit: replace manifest and signature. */
@@ -103,6 +138,50 @@ public final class ParquetSurgery {
     }
 
     public static byte[] raw(Group g) { return g.getBinary(SegmentSchema.RAW, 0).getBytes(); }
+
+    private static final class GroupWriterBuilder extends ParquetWriter.Builder<Group, GroupWriterBuilder> {
+        private final MessageType schema;
+        private final Map<String, String> kv;
+
+        GroupWriterBuilder(org.apache.parquet.io.OutputFile file, MessageType schema, Map<String, String> kv) {
+            super(file);
+            this.schema = schema;
+            this.kv = kv;
+        }
+
+        @Override protected GroupWriterBuilder self() { return this; }
+
+        @Override
+        protected org.apache.parquet.hadoop.api.WriteSupport<Group> getWriteSupport(org.apache.hadoop.conf.Configuration conf) {
+            return support();
+        }
+
+        @Override
+        protected org.apache.parquet.hadoop.api.WriteSupport<Group> getWriteSupport(ParquetConfiguration conf) { return support(); }
+
+        private org.apache.parquet.hadoop.api.WriteSupport<Group> support() {
+            return new org.apache.parquet.hadoop.api.WriteSupport<>() {
+                private org.apache.parquet.example.data.GroupWriter writer;
+
+                @Override
+                public WriteContext init(org.apache.hadoop.conf.Configuration c) { return new WriteContext(schema, kv); }
+
+                @Override
+                public WriteContext init(ParquetConfiguration c) { return new WriteContext(schema, kv); }
+
+                @Override
+                public void prepareForWrite(org.apache.parquet.io.api.RecordConsumer rc) {
+                    writer = new org.apache.parquet.example.data.GroupWriter(rc, schema);
+                }
+
+                @Override
+                public void write(Group g) { writer.write(g); }
+
+                @Override
+                public String getName() { return "ima-archiver"; }
+            };
+        }
+    }
 
     private static final class GroupReaderBuilder extends ParquetReader.Builder<Group> {
         GroupReaderBuilder(InputFile file, ParquetConfiguration conf) { super(file, conf); }

@@ -76,6 +76,31 @@ class SegmentRoundTripTest {
         assertThat(SegmentVerifier.verifyNonce(reader.manifest())).isEmpty();
     }
 
+    /**
+     * The layout check recomputes statistics, size statistics, page counts and column/offset indexes
+     * per page and row group: a file with several row groups and many pages (small layout knobs) and
+     * names longer than the column index truncation verifies without findings.
+     */
+    @Test
+    void manyRowGroupsAndPagesHaveNoLayoutFinding() throws Exception {
+        List<MeasurementRecord> records = ImaRecordGenerator.generate(9, 0, 4_000, true);
+        Path file = dir.resolve("small-pages.parquet");
+        WrittenSegment ws;
+        try (SegmentWriter w = SegmentWriter.create(file, 0, QueryColumns::of, new SegmentWriter.Options(1 << 20, 8 << 10, 3))) {
+            for (MeasurementRecord r : records) w.write(r);
+            ws = w.finish(TestManifests.forSummary("host-a", 0, w.summary(), Optional.empty()), Optional.empty());
+        }
+        try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                new org.apache.parquet.io.LocalInputFile(ws.file()))) {
+            assertThat(r.getRowGroups()).hasSizeGreaterThan(1);
+            var raw = r.getRowGroups().get(0).getColumns().stream().filter(c -> c.getPath().toDotString().equals(SegmentSchema.RAW))
+                    .findFirst().orElseThrow();
+            assertThat(r.readOffsetIndex(raw).getPageCount()).isGreaterThan(1);
+        }
+        assertThat(records.stream().anyMatch(m -> QueryColumns.of(m).name().map(String::length).orElse(0) > 64)).isTrue();
+        assertThat(SegmentVerifier.verifyData(SegmentReader.open(ws.file()))).isEmpty();
+    }
+
     @Test
     void queryColumnsThatDoNotMatchRawAreFindings() throws Exception {
         // A writer whose decoded view lies about one record's path and another's file digest: the
