@@ -13,6 +13,7 @@ import org.imaarchiver.archive.sign.SegmentSigner;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.ArchiveStores;
 import org.imaarchiver.jobs.batch.EmbeddedJobRepository;
+import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.imaarchiver.jobs.batch.HostProgress;
 import org.springframework.batch.core.configuration.annotation.EnableBatchProcessing;
 import org.springframework.batch.core.configuration.annotation.EnableJdbcJobRepository;
@@ -34,7 +35,7 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 /**
  * {@code compactJob}, read top to bottom (the shape of {@code reverifyJob}):
  * <ol>
- *   <li>{@value #MANAGER_STEP}: {@link CompactHostPartitioner} makes one partition per host; the
+ *   <li>{@value #MANAGER_STEP}: {@link HostPartitioner} makes one partition per host; the
  *       worker step {@value #WORKER_STEP} runs {@link HostCompaction} for each on a thread pool of
  *       {@code parallel} threads. One host is one partition, so within a run no two compactors touch
  *       one host (docs/archive-format.md §16.3);</li>
@@ -88,8 +89,8 @@ class CompactJobConfiguration {
     // step 1: compact every host, one partition per host
 
     @Bean
-    CompactHostPartitioner compactHostPartitioner(CompactHosts hosts, HostProgress progress) {
-        return new CompactHostPartitioner(hosts, progress);
+    HostPartitioner compactHostPartitioner(CompactHosts hosts, HostProgress progress) {
+        return new HostPartitioner(hosts::hosts, progress::total);
     }
 
     @Bean(destroyMethod = "shutdown")
@@ -113,7 +114,7 @@ class CompactJobConfiguration {
 
     @Bean
     @StepScope
-    HostCompactionTasklet hostCompactionTasklet(@Value("#{stepExecutionContext['" + CompactHostPartitioner.HOST_ID + "']}") String hostId,
+    HostCompactionTasklet hostCompactionTasklet(@Value("#{stepExecutionContext['" + HostPartitioner.HOST_ID + "']}") String hostId,
                                                 @Value("#{jobParameters['" + RUN_DIR + "']}") String runDir,
                                                 ArchiveStore store, Compactor compactor, HostProgress progress) {
         HostCompaction.GroupListener listener = g -> {
@@ -128,7 +129,7 @@ class CompactJobConfiguration {
     }
 
     @Bean
-    Step compactHosts(JobRepository jobRepository, CompactHostPartitioner compactHostPartitioner,
+    Step compactHosts(JobRepository jobRepository, HostPartitioner compactHostPartitioner,
                       TaskExecutorPartitionHandler compactPartitionHandler) {
         return new StepBuilder(MANAGER_STEP, jobRepository)
                 .partitioner(WORKER_STEP, compactHostPartitioner)
@@ -169,6 +170,6 @@ class CompactJobConfiguration {
     static Path resultsDir(Path runDir) { return runDir.resolve("results"); }
 
     static String partitionStepName(String host) {
-        return WORKER_STEP + ":" + CompactHostPartitioner.PARTITION_PREFIX + ArchiveLayout.requireValidHostId(host);
+        return WORKER_STEP + ":" + HostPartitioner.PARTITION_PREFIX + ArchiveLayout.requireValidHostId(host);
     }
 }

@@ -1,5 +1,6 @@
 package org.imaarchiver.jobs.reverify;
 
+import org.imaarchiver.jobs.batch.HostPartitioner;
 import java.io.IOException;
 import javax.sql.DataSource;
 import org.imaarchiver.archive.chain.ArchiveLayout;
@@ -23,7 +24,7 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 /**
  * {@code reverifyJob}, read top to bottom:
  * <ol>
- *   <li>{@value #MANAGER_STEP}: {@link HostChainPartitioner} makes one partition per host; local
+ *   <li>{@value #MANAGER_STEP}: {@link HostPartitioner} makes one partition per host; local
  *       mode runs the worker step ({@link ReverifyWorkerConfiguration}) on a thread pool of
  *       {@code parallel} threads ({@link LocalPartitioning}); distributed mode sends the partitions
  *       to remote workers over JMS ({@link RemotePartitioningManager}): only the
@@ -41,8 +42,8 @@ class ReverifyManagerConfiguration {
     // step 1: verify every host chain, one partition per host
 
     @Bean
-    HostChainPartitioner hostChainPartitioner(HostSource hostSource, Progress progress) {
-        return new HostChainPartitioner(hostSource, progress);
+    HostPartitioner hostChainPartitioner(HostSource hostSource, Progress progress) {
+        return new HostPartitioner(() -> hostSource.hosts().filter(hostSource::inWindow), progress::total);
     }
 
     @Bean(destroyMethod = "close")
@@ -61,7 +62,7 @@ class ReverifyManagerConfiguration {
     }
 
     @Bean
-    Step verifyChains(JobRepository jobRepository, HostChainPartitioner hostChainPartitioner, PartitionHandler partitionHandler) {
+    Step verifyChains(JobRepository jobRepository, HostPartitioner hostChainPartitioner, PartitionHandler partitionHandler) {
         return new StepBuilder(MANAGER_STEP, jobRepository)
                 .partitioner(ReverifyWorkerConfiguration.WORKER_STEP, hostChainPartitioner)
                 .partitionHandler(partitionHandler)
@@ -123,6 +124,6 @@ class ReverifyManagerConfiguration {
     }
 
     static String partitionStepName(String host) {
-        return ReverifyWorkerConfiguration.WORKER_STEP + ":" + HostChainPartitioner.PARTITION_PREFIX + ArchiveLayout.requireValidHostId(host);
+        return ReverifyWorkerConfiguration.WORKER_STEP + ":" + HostPartitioner.PARTITION_PREFIX + ArchiveLayout.requireValidHostId(host);
     }
 }

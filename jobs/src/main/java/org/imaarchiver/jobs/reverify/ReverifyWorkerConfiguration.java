@@ -34,7 +34,7 @@ class ReverifyWorkerConfiguration {
 
     @Bean
     @StepScope
-    HostChainTasklet hostChainTasklet(@Value("#{stepExecutionContext['" + HostChainPartitioner.HOST_ID + "']}") String hostId,
+    HostChainTasklet hostChainTasklet(@Value("#{stepExecutionContext['" + org.imaarchiver.jobs.batch.HostPartitioner.HOST_ID + "']}") String hostId,
                                       @Value("#{jobParameters['" + VerifyJobRunner.RESULT_SET + "']}") String resultSet,
                                       @Value("#{jobParameters['" + VerifyJobRunner.STORE_URI + "']}") String storeUri,
                                       @Value("#{jobParameters['" + VerifyJobRunner.TRUST_DIGEST + "']}") String trustDigest,
