@@ -14,6 +14,7 @@ import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.ArchiveStores;
 import org.imaarchiver.jobs.batch.EmbeddedJobRepository;
 import org.imaarchiver.jobs.batch.HostPartitioner;
+import org.imaarchiver.jobs.batch.LocalPartitions;
 import org.imaarchiver.jobs.batch.HostProgress;
 import org.springframework.batch.core.configuration.annotation.EnableBatchProcessing;
 import org.springframework.batch.core.configuration.annotation.EnableJdbcJobRepository;
@@ -95,21 +96,12 @@ class CompactJobConfiguration {
 
     @Bean(destroyMethod = "shutdown")
     ThreadPoolTaskExecutor compactExecutor(CompactJobRequest request) {
-        ThreadPoolTaskExecutor e = new ThreadPoolTaskExecutor();
-        e.setCorePoolSize(request.parallel());
-        e.setMaxPoolSize(request.parallel());
-        e.setThreadNamePrefix("compact-host-");
-        e.setDaemon(true);
-        return e;
+        return LocalPartitions.executor(request.parallel(), "compact-host-");
     }
 
     @Bean
     TaskExecutorPartitionHandler compactPartitionHandler(Step compactHost, ThreadPoolTaskExecutor compactExecutor, CompactJobRequest request) {
-        TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
-        h.setStep(compactHost);
-        h.setTaskExecutor(compactExecutor);
-        h.setGridSize(request.parallel());
-        return h;
+        return LocalPartitions.handler(compactHost, compactExecutor, request.parallel());
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package org.imaarchiver.jobs.reverify;
 
 import org.imaarchiver.jobs.batch.HostPartitioner;
+import org.imaarchiver.jobs.batch.LocalPartitions;
 import java.io.IOException;
 import javax.sql.DataSource;
 import org.imaarchiver.archive.chain.ArchiveLayout;
@@ -105,21 +106,12 @@ class ReverifyManagerConfiguration {
     static class LocalPartitioning {
         @Bean(destroyMethod = "shutdown")
         ThreadPoolTaskExecutor hostExecutor(VerifyJobRequest request) {
-            ThreadPoolTaskExecutor e = new ThreadPoolTaskExecutor();
-            e.setCorePoolSize(request.parallel());
-            e.setMaxPoolSize(request.parallel());
-            e.setThreadNamePrefix("verify-host-");
-            e.setDaemon(true);
-            return e;
+            return LocalPartitions.executor(request.parallel(), "verify-host-");
         }
 
         @Bean
         TaskExecutorPartitionHandler partitionHandler(Step verifyChain, ThreadPoolTaskExecutor hostExecutor, VerifyJobRequest request) {
-            TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
-            h.setStep(verifyChain);
-            h.setTaskExecutor(hostExecutor);
-            h.setGridSize(request.parallel());
-            return h;
+            return LocalPartitions.handler(verifyChain, hostExecutor, request.parallel());
         }
     }
 
