@@ -94,6 +94,17 @@ public final class ArchiveLayout {
     }
 
     /** Returns {@code host} if valid, else throws IllegalArgumentException naming the rule. */
+    /**
+     * The order of host ids in a key listing: by {@code "<id>/"}, so "web-1" comes before "web"
+     * ('-' < '/'). Everything that walks hosts in ranges uses this order.
+     */
+    public static final java.util.Comparator<String> HOST_ORDER = (a, b) -> hostKey(a).compareTo(hostKey(b));
+
+    /** {@code hosts/<id>/}: every key of the host starts with it and sorts after it. */
+    public static String hostPrefix(String host) { return HOSTS_PREFIX + host + "/"; }
+
+    private static String hostKey(String host) { return host + "/"; }
+
     public static String requireValidHostId(String host) {
         if (!isValidHostId(host)) {
             throw new IllegalArgumentException("host id '" + host + "' is not 1.." + MAX_HOST_ID_LENGTH

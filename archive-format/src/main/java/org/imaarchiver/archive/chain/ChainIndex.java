@@ -47,11 +47,25 @@ public final class ChainIndex {
     }
 
     /**
-     * The host ids that have at least one object in the archive, ascending. Streams the key listing;
+     * The host ids that have at least one object in the archive, in {@link ArchiveLayout#HOST_ORDER}
+     * (ascending by "<id>/", the key order). Streams the key listing;
      * the caller closes the stream.
      */
     public Stream<String> hosts() throws StoreException {
-        Stream<String> keys = store.list(ArchiveLayout.HOSTS_PREFIX);
+        return distinctHosts(store.list(ArchiveLayout.HOSTS_PREFIX));
+    }
+
+    /**
+     * The host ids from {@code first} (inclusive) on, in {@link ArchiveLayout#HOST_ORDER} (the order
+     * of {@link #hosts()}); the listing starts at the host's keys, not at the start of the archive.
+     */
+    public Stream<String> hostsFrom(String first) throws StoreException {
+        ArchiveLayout.requireValidHostId(first);
+        // Every key of `first` and of later hosts sorts after "hosts/<first>/"; no earlier host's does.
+        return distinctHosts(store.list(ArchiveLayout.HOSTS_PREFIX, ArchiveLayout.hostPrefix(first)));
+    }
+
+    private static Stream<String> distinctHosts(Stream<String> keys) {
         String[] previous = {null};
         return keys.map(ArchiveLayout::parse).flatMap(Optional::stream).map(ArchiveLayout.ObjectName::host)
                 .filter(h -> {

@@ -69,6 +69,17 @@ public interface ArchiveStore extends AutoCloseable {
      */
     Stream<String> list(String prefix) throws StoreException;
 
+    /**
+     * The keys of {@link #list(String)} that sort strictly after {@code startAfter} (S3
+     * ListObjectsV2 "start-after"): a worker that owns a range of hosts lists from its first host
+     * instead of from the start of the archive. The default filters the full listing; stores
+     * override it to skip what sorts before.
+     */
+    default Stream<String> list(String prefix, String startAfter) throws StoreException {
+        java.util.Objects.requireNonNull(startAfter, "startAfter");
+        return list(prefix).filter(k -> k.compareTo(startAfter) > 0);
+    }
+
     /** Deletes {@code key}; deleting an absent key is not an error (S3 cannot tell cheaply). */
     void delete(String key) throws StoreException;
 

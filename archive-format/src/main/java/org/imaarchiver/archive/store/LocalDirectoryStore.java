@@ -252,12 +252,19 @@ public final class LocalDirectoryStore implements ArchiveStore {
 
     @Override
     public Stream<String> list(String prefix) throws StoreException {
+        return list(prefix, "");
+    }
+
+    /** Skips whole directories whose keys all sort before {@code startAfter}. */
+    @Override
+    public Stream<String> list(String prefix, String startAfter) throws StoreException {
         StoreKeys.requireValidPrefix(prefix);
+        Objects.requireNonNull(startAfter, "startAfter");
         int slash = prefix.lastIndexOf('/');
         String dirKey = slash < 0 ? "" : prefix.substring(0, slash + 1); // "" or "a/b/"
         Path start = dirKey.isEmpty() ? root : pathOf(dirKey.substring(0, dirKey.length() - 1));
         if (!Files.isDirectory(start, LinkOption.NOFOLLOW_LINKS)) return Stream.empty();
-        Iterator<String> it = new SortedWalk(start, dirKey, prefix);
+        Iterator<String> it = new SortedWalk(start, dirKey, prefix, startAfter);
         return StreamSupport.stream(
                 Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.SORTED | Spliterator.DISTINCT | Spliterator.NONNULL),
                 false);
@@ -292,11 +299,13 @@ public final class LocalDirectoryStore implements ArchiveStore {
         private record Entry(String key, Path path, boolean directory) {}
 
         private final String prefix;
+        private final String startAfter;
         private final Deque<Iterator<Entry>> stack = new ArrayDeque<>();
         private String next;
 
-        SortedWalk(Path start, String startKey, String prefix) {
+        SortedWalk(Path start, String startKey, String prefix, String startAfter) {
             this.prefix = prefix;
+            this.startAfter = startAfter;
             stack.push(entries(start, startKey).iterator());
         }
 
@@ -310,6 +319,8 @@ public final class LocalDirectoryStore implements ArchiveStore {
                     String key = dirKey + name + (isDir ? "/" : "");
                     // Prune what cannot match: keep a dir if it extends the prefix or the prefix extends it.
                     if (isDir ? !(key.startsWith(prefix) || prefix.startsWith(key)) : !key.startsWith(prefix)) continue;
+                    // Every key under "d/" sorts before startAfter unless startAfter is under "d/" too.
+                    if (isDir ? key.compareTo(startAfter) < 0 && !startAfter.startsWith(key) : key.compareTo(startAfter) <= 0) continue;
                     if (!isDir && !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) continue;
                     out.add(new Entry(key, p, isDir));
                 }

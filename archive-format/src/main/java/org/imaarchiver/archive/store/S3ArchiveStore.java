@@ -521,13 +521,20 @@ public final class S3ArchiveStore implements ArchiveStore {
 
     @Override
     public Stream<String> list(String prefix) throws StoreException {
+        return list(prefix, "");
+    }
+
+    @Override
+    public Stream<String> list(String prefix, String startAfter) throws StoreException {
         StoreKeys.requireValidPrefix(prefix);
+        Objects.requireNonNull(startAfter, "startAfter");
         String base = location.prefix().isEmpty() ? "" : location.prefix() + "/";
-        ListObjectsV2Request request = ListObjectsV2Request.builder()
+        ListObjectsV2Request.Builder rb = ListObjectsV2Request.builder()
                 .bucket(location.bucket())
                 .prefix(base + prefix)
-                .maxKeys(options.listPageSize())
-                .build();
+                .maxKeys(options.listPageSize());
+        if (!startAfter.isEmpty()) rb.startAfter(base + startAfter);
+        ListObjectsV2Request request = rb.build();
         // The paginator fetches the next page only when the previous one is consumed; the first page
         // is fetched here already, so its failure (e.g. connection refused) is a StoreException too.
         Iterator<S3Object> pages;

@@ -247,6 +247,30 @@ abstract class ArchiveStoreContractTest {
     }
 
     @Test
+    void listStartingAfterAKeyEqualsTheFilteredFullListing() throws Exception {
+        List<String> names = new ArrayList<>(List.of("x/a-c", "x/a/b", "x/a/c/d", "x/a.b", "x/a0", "x/aa", "x/B", "x/a_",
+                "x/a/b0", "x/a/c/e/f", "x/ab/c", "y/z"));
+        Collections.shuffle(names, new Random(11));
+        for (String n : names) store.createNew(ns + n, ascii(n));
+        List<String> all;
+        try (Stream<String> s = store.list(ns)) {
+            all = s.collect(Collectors.toList());
+        }
+        // Start points: every key, every directory prefix with and without '/', and points between keys.
+        List<String> starts = new ArrayList<>(List.of("", ns, ns + "x/", ns + "x/a", ns + "x/a/", ns + "x/a/c/", ns + "x/a/c",
+                ns + "x/a/c/e/", ns + "x/a.", ns + "x/a0/", ns + "x/ab/", ns + "x/zz", ns + "y/", ns + "z"));
+        starts.addAll(all);
+        for (String prefix : List.of(ns, ns + "x/", ns + "x/a", ns + "x/a/")) {
+            for (String after : starts) {
+                List<String> expected = all.stream().filter(k -> k.startsWith(prefix) && k.compareTo(after) > 0).collect(Collectors.toList());
+                try (Stream<String> listed = store.list(prefix, after)) {
+                    assertThat(listed).as("list(%s, %s)", prefix, after).containsExactlyElementsOf(expected);
+                }
+            }
+        }
+    }
+
+    @Test
     void listsManyKeysLazily() throws Exception {
         int count = 1100;
         List<String> keys = IntStream.range(0, count)
