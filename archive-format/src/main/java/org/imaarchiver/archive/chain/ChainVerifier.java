@@ -369,10 +369,30 @@ public final class ChainVerifier {
             } finally {
                 Files.deleteIfExists(local);
             }
+            namesTheKeyNotTheDownload(out, local, segKey);
         } else if (effective.isPresent()) {
             checkManifest(host, present, effective.get(), out);
         }
         return new Checked(seq, present.lastSequence(), effective, effectiveDigest, List.copyOf(out));
+    }
+
+    /**
+     * Parquet's messages name the file it read: the local download, a temporary name. Findings name
+     * the store key instead, so a report does not depend on where or when it was verified.
+     */
+    private static void namesTheKeyNotTheDownload(List<ChainFinding> out, Path local, String key) {
+        String path = local.toString();
+        out.replaceAll(f -> {
+            if (!f.detail().contains(path)) return f;
+            String d = f.detail().replace(path, key);
+            if (f instanceof ChainFinding.SegmentFinding sf) {
+                return new ChainFinding.SegmentFinding(sf.host(), sf.sequence(), sf.kind(), sf.expected(), sf.found(), d);
+            }
+            if (f instanceof ChainFinding.RecordFinding rf) {
+                return new ChainFinding.RecordFinding(rf.host(), rf.sequence(), rf.recordIndex(), rf.kind(), rf.expected(), rf.found(), d);
+            }
+            return f;
+        });
     }
 
     private static Optional<SegmentReader> open(String host, long seq, Path local, List<ChainFinding> out) throws IOException {

@@ -18,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.imaarchiver.archive.chain.ArchiveLayout;
 import org.imaarchiver.archive.chain.TrustStore;
+import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.imaarchiver.archive.compact.CompactionGroup;
 import org.imaarchiver.archive.compact.CompactionPolicy;
 import org.imaarchiver.archive.sign.KeyMaterial;
@@ -130,6 +131,11 @@ public final class CompactCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "Hosts compacted at once (default 2).")
     int threads;
 
+    @Option(names = "--max-partitions", paramLabel = "N", defaultValue = "" + HostPartitioner.DEFAULT_MAX_PARTITIONS,
+            description = "At most N job partitions (default ${DEFAULT-VALUE}): with more hosts, each partition compacts a range "
+                    + "of hosts, so the job's bookkeeping does not grow with the archive. A resumed run keeps its partitions.")
+    int maxPartitions;
+
     @Option(names = "--fresh", description = "Start over instead of resuming an unfinished run with the same options.")
     boolean fresh;
 
@@ -156,7 +162,7 @@ public final class CompactCommand implements Callable<Integer> {
     private int compact(CompactJobRequest request, Path reportFile, boolean jsonToStdout, PrintStream human) throws CliError {
         CompactJobResult r;
         try {
-            r = new CompactJobRunner(ctx.err()).run(request);
+            r = new CompactJobRunner(ctx.err()).withMaxPartitions(maxPartitions).run(request);
         } catch (IOException e) {
             throw StoreAccess.failure("compact " + uri, e);
         } catch (java.io.UncheckedIOException | software.amazon.awssdk.core.exception.SdkException e) {
@@ -269,6 +275,7 @@ public final class CompactCommand implements Callable<Integer> {
     /** Checks every option and builds the job request (usage errors exit 2 before anything is opened). */
     private CompactJobRequest request() throws CliError {
         if (threads < 1) throw CliError.usage("--threads: must be at least 1, got " + threads);
+        if (maxPartitions < 1) throw CliError.usage("--max-partitions: must be at least 1, got " + maxPartitions);
         if (hosts != null) {
             for (String h : hosts) {
                 if (!ArchiveLayout.isValidHostId(h)) throw CliError.usage("--host: '" + h + "' is not a valid host id");

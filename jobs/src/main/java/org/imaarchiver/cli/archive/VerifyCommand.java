@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.imaarchiver.archive.chain.TrustStore;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.TrustedKeys;
@@ -85,6 +86,11 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Hosts verified at once (default: CPU count).")
     Integer threads;
 
+    @Option(names = "--max-partitions", paramLabel = "N", defaultValue = "" + HostPartitioner.DEFAULT_MAX_PARTITIONS,
+            description = "At most N job partitions (default ${DEFAULT-VALUE}): with more hosts, each partition verifies a range "
+                    + "of hosts, so the job's bookkeeping does not grow with the archive. A resumed run keeps its partitions.")
+    int maxPartitions;
+
     @Option(names = "--since", paramLabel = "TIME",
             description = "Only hosts with a segment created at or after TIME (ISO instant, or a date: its start, UTC).")
     String since;
@@ -130,6 +136,7 @@ public final class VerifyCommand implements Callable<Integer> {
         QuietLibraries.apply();
         int cores = Runtime.getRuntime().availableProcessors();
         if (threads != null && threads < 1) throw CliError.usage("--threads: must be at least 1, got " + threads);
+        if (maxPartitions < 1) throw CliError.usage("--max-partitions: must be at least 1, got " + maxPartitions);
         if (parallel != null && parallel < 1) throw CliError.usage("--parallel: must be at least 1, got " + parallel);
         if (hosts != null) {
             for (String h : hosts) {
@@ -186,7 +193,7 @@ public final class VerifyCommand implements Callable<Integer> {
     private VerifyJobResult run(VerifyJobRequest request) throws CliError, IOException {
         Runnable restore = quietFramework(ctx.debug());
         try {
-            return new VerifyJobRunner(ctx.err()).run(request);
+            return new VerifyJobRunner(ctx.err()).withMaxPartitions(maxPartitions).run(request);
         } catch (RuntimeException e) {
             // Spring wraps a failure to create a bean (the store, the trust directory) in its own exceptions.
             throw CliError.environment("verify: cannot run the job: " + rootMessage(e), e);

@@ -36,10 +36,10 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 /**
  * {@code compactJob}, read top to bottom (the shape of {@code reverifyJob}):
  * <ol>
- *   <li>{@value #MANAGER_STEP}: {@link HostPartitioner} makes one partition per host; the
- *       worker step {@value #WORKER_STEP} runs {@link HostCompaction} for each on a thread pool of
- *       {@code parallel} threads. One host is one partition, so within a run no two compactors touch
- *       one host (docs/archive-format.md §16.3);</li>
+ *   <li>{@value #MANAGER_STEP}: {@link HostPartitioner} makes one partition per host (per range of
+ *       hosts above {@code --max-partitions} hosts); the worker step {@value #WORKER_STEP} runs
+ *       {@link HostCompaction} for each host on a thread pool of {@code parallel} threads. A host is in
+ *       exactly one partition, so within a run no two compactors touch one host (docs/archive-format.md §16.3);</li>
  *   <li>{@value #REPORT_STEP}: {@code report.json} and {@code summary.txt} from the per-host result files.</li>
  * </ol>
  * The job repository is the embedded H2 database in the state directory, so an interrupted run
@@ -87,11 +87,13 @@ class CompactJobConfiguration {
         return CompactionStall.fromSystemProperties().map(c::withHook).orElse(c);
     }
 
-    // step 1: compact every host, one partition per host
+    // step 1: compact every host, one partition per host or range of hosts
 
     @Bean
-    HostPartitioner compactHostPartitioner(CompactHosts hosts, HostProgress progress) {
-        return new HostPartitioner(hosts::hosts, progress::total);
+    HostPartitioner compactHostPartitioner(CompactHosts hosts, HostProgress progress, CompactJobRequest request,
+                                           HostPartitioner.MaxPartitions maxPartitions, JobRepository jobRepository) {
+        return new HostPartitioner(hosts::hosts, h -> true, progress::total, maxPartitions.value(), request.hosts().isEmpty(),
+                java.util.Optional.of(jobRepository));
     }
 
     @Bean(destroyMethod = "shutdown")
@@ -107,12 +109,15 @@ class CompactJobConfiguration {
     @Bean
     @StepScope
     HostCompactionTasklet hostCompactionTasklet(@Value("#{stepExecutionContext['" + HostPartitioner.HOST_ID + "']}") String hostId,
+                                                @Value("#{stepExecutionContext['" + HostPartitioner.FROM_HOST + "']}") String fromHost,
+                                                @Value("#{stepExecutionContext['" + HostPartitioner.TO_HOST + "']}") String toHost,
                                                 @Value("#{jobParameters['" + RUN_DIR + "']}") String runDir,
                                                 ArchiveStore store, Compactor compactor, HostProgress progress) {
         HostCompaction.GroupListener listener = g -> {
             if (g.result() instanceof org.imaarchiver.archive.compact.CompactionResult.Compacted) progress.add(1, g.records());
         };
-        return new HostCompactionTasklet(hostId, new HostCompaction(store, compactor, listener), resultsDir(Path.of(runDir)), progress);
+        return new HostCompactionTasklet(java.util.Optional.ofNullable(hostId), HostPartitioner.Range.ofContext(fromHost, toHost), store,
+                new HostCompaction(store, compactor, listener), resultsDir(Path.of(runDir)), progress);
     }
 
     @Bean

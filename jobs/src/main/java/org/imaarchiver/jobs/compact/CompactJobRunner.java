@@ -18,6 +18,7 @@ import org.imaarchiver.archive.sign.SegmentSigner;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.ArchiveStores;
 import org.imaarchiver.jobs.batch.FrameworkLogging;
+import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.imaarchiver.jobs.batch.HostProgress;
 import org.imaarchiver.jobs.batch.JobIdentity;
 import org.imaarchiver.jobs.batch.ResumableLaunch;
@@ -49,13 +50,24 @@ public final class CompactJobRunner {
     static final String LOCK = "compact.lock";
 
     private final PrintStream err;
+    private final HostPartitioner.MaxPartitions maxPartitions;
 
     public CompactJobRunner() {
         this(System.err);
     }
 
     public CompactJobRunner(PrintStream err) {
+        this(err, HostPartitioner.MaxPartitions.DEFAULT);
+    }
+
+    private CompactJobRunner(PrintStream err, HostPartitioner.MaxPartitions maxPartitions) {
         this.err = Objects.requireNonNull(err, "err");
+        this.maxPartitions = Objects.requireNonNull(maxPartitions, "maxPartitions");
+    }
+
+    /** This runner with another cap on partitions ({@link HostPartitioner}); a resumed instance keeps its plan. */
+    public CompactJobRunner withMaxPartitions(int max) {
+        return new CompactJobRunner(err, new HostPartitioner.MaxPartitions(max));
     }
 
     /**
@@ -70,7 +82,7 @@ public final class CompactJobRunner {
         try (StateDirLock lock = StateDirLock.acquire(request.stateDir(), LOCK, "compact")) {
             String key = identity(request);
             try (HostProgress progress = HostProgress.of(request.progress(), "compact", "groups", err);
-                 AnnotationConfigApplicationContext ctx = context(request, progress)) {
+                 AnnotationConfigApplicationContext ctx = context(request, progress, maxPartitions)) {
                 JobRepository repository = ctx.getBean(JobRepository.class);
                 JobOperator operator = ctx.getBean(JobOperator.class);
                 Job job = ctx.getBean(CompactJobConfiguration.JOB, Job.class);
@@ -147,10 +159,12 @@ public final class CompactJobRunner {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    private static AnnotationConfigApplicationContext context(CompactJobRequest request, HostProgress progress) {
+    private static AnnotationConfigApplicationContext context(CompactJobRequest request, HostProgress progress,
+                                                              HostPartitioner.MaxPartitions maxPartitions) {
         AnnotationConfigApplicationContext ctx = new AnnotationConfigApplicationContext();
         ctx.registerBean(CompactJobRequest.class, () -> request);
         ctx.registerBean(HostProgress.class, () -> progress);
+        ctx.registerBean(HostPartitioner.MaxPartitions.class, () -> maxPartitions);
         ctx.register(CompactJobConfiguration.class);
         ctx.refresh();
         return ctx;

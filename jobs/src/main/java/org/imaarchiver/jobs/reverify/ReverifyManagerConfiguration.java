@@ -25,7 +25,8 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 /**
  * {@code reverifyJob}, read top to bottom:
  * <ol>
- *   <li>{@value #MANAGER_STEP}: {@link HostPartitioner} makes one partition per host; local
+ *   <li>{@value #MANAGER_STEP}: {@link HostPartitioner} makes one partition per host (or per range of
+ *       hosts above {@code --max-partitions} hosts); local
  *       mode runs the worker step ({@link ReverifyWorkerConfiguration}) on a thread pool of
  *       {@code parallel} threads ({@link LocalPartitioning}); distributed mode sends the partitions
  *       to remote workers over JMS ({@link RemotePartitioningManager}): only the
@@ -40,11 +41,14 @@ class ReverifyManagerConfiguration {
     static final String MANAGER_STEP = "verifyChains";
     static final String REPORT_STEP = "writeReports";
 
-    // step 1: verify every host chain, one partition per host
+    // step 1: verify every host chain, one partition per host or range of hosts
 
     @Bean
-    HostPartitioner hostChainPartitioner(HostSource hostSource, Progress progress) {
-        return new HostPartitioner(() -> hostSource.hosts().filter(hostSource::inWindow), progress::total);
+    HostPartitioner hostChainPartitioner(HostSource hostSource, Progress progress, VerifyJobRequest request,
+                                         HostPartitioner.MaxPartitions maxPartitions, JobRepository jobRepository) {
+        // Named hosts are never cut into ranges: a command line is not what grows.
+        return new HostPartitioner(hostSource::hosts, hostSource::inWindow, progress::total, maxPartitions.value(),
+                request.hosts().isEmpty(), java.util.Optional.of(jobRepository));
     }
 
     @Bean(destroyMethod = "close")

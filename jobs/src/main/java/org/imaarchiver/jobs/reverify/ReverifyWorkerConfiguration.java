@@ -1,9 +1,12 @@
 package org.imaarchiver.jobs.reverify;
 
 import java.io.IOException;
+import java.time.Instant;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.imaarchiver.archive.chain.ChainVerifier;
 import org.imaarchiver.archive.chain.TrustStore;
+import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
@@ -14,8 +17,9 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The worker side of {@code reverifyJob}: step {@value #WORKER_STEP}, one execution per host
- * partition ({@code verifyChain:host-<id>}); its tasklet is step-scoped and binds the partition's
- * {@code hostId} and the job's store, result set and trust digest late, so concurrent partitions
+ * partition ({@code verifyChain:host-<id>}) or host range ({@code verifyChain:hosts-0007}); its tasklet
+ * is step-scoped and binds the partition's {@code hostId} or range, and the job's store, window,
+ * result set and trust digest late, so concurrent partitions
  * share no state but the verifier and the store. The same configuration runs in the local manager's
  * context and in a remote worker's ({@link VerifyWorker}); their {@link VerifyJobRequest} bean
  * supplies the trust directory, the segment parallelism, the work directory and the clock.
@@ -34,7 +38,11 @@ class ReverifyWorkerConfiguration {
 
     @Bean
     @StepScope
-    HostChainTasklet hostChainTasklet(@Value("#{stepExecutionContext['" + org.imaarchiver.jobs.batch.HostPartitioner.HOST_ID + "']}") String hostId,
+    HostChainTasklet hostChainTasklet(@Value("#{stepExecutionContext['" + HostPartitioner.HOST_ID + "']}") String hostId,
+                                      @Value("#{stepExecutionContext['" + HostPartitioner.FROM_HOST + "']}") String fromHost,
+                                      @Value("#{stepExecutionContext['" + HostPartitioner.TO_HOST + "']}") String toHost,
+                                      @Value("#{jobParameters['" + VerifyJobRunner.SINCE + "']}") String since,
+                                      @Value("#{jobParameters['" + VerifyJobRunner.UNTIL + "']}") String until,
                                       @Value("#{jobParameters['" + VerifyJobRunner.RESULT_SET + "']}") String resultSet,
                                       @Value("#{jobParameters['" + VerifyJobRunner.STORE_URI + "']}") String storeUri,
                                       @Value("#{jobParameters['" + VerifyJobRunner.TRUST_DIGEST + "']}") String trustDigest,
@@ -45,7 +53,14 @@ class ReverifyWorkerConfiguration {
             throw new IOException("the trust directory " + request.trustDir() + " of this worker (digest " + ownTrust.hex().substring(0, 16)
                     + ") is not the manager's (digest " + trustDigest.substring(0, Math.min(16, trustDigest.length())) + ")");
         }
-        return new HostChainTasklet(hostId, stores.open(storeUri), verifier, request, new ResultTable(dataSource, resultSet), listener, progress);
+        HostChainTasklet.RangeWork range = new HostChainTasklet.RangeWork(HostPartitioner.Range.ofContext(fromHost, toHost),
+                instant(since), instant(until));
+        return new HostChainTasklet(Optional.ofNullable(hostId), range, stores.open(storeUri), verifier, request,
+                new ResultTable(dataSource, resultSet), listener, progress);
+    }
+
+    private static Optional<Instant> instant(String jobParameter) {
+        return Optional.ofNullable(jobParameter).filter(s -> !s.isEmpty()).map(Instant::parse);
     }
 
     @Bean

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.imaarchiver.jobs.batch.FrameworkLogging;
+import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.imaarchiver.jobs.batch.JobIdentity;
 import org.imaarchiver.jobs.batch.ResumableLaunch;
 import org.imaarchiver.jobs.batch.StateDirLock;
@@ -44,9 +45,13 @@ public final class VerifyJobRunner {
     static final String STORE_URI = "storeUri";
     /** Non-identifying: the digest of the manager's trust directory, which every worker must match. */
     static final String TRUST_DIGEST = "trustDigest";
+    /** Non-identifying (the key covers it): the window, for range partitions' workers; "" = open. */
+    static final String SINCE = "since";
+    static final String UNTIL = "until";
 
     private final HostVerification.HostListener listener;
     private final PrintStream err;
+    private final HostPartitioner.MaxPartitions maxPartitions;
 
     public VerifyJobRunner() {
         this(System.err);
@@ -58,8 +63,21 @@ public final class VerifyJobRunner {
     }
 
     VerifyJobRunner(HostVerification.HostListener listener, PrintStream err) {
+        this(listener, err, HostPartitioner.MaxPartitions.DEFAULT);
+    }
+
+    private VerifyJobRunner(HostVerification.HostListener listener, PrintStream err, HostPartitioner.MaxPartitions maxPartitions) {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.err = Objects.requireNonNull(err, "err");
+        this.maxPartitions = Objects.requireNonNull(maxPartitions, "maxPartitions");
+    }
+
+    /**
+     * This runner with another cap on partitions: above {@code max} hosts a partition covers a range
+     * of hosts ({@link HostPartitioner}). Applies to new job instances; a resumed one keeps its plan.
+     */
+    public VerifyJobRunner withMaxPartitions(int max) {
+        return new VerifyJobRunner(listener, err, new HostPartitioner.MaxPartitions(max));
     }
 
     /**
@@ -152,6 +170,7 @@ public final class VerifyJobRunner {
         ctx.registerBean(VerifyJobRequest.class, () -> request);
         ctx.registerBean(ReverifyInfrastructure.RepositoryDb.class, () -> ReverifyInfrastructure.RepositoryDb.of(request));
         ctx.registerBean(Progress.class, () -> progress);
+        ctx.registerBean(HostPartitioner.MaxPartitions.class, () -> maxPartitions);
         ctx.registerBean(HostVerification.HostListener.class, () -> listener);
         ctx.register(ReverifyInfrastructure.class, ReverifyManagerConfiguration.class);
         if (broker.isPresent()) {
@@ -182,6 +201,8 @@ public final class VerifyJobRunner {
                 .addString(RESULT_SET, key.substring(0, 16) + "-" + run, false)
                 .addString(STORE_URI, request.storeUri(), false)
                 .addString(TRUST_DIGEST, trustDigest, false)
+                .addString(SINCE, request.since().map(Object::toString).orElse(""), false)
+                .addString(UNTIL, request.until().map(Object::toString).orElse(""), false)
                 .toJobParameters();
     }
 

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A verify run in its own JVM that stalls forever before its host number {@code stallAfter + 1}, so
  * the test can SIGKILL it with some partitions completed. Logs "start h" / "done h" lines.
- * Args: store trustDir stateDir outDir logFile stallAfter.
+ * Args: store trustDir stateDir outDir logFile stallAfter [maxPartitions].
  */
 public final class ReverifyCrashProbe {
     public static void main(String[] args) throws Exception {
@@ -36,7 +36,9 @@ public final class ReverifyCrashProbe {
         };
         VerifyJobRequest request = VerifyJobRequest.of(args[0], Path.of(args[1]), Path.of(args[2]), Path.of(args[3]))
                 .withParallel(1, 1).withProgress(VerifyJobRequest.ProgressMode.NONE);
-        new VerifyJobRunner(listener, System.err).run(request);
+        VerifyJobRunner runner = new VerifyJobRunner(listener, System.err);
+        if (args.length > 6) runner = runner.withMaxPartitions(Integer.parseInt(args[6]));
+        runner.run(request);
     }
 
     static synchronized void append(Path log, String line) {

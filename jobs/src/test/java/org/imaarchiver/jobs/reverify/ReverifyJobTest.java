@@ -72,7 +72,11 @@ class ReverifyJobTest {
     }
 
     private VerifyJobRequest request(Path out) {
-        return VerifyJobRequest.of(archive.root.toString(), trustDir, dir.resolve("state"), out)
+        return request(out, dir.resolve("state"));
+    }
+
+    private VerifyJobRequest request(Path out, Path state) {
+        return VerifyJobRequest.of(archive.root.toString(), trustDir, state, out)
                 .withParallel(2, 2).withProgress(VerifyJobRequest.ProgressMode.NONE).withReceiptKey(verifierKey)
                 .withClock(Clock.fixed(NOW, ZoneOffset.UTC));
     }
@@ -174,6 +178,50 @@ class ReverifyJobTest {
         VerifyJobResult w = new VerifyJobRunner().run(request(dir.resolve("w")).withWindow(Optional.of(late), Optional.empty()));
         assertThat(w.counts().get().hosts()).isBetween(1L, (long) HOSTS - 1);
         assertThat(hostsOf(w.jsonReport())).containsKey("host-59").doesNotContainKey("host-00");
+    }
+
+    /**
+     * Above --max-partitions hosts the partitions cover ranges of hosts: the same report and receipts
+     * as one partition per host, with at most that many partitions, every host in exactly one.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void rangePartitionsGiveTheSameReportAsPerHostPartitions() throws Exception {
+        VerifyJobResult perHost = new VerifyJobRunner().run(request(dir.resolve("per-host")));
+        int max = 7;
+        VerifyJobResult r = new VerifyJobRunner().withMaxPartitions(max).run(request(dir.resolve("ranges"), dir.resolve("state-ranges")));
+        assertThat(r.completed()).isTrue();
+        assertThat(Files.readString(r.jsonReport())).isEqualTo(Files.readString(perHost.jsonReport()));
+        assertThat(r.counts()).isEqualTo(perHost.counts());
+        for (String h : hostIds) {
+            Path body = r.receiptsDir().resolve(h + VerificationReceipt.JSON_SUFFIX);
+            Path expected = perHost.receiptsDir().resolve(h + VerificationReceipt.JSON_SUFFIX);
+            assertThat(Files.exists(body)).as(h).isEqualTo(Files.exists(expected));
+            if (Files.exists(body)) assertThat(Files.readString(body)).as(h).isEqualTo(Files.readString(expected));
+        }
+        Map<String, String> steps = stepStatuses(dir.resolve("state-ranges"));
+        List<String> partitions = steps.keySet().stream().filter(n -> n.startsWith(ReverifyWorkerConfiguration.WORKER_STEP + ":")).toList();
+        assertThat(partitions).hasSizeBetween(2, max).allMatch(n -> n.startsWith(ReverifyWorkerConfiguration.WORKER_STEP + ":hosts-"));
+        // The three attacked hosts fall into ranges that completed with the verdict as exit status.
+        assertThat(steps.values()).contains("COMPLETED");
+
+        // The window in range mode: applied by the range's worker, same hosts as per-host mode.
+        Instant late = TestArchive.T0.plusSeconds(60L * 60);
+        VerifyJobResult w1 = new VerifyJobRunner().run(request(dir.resolve("w1")).withWindow(Optional.of(late), Optional.empty()));
+        VerifyJobResult w2 = new VerifyJobRunner().withMaxPartitions(4).run(
+                request(dir.resolve("w2"), dir.resolve("state-ranges")).withWindow(Optional.of(late), Optional.empty()));
+        assertThat(hostsOf(w2.jsonReport()).keySet()).isEqualTo(hostsOf(w1.jsonReport()).keySet());
+        assertThat(w2.counts()).isEqualTo(w1.counts());
+    }
+
+    static Map<String, String> stepStatuses(Path stateDir) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + stateDir.toAbsolutePath().resolve("jobrepo"), "sa", "");
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("select STEP_NAME, STATUS from BATCH_STEP_EXECUTION")) {
+            while (rs.next()) out.put(rs.getString(1), rs.getString(2));
+        }
+        return out;
     }
 
     @Test
