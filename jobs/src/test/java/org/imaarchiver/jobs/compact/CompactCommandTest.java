@@ -120,9 +120,11 @@ class CompactCommandTest {
         assertThat(archive.verify(root, dir.resolve("verify2"))).isEqualTo(goldenVerdicts);
     }
 
-    @Test
+    /** One partition per host (default), and range partitions: 2 ranges, 1 range over the three hosts. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "--max-partitions {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1024, 2, 1})
     @SuppressWarnings("unchecked")
-    void tamperedHostIsNotCompacted() throws Exception {
+    void tamperedHostIsNotCompacted(int maxPartitions) throws Exception {
         Path root = archive.copy(dir.resolve("store"));
         CompactArchive.tamper(root);
         Map<String, CompactArchive.Verdict> before = archive.verify(root, dir.resolve("verify0"));
@@ -130,8 +132,16 @@ class CompactCommandTest {
         Map<String, String> badBefore = CompactArchive.tree(root, "hosts/" + CompactArchive.BAD + "/");
         Path report = dir.resolve("report.json");
 
-        Run r = compact(root, "--min-age", "0", "--json", report.toString());
+        Run r = compact(root, "--min-age", "0", "--json", report.toString(), "--max-partitions", Integer.toString(maxPartitions));
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.NOT_VERIFIED);
+        List<String> partitions = new ArrayList<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("state").toAbsolutePath()
+                .resolve("jobrepo"), "sa", "");
+             java.sql.ResultSet rs = c.createStatement().executeQuery("select STEP_NAME from BATCH_STEP_EXECUTION")) {
+            while (rs.next()) if (rs.getString(1).startsWith(CompactJobConfiguration.WORKER_STEP + ":")) partitions.add(rs.getString(1));
+        }
+        assertThat(partitions).hasSize(Math.min(3, maxPartitions))
+                .allMatch(n -> n.contains(maxPartitions >= 3 ? ":host-" : ":hosts-"));
         // Nothing of the tampered host was written, switched or deleted.
         assertThat(CompactArchive.tree(root, "hosts/" + CompactArchive.BAD + "/")).isEqualTo(badBefore);
         // The other hosts were compacted, and every verdict is what it was.
