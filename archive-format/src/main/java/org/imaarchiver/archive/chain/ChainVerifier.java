@@ -134,7 +134,8 @@ public final class ChainVerifier {
      */
     public ChainReport verifyHost(ArchiveStore store, String host) throws IOException {
         ArchiveLayout.requireValidHostId(host);
-        return verifyUnits(store, host, ChainListing.of(store, host).effective(), OptionalLong.empty(), OptionalLong.empty());
+        return verifyUnits(store, host, ChainListing.of(store, host).effective(), OptionalLong.empty(), OptionalLong.empty(),
+                Optional.empty());
     }
 
     /**
@@ -145,11 +146,28 @@ public final class ChainVerifier {
      * {@code sequence-gap}. Used by compaction before it merges a range.
      */
     public ChainReport verifyRange(ArchiveStore store, String host, long first, long last) throws IOException {
+        return verifyRange(store, host, first, last, false);
+    }
+
+    /**
+     * {@link #verifyRange} plus the link of the range's first chain segment to its predecessor (the
+     * last chain segment before {@code first}, read from its sidecar manifest; its own checks belong
+     * to the range before), with exactly the chain check of §13. A chain verified as consecutive
+     * ranges, the first starting at 0, gives the findings of {@link #verifyHost} in the same order:
+     * how the bulk job splits a very long chain over several partitions.
+     */
+    public ChainReport verifyRangeLinked(ArchiveStore store, String host, long first, long last) throws IOException {
+        return verifyRange(store, host, first, last, true);
+    }
+
+    private ChainReport verifyRange(ArchiveStore store, String host, long first, long last, boolean linked) throws IOException {
         ArchiveLayout.requireValidHostId(host);
         if (last < first) throw new IllegalArgumentException("empty range " + first + ".." + last);
         List<SegmentUnit> units = new ArrayList<>();
         List<ChainFinding> outside = new ArrayList<>();
+        Optional<SegmentUnit> predecessor = Optional.empty();
         for (SegmentUnit u : ChainListing.of(store, host).effective()) {
+            if (u.lastSequence() < first) predecessor = Optional.of(u);
             boolean overlaps = u.lastSequence() >= first && u.firstSequence() <= last;
             if (!overlaps) continue;
             if (u.firstSequence() < first || u.lastSequence() > last) {
@@ -159,7 +177,8 @@ public final class ChainVerifier {
                 units.add(u);
             }
         }
-        ChainReport r = verifyUnits(store, host, units, OptionalLong.of(first), OptionalLong.of(last));
+        ChainReport r = verifyUnits(store, host, units, OptionalLong.of(first), OptionalLong.of(last),
+                linked ? predecessor : Optional.empty());
         if (outside.isEmpty()) return r;
         List<ChainFinding> all = new ArrayList<>(r.findings());
         all.addAll(outside);
@@ -168,7 +187,7 @@ public final class ChainVerifier {
     }
 
     private ChainReport verifyUnits(ArchiveStore store, String host, List<SegmentUnit> units, OptionalLong rangeFirst,
-                                    OptionalLong rangeLast) throws IOException {
+                                    OptionalLong rangeLast, Optional<SegmentUnit> predecessor) throws IOException {
         if (units.isEmpty()) {
             return new ChainReport(host, 0, 0, OptionalLong.empty(), OptionalLong.empty(), Optional.empty(), Optional.empty(),
                     List.of(new ChainFinding.HostFinding(host, FindingKind.NO_SEGMENTS, "at least one segment", "none",
@@ -199,7 +218,7 @@ public final class ChainVerifier {
         }
 
         List<ChainFinding> findings = new ArrayList<>();
-        Checked prev = null;
+        Checked prev = predecessor.isPresent() ? manifestOnly(store, host, predecessor.get()) : null;
         long records = 0;
         OptionalLong firstIndex = OptionalLong.empty();
         OptionalLong lastIndex = OptionalLong.empty();
@@ -227,6 +246,20 @@ public final class ChainVerifier {
     }
 
     // ---- chain checks (sequential) ----
+
+    /** A predecessor outside the verified range: only what the link check reads (its sidecar manifest). */
+    private static Checked manifestOnly(ArchiveStore store, String host, SegmentUnit u) {
+        if (u.hasManifest()) {
+            try {
+                Bytes b = Bytes.wrap(store.readAll(u.key(ArchiveLayout.ObjectKind.MANIFEST)));
+                return new Checked(u.firstSequence(), u.lastSequence(), Optional.of(ManifestCodec.decode(b)),
+                        Optional.of(ManifestCodec.digestOf(b)), List.of());
+            } catch (StoreException | MalformedManifestException e) {
+                // reported by the range that owns it; no link to check against
+            }
+        }
+        return new Checked(u.firstSequence(), u.lastSequence(), Optional.empty(), Optional.empty(), List.of());
+    }
 
     private static void linkChecks(String host, Checked prev, Checked cur, long firstExpected, List<ChainFinding> out) {
         long seq = cur.sequence();

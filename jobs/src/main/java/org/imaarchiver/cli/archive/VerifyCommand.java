@@ -91,6 +91,11 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "of hosts, so the job's bookkeeping does not grow with the archive. A resumed run keeps its partitions.")
     int maxPartitions;
 
+    @Option(names = "--segments-per-partition", paramLabel = "N", defaultValue = "500",
+            description = "A host chain longer than N segments is verified as several partitions of consecutive segment ranges, "
+                    + "each also checking the link to the range before (default ${DEFAULT-VALUE}; not with --since-receipt).")
+    int segmentsPerPartition;
+
     @Option(names = "--since", paramLabel = "TIME",
             description = "Only hosts with a segment created at or after TIME (ISO instant, or a date: its start, UTC).")
     String since;
@@ -137,6 +142,7 @@ public final class VerifyCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         if (threads != null && threads < 1) throw CliError.usage("--threads: must be at least 1, got " + threads);
         if (maxPartitions < 1) throw CliError.usage("--max-partitions: must be at least 1, got " + maxPartitions);
+        if (segmentsPerPartition < 1) throw CliError.usage("--segments-per-partition: must be at least 1, got " + segmentsPerPartition);
         if (parallel != null && parallel < 1) throw CliError.usage("--parallel: must be at least 1, got " + parallel);
         if (hosts != null) {
             for (String h : hosts) {
@@ -193,7 +199,7 @@ public final class VerifyCommand implements Callable<Integer> {
     private VerifyJobResult run(VerifyJobRequest request) throws CliError, IOException {
         Runnable restore = quietFramework(ctx.debug());
         try {
-            return new VerifyJobRunner(ctx.err()).withMaxPartitions(maxPartitions).run(request);
+            return new VerifyJobRunner(ctx.err()).withMaxPartitions(maxPartitions).withSegmentsPerPartition(segmentsPerPartition).run(request);
         } catch (RuntimeException e) {
             // Spring wraps a failure to create a bean (the store, the trust directory) in its own exceptions.
             throw CliError.environment("verify: cannot run the job: " + rootMessage(e), e);

@@ -22,7 +22,8 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * The worker: verifies the chain of the partition's {@code hostId}, or each host of its range
+ * The worker: verifies the chain of the partition's {@code hostId} (or one segment range of it, for a
+ * very long chain: {@link ChainSplittingPartitioner}), or each host of its range
  * ({@link HostPartitioner.Range}, in order), and keeps a small summary in its step execution
  * context; the full result of each host is its row in {@link ResultTable}. A partition with a host
  * that fails verification completes its step with exit status {@value #VERIFICATION_FAILED}: the
@@ -45,15 +46,18 @@ public class HostChainTasklet implements Tasklet {
     }
 
     private final Optional<String> hostId;
+    private final Optional<HostVerification.Part> part;
     private final RangeWork rangeWork;
     private final ArchiveStore store;
     private final ResultTable results;
     private final HostVerification verification;
     private final Progress progress;
 
-    HostChainTasklet(Optional<String> hostId, RangeWork rangeWork, ArchiveStore store, ChainVerifier verifier, VerifyJobRequest request,
-                     ResultTable results, HostVerification.HostListener listener, Progress progress) {
+    HostChainTasklet(Optional<String> hostId, Optional<HostVerification.Part> part, RangeWork rangeWork, ArchiveStore store,
+                     ChainVerifier verifier, VerifyJobRequest request, ResultTable results, HostVerification.HostListener listener,
+                     Progress progress) {
         this.hostId = Objects.requireNonNull(hostId, "hostId");
+        this.part = Objects.requireNonNull(part, "part");
         this.rangeWork = Objects.requireNonNull(rangeWork, "rangeWork");
         this.store = Objects.requireNonNull(store, "store");
         this.results = Objects.requireNonNull(results, "results");
@@ -73,7 +77,8 @@ public class HostChainTasklet implements Tasklet {
     }
 
     private void verifyOne(String host, StepContribution contribution, ExecutionContext ec) throws Exception {
-        HostVerification.HostOutcome o = verification.verifyAndRecord(host);
+        HostVerification.HostOutcome o = part.isPresent() ? verification.verifyAndRecordPart(host, part.get())
+                : verification.verifyAndRecord(host);
         ec.putString("status", o.ok() ? "ok" : "failed");
         ec.putLong("segments", o.segments());
         ec.putLong("records", o.records());
@@ -89,7 +94,9 @@ public class HostChainTasklet implements Tasklet {
         }
         ec.putString("failures", Json.write(kept));
         if (!o.ok()) contribution.setExitStatus(new ExitStatus(VERIFICATION_FAILED, o.findings().size() + " finding(s)"));
-        progress.hostDone(o.ok(), o.segments(), o.records());
+        // A long chain's parts count as one host, done with its last part.
+        if (part.isPresent() && !part.get().isLast()) progress.add(o.segments(), o.records());
+        else progress.hostDone(o.ok(), o.segments(), o.records());
     }
 
     private void verifyRange(StepContribution contribution, ExecutionContext ec) throws Exception {

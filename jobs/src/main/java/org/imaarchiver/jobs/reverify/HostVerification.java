@@ -90,7 +90,7 @@ final class HostVerification {
         }
         ChainReport report = receipt.isPresent() ? verifyAfter(host, receipt.get()) : verifier.verifyHost(store, host);
         long from = receipt.map(r -> r.sequence() + 1).orElse(0L);
-        Timeline timeline = timeline(host, from, report);
+        Timeline timeline = timeline(host, from, Long.MAX_VALUE, report);
 
         // The receipt body only: the manager signs it with its key when it writes the reports, so
         // remote workers need no signing key (docs/operations.md, distributed mode).
@@ -109,6 +109,43 @@ final class HostVerification {
         entry.put("receipt", Json.NULL); // set by ReportWriter when it signs the receipt
         entry.put("timeline", timeline.entries());
         results.put(host, Json.write(entry), next.map(VerificationReceipt::canonicalBytes));
+        HostOutcome outcome = new HostOutcome(host, report.ok(), report.segments(), report.records(), report.findings());
+        listener.afterHost(host, outcome);
+        return outcome;
+    }
+
+    /** One part of a long chain: where it is in the chain (segment sequences, inclusive). */
+    record Part(int index, int count, long first, long last) {
+        Part {
+            if (index < 0 || index >= count) throw new IllegalArgumentException("part " + index + " of " + count);
+            if (first < 0 || last < first) throw new IllegalArgumentException("range " + first + ".." + last);
+        }
+
+        boolean isLast() { return index == count - 1; }
+    }
+
+    /**
+     * Verifies one part of a host's long chain ({@link ChainVerifier#verifyRangeLinked}: its segments,
+     * the links between them and the link to the part before) and records it under
+     * {@link ResultTable#partKey}; the report merges the parts in order. Only the last part carries
+     * a receipt body (the report drops it unless every part verified).
+     */
+    HostOutcome verifyAndRecordPart(String host, Part part) throws IOException {
+        listener.beforeHost(host);
+        ChainReport report = verifier.verifyRangeLinked(store, host, part.first(), part.last());
+        Timeline timeline = timeline(host, part.first(), part.last(), report);
+        Optional<VerificationReceipt> next = Optional.empty();
+        if (report.ok() && part.isLast()) {
+            next = timeline.last().map(l -> new VerificationReceipt(host, l.manifest().boot(),
+                    l.manifest().sequence(), l.digest(), l.manifest().end(), request.clock().instant(), VERIFIER));
+        }
+        Map<String, Object> entry = hostEntry(report);
+        entry.put("verifiedFromSegment", 0L);
+        entry.put("sinceReceipt", Json.NULL);
+        entry.put("receiptRejected", Json.NULL);
+        entry.put("receipt", Json.NULL);
+        entry.put("timeline", timeline.entries());
+        results.put(ResultTable.partKey(host, part.index()), Json.write(entry), next.map(VerificationReceipt::canonicalBytes));
         HostOutcome outcome = new HostOutcome(host, report.ok(), report.segments(), report.records(), report.findings());
         listener.afterHost(host, outcome);
         return outcome;
@@ -224,13 +261,13 @@ final class HostVerification {
     record LastSegment(SegmentManifest manifest, Digest digest) {}
 
     /**
-     * One entry per sequence {@code >= from} present in the store: segment, boot counter, first
+     * One entry per sequence in {@code from..to} present in the store: segment, boot counter, first
      * index, records, createdAt (from the sidecar when it decodes) and ok/failed by the findings.
      */
-    private Timeline timeline(String host, long from, ChainReport report) throws IOException {
+    private Timeline timeline(String host, long from, long to, ChainReport report) throws IOException {
         TreeSet<Long> seqs = new TreeSet<>();
         try (Stream<String> keys = store.list(ArchiveLayout.segmentsPrefix(host))) {
-            keys.map(ArchiveLayout::parse).flatMap(Optional::stream).filter(n -> n.host().equals(host) && n.sequence() >= from)
+            keys.map(ArchiveLayout::parse).flatMap(Optional::stream).filter(n -> n.host().equals(host) && n.sequence() >= from && n.sequence() <= to)
                     .forEach(n -> seqs.add(n.sequence()));
         } catch (UncheckedIOException e) {
             throw e.getCause();

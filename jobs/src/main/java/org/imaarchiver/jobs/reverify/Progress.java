@@ -29,6 +29,9 @@ final class Progress implements AutoCloseable {
 
     void hostDone(boolean ok, long segs, long recs) { p.hostDone(ok, segs, recs); }
 
+    /** Work inside a host that is not done yet (a part of a long chain). */
+    void add(long segs, long recs) { p.add(segs, recs); }
+
     long hostsDone() { return p.hostsDone(); }
 
     /** The current line. */

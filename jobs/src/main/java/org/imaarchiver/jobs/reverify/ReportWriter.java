@@ -165,12 +165,47 @@ final class ReportWriter {
         try (Stream<String> s = hosts.hosts()) {
             Iterator<String> it = s.iterator();
             while (it.hasNext()) {
-                Optional<ResultTable.Row> r = results.getUnchecked(it.next());
+                String host = it.next();
+                Optional<ResultTable.Row> r = results.getUnchecked(host);
+                if (r.isEmpty()) r = mergedParts(host);
                 if (r.isPresent()) consumer.accept(r.get().entry(), r.get().receiptBody());
             }
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+    }
+
+    /**
+     * A host whose long chain was verified in parts (consecutive segment ranges, each with the link
+     * to the range before): one entry as if verified whole. The parts' findings are in chain order
+     * already; counts add up; the receipt is the last part's, and only if every part verified.
+     */
+    @SuppressWarnings("unchecked")
+    private Optional<ResultTable.Row> mergedParts(String host) throws IOException {
+        Map<String, Object>[] merged = new Map[1];
+        Optional<Bytes>[] receipt = new Optional[] {Optional.empty()};
+        boolean[] ok = {true};
+        results.forEachPart(host, row -> {
+            Map<String, Object> e = row.entry();
+            ok[0] &= "ok".equals(e.get("status"));
+            receipt[0] = row.receiptBody();
+            if (merged[0] == null) {
+                merged[0] = new java.util.LinkedHashMap<>(e);
+                merged[0].put("failures", new java.util.ArrayList<>((List<Object>) e.get("failures")));
+                merged[0].put("timeline", new java.util.ArrayList<>((List<Object>) e.get("timeline")));
+                return;
+            }
+            Map<String, Object> m = merged[0];
+            m.put("segments", (Long) m.get("segments") + (Long) e.get("segments"));
+            m.put("records", (Long) m.get("records") + (Long) e.get("records"));
+            for (String k : List.of("firstIndex", "firstCreatedAt")) if (m.get(k) == Json.NULL) m.put(k, e.get(k));
+            for (String k : List.of("lastIndex", "lastCreatedAt")) if (e.get(k) != Json.NULL) m.put(k, e.get(k));
+            ((List<Object>) m.get("failures")).addAll((List<Object>) e.get("failures"));
+            ((List<Object>) m.get("timeline")).addAll((List<Object>) e.get("timeline"));
+        });
+        if (merged[0] == null) return Optional.empty();
+        merged[0].put("status", ok[0] ? "ok" : "failed");
+        return Optional.of(new ResultTable.Row(merged[0], ok[0] ? receipt[0] : Optional.empty()));
     }
 
     /** Signs and writes one receipt; returns its file name for the report entry. */

@@ -122,6 +122,35 @@ final class ResultTable {
         }
     }
 
+    /**
+     * The key of part {@code part} of a host whose chain was verified in parts (segment ranges;
+     * '#' is not a host id character, so part keys never collide with a host's).
+     */
+    static String partKey(String host, int part) { return host + "#" + String.format("%04d", part); }
+
+    /** The rows of {@code host}'s parts in part order, one at a time. */
+    void forEachPart(String host, java.util.function.Consumer<Row> consumer) throws IOException {
+        // A range, not LIKE: '_' in host ids would be a wildcard. '$' is the character after '#'.
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT HOST, ENTRY, RECEIPT FROM " + TABLE
+                     + " WHERE RESULT_SET = ? AND HOST > ? AND HOST < ? ORDER BY HOST")) {
+            q.setString(1, resultSet);
+            q.setString(2, host + "#");
+            q.setString(3, host + "$");
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, Object> e = Json.asObject(Json.parse(rs.getString(2)), TABLE + " " + resultSet + "/" + rs.getString(1));
+                    String receipt = rs.getString(3);
+                    consumer.accept(new Row(e, Optional.ofNullable(receipt).map(x -> Bytes.wrap(x.getBytes(StandardCharsets.UTF_8)))));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot read the results of host " + host + " from the job repository: " + e.getMessage(), e);
+        } catch (Json.JsonException e) {
+            throw new IOException(TABLE + " " + resultSet + "/" + host + ": corrupt part result: " + e.getMessage(), e);
+        }
+    }
+
     /** Deletes every row of this result set (its reports are written). */
     void deleteAll() throws IOException {
         try (Connection c = dataSource.getConnection();

@@ -26,7 +26,8 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
  * {@code reverifyJob}, read top to bottom:
  * <ol>
  *   <li>{@value #MANAGER_STEP}: {@link HostPartitioner} makes one partition per host (or per range of
- *       hosts above {@code --max-partitions} hosts); local
+ *       hosts above {@code --max-partitions} hosts), and {@link ChainSplittingPartitioner} cuts very
+ *       long chains into segment ranges; local
  *       mode runs the worker step ({@link ReverifyWorkerConfiguration}) on a thread pool of
  *       {@code parallel} threads ({@link LocalPartitioning}); distributed mode sends the partitions
  *       to remote workers over JMS ({@link RemotePartitioningManager}): only the
@@ -44,11 +45,15 @@ class ReverifyManagerConfiguration {
     // step 1: verify every host chain, one partition per host or range of hosts
 
     @Bean
-    HostPartitioner hostChainPartitioner(HostSource hostSource, Progress progress, VerifyJobRequest request,
-                                         HostPartitioner.MaxPartitions maxPartitions, JobRepository jobRepository) {
+    ChainSplittingPartitioner hostChainPartitioner(HostSource hostSource, Progress progress, VerifyJobRequest request,
+                                                   HostPartitioner.MaxPartitions maxPartitions,
+                                                   ChainSplittingPartitioner.SegmentsPerPartition segmentsPerPartition,
+                                                   ArchiveStore store, JobRepository jobRepository) {
         // Named hosts are never cut into ranges: a command line is not what grows.
-        return new HostPartitioner(hostSource::hosts, hostSource::inWindow, progress::total, maxPartitions.value(),
+        HostPartitioner hosts = new HostPartitioner(hostSource::hosts, hostSource::inWindow, progress::total, maxPartitions.value(),
                 request.hosts().isEmpty(), java.util.Optional.of(jobRepository));
+        return new ChainSplittingPartitioner(hosts, store, segmentsPerPartition.value(), request.sinceReceipts().isEmpty(),
+                java.util.Optional.of(jobRepository));
     }
 
     @Bean(destroyMethod = "close")
@@ -67,7 +72,7 @@ class ReverifyManagerConfiguration {
     }
 
     @Bean
-    Step verifyChains(JobRepository jobRepository, HostPartitioner hostChainPartitioner, PartitionHandler partitionHandler) {
+    Step verifyChains(JobRepository jobRepository, ChainSplittingPartitioner hostChainPartitioner, PartitionHandler partitionHandler) {
         return new StepBuilder(MANAGER_STEP, jobRepository)
                 .partitioner(ReverifyWorkerConfiguration.WORKER_STEP, hostChainPartitioner)
                 .partitionHandler(partitionHandler)

@@ -41,6 +41,7 @@ class ReverifyWorkerConfiguration {
     HostChainTasklet hostChainTasklet(@Value("#{stepExecutionContext['" + HostPartitioner.HOST_ID + "']}") String hostId,
                                       @Value("#{stepExecutionContext['" + HostPartitioner.FROM_HOST + "']}") String fromHost,
                                       @Value("#{stepExecutionContext['" + HostPartitioner.TO_HOST + "']}") String toHost,
+                                      @Value("#{stepExecutionContext['" + ChainSplittingPartitioner.PART + "']}") String part,
                                       @Value("#{jobParameters['" + VerifyJobRunner.SINCE + "']}") String since,
                                       @Value("#{jobParameters['" + VerifyJobRunner.UNTIL + "']}") String until,
                                       @Value("#{jobParameters['" + VerifyJobRunner.RESULT_SET + "']}") String resultSet,
@@ -55,7 +56,8 @@ class ReverifyWorkerConfiguration {
         }
         HostChainTasklet.RangeWork range = new HostChainTasklet.RangeWork(HostPartitioner.Range.ofContext(fromHost, toHost),
                 instant(since), instant(until));
-        return new HostChainTasklet(Optional.ofNullable(hostId), range, stores.open(storeUri), verifier, request,
+        return new HostChainTasklet(Optional.ofNullable(hostId), Optional.ofNullable(part).map(ChainSplittingPartitioner::part), range,
+                stores.open(storeUri), verifier, request,
                 new ResultTable(dataSource, resultSet), listener, progress);
     }
 

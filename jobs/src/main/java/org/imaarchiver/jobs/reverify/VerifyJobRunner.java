@@ -52,6 +52,7 @@ public final class VerifyJobRunner {
     private final HostVerification.HostListener listener;
     private final PrintStream err;
     private final HostPartitioner.MaxPartitions maxPartitions;
+    private final ChainSplittingPartitioner.SegmentsPerPartition segmentsPerPartition;
 
     public VerifyJobRunner() {
         this(System.err);
@@ -63,13 +64,23 @@ public final class VerifyJobRunner {
     }
 
     VerifyJobRunner(HostVerification.HostListener listener, PrintStream err) {
-        this(listener, err, HostPartitioner.MaxPartitions.DEFAULT);
+        this(listener, err, HostPartitioner.MaxPartitions.DEFAULT, ChainSplittingPartitioner.SegmentsPerPartition.DEFAULT);
     }
 
-    private VerifyJobRunner(HostVerification.HostListener listener, PrintStream err, HostPartitioner.MaxPartitions maxPartitions) {
+    private VerifyJobRunner(HostVerification.HostListener listener, PrintStream err, HostPartitioner.MaxPartitions maxPartitions,
+                            ChainSplittingPartitioner.SegmentsPerPartition segmentsPerPartition) {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.err = Objects.requireNonNull(err, "err");
         this.maxPartitions = Objects.requireNonNull(maxPartitions, "maxPartitions");
+        this.segmentsPerPartition = Objects.requireNonNull(segmentsPerPartition, "segmentsPerPartition");
+    }
+
+    /**
+     * This runner with another limit on chain segments per partition: a longer chain is verified as
+     * several partitions of consecutive segment ranges ({@link ChainSplittingPartitioner}).
+     */
+    public VerifyJobRunner withSegmentsPerPartition(int n) {
+        return new VerifyJobRunner(listener, err, maxPartitions, new ChainSplittingPartitioner.SegmentsPerPartition(n));
     }
 
     /**
@@ -77,7 +88,7 @@ public final class VerifyJobRunner {
      * of hosts ({@link HostPartitioner}). Applies to new job instances; a resumed one keeps its plan.
      */
     public VerifyJobRunner withMaxPartitions(int max) {
-        return new VerifyJobRunner(listener, err, new HostPartitioner.MaxPartitions(max));
+        return new VerifyJobRunner(listener, err, new HostPartitioner.MaxPartitions(max), segmentsPerPartition);
     }
 
     /**
@@ -171,6 +182,7 @@ public final class VerifyJobRunner {
         ctx.registerBean(ReverifyInfrastructure.RepositoryDb.class, () -> ReverifyInfrastructure.RepositoryDb.of(request));
         ctx.registerBean(Progress.class, () -> progress);
         ctx.registerBean(HostPartitioner.MaxPartitions.class, () -> maxPartitions);
+        ctx.registerBean(ChainSplittingPartitioner.SegmentsPerPartition.class, () -> segmentsPerPartition);
         ctx.registerBean(HostVerification.HostListener.class, () -> listener);
         ctx.register(ReverifyInfrastructure.class, ReverifyManagerConfiguration.class);
         if (broker.isPresent()) {

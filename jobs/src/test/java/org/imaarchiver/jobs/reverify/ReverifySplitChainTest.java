@@ -1,0 +1,95 @@
+package org.imaarchiver.jobs.reverify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.imaarchiver.archive.sign.KeyMaterial;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Very long chains verified as several partitions of segment ranges (--segments-per-partition) give
+ * byte for byte the report and receipts of verifying each chain whole, including findings that sit
+ * exactly on a part boundary: a missing segment, a missing first segment, a reboot, a flipped byte.
+ */
+class ReverifySplitChainTest {
+    static final String OK = "long-ok";
+    static final String BOOT = "long-boot";
+    static final String GAP = "long-gap";
+    static final String NO_START = "long-nostart";
+    static final String FLIP = "long-flip";
+    static final String SHORT = "short";
+
+    @TempDir static Path shared;
+    @TempDir Path dir;
+
+    static TestArchive archive;
+    static Path trust;
+    static KeyMaterial verifierKey;
+    static Path wholeReport;
+    static Path wholeReceipts;
+
+    @BeforeAll
+    static void build() throws Exception {
+        archive = new TestArchive(shared.resolve("store"));
+        int seed = 700;
+        for (String h : List.of(OK, GAP, NO_START, FLIP)) {
+            TestArchive.Host host = archive.host(h, seed++, 70);
+            for (int n = 10; n <= 70; n += 10) host.segment(n);
+        }
+        // Reboot after segment 2: with 3 segments per part the new boot starts part 2 exactly.
+        archive.host(BOOT, seed++, 30).segment(10).segment(20).segment(30).reboot(seed++, 40).segment(10).segment(20).segment(30).segment(40);
+        archive.host(SHORT, seed, 8).segment(8);
+        archive.deleteSegment(GAP, 2);
+        archive.deleteSegment(NO_START, 0);
+        archive.flipByte(FLIP, 4);
+        trust = archive.trustDir(shared.resolve("trust"), List.of(OK, BOOT, GAP, NO_START, FLIP, SHORT));
+        verifierKey = KeyMaterial.generate(KeyMaterial.KeyType.P256, "verifier", TestArchive.T0.minusSeconds(60),
+                TestArchive.T0.plusSeconds(86400 * 365L));
+        VerifyJobResult whole = new VerifyJobRunner().run(request(shared.resolve("whole-state"), shared.resolve("whole")));
+        assertThat(whole.completed()).isTrue();
+        Map<String, Map<String, Object>> hosts = ReverifyJobTest.hostsOf(whole.jsonReport());
+        // The fixture is what it claims: the attacked chains fail, the others verify.
+        for (String h : List.of(OK, BOOT, SHORT)) assertThat(hosts.get(h).get("status")).as(h).isEqualTo("ok");
+        for (String h : List.of(GAP, NO_START, FLIP)) assertThat(hosts.get(h).get("status")).as(h).isEqualTo("failed");
+        assertThat(ReverifyJobTest.kinds(hosts.get(GAP))).contains("sequence-gap");
+        assertThat(ReverifyJobTest.kinds(hosts.get(NO_START))).contains("sequence-gap");
+        wholeReport = whole.jsonReport();
+        wholeReceipts = whole.receiptsDir();
+    }
+
+    static VerifyJobRequest request(Path state, Path out) {
+        return VerifyJobRequest.of(archive.root.toString(), trust, state, out).withParallel(2, 2)
+                .withProgress(VerifyJobRequest.ProgressMode.NONE).withReceiptKey(verifierKey)
+                .withClock(Clock.fixed(ReverifyJobTest.NOW, ZoneOffset.UTC));
+    }
+
+    @ParameterizedTest(name = "{0} segments per partition")
+    @ValueSource(ints = {1, 2, 3})
+    void partsGiveTheWholeChainsReport(int segmentsPerPartition) throws Exception {
+        Path state = dir.resolve("state");
+        VerifyJobResult r = new VerifyJobRunner().withSegmentsPerPartition(segmentsPerPartition).run(request(state, dir.resolve("out")));
+        assertThat(r.completed()).isTrue();
+        assertThat(Files.readString(r.jsonReport())).isEqualTo(Files.readString(wholeReport));
+        for (String h : List.of(OK, BOOT, GAP, NO_START, FLIP, SHORT)) {
+            Path body = r.receiptsDir().resolve(h + VerificationReceipt.JSON_SUFFIX);
+            Path expected = wholeReceipts.resolve(h + VerificationReceipt.JSON_SUFFIX);
+            assertThat(Files.exists(body)).as(h).isEqualTo(Files.exists(expected));
+            if (Files.exists(body)) assertThat(Files.readString(body)).as(h).isEqualTo(Files.readString(expected));
+        }
+        // The long chains ran as parts; the one-segment chain as one partition.
+        Set<String> steps = ReverifyJobTest.stepStatuses(state).keySet();
+        int partsOfOk = (7 + segmentsPerPartition - 1) / segmentsPerPartition;
+        for (int k = 0; k < partsOfOk; k++) assertThat(steps).contains(String.format("verifyChain:host-%s.part-%04d", OK, k));
+        assertThat(steps).doesNotContain(String.format("verifyChain:host-%s.part-%04d", OK, partsOfOk))
+                .contains("verifyChain:host-" + SHORT);
+    }
+}
