@@ -34,7 +34,14 @@ final class Cli {
         public String toString() { return "exit " + code + "\nstdout:\n" + out + "\nstderr:\n" + err; }
     }
 
+    /** Commands that keep job state, by default under the user's ~/.cache: a test gives them a temp {@code --state}. */
+    private static final java.util.Set<String> STATEFUL = java.util.Set.of("verify", "compact");
+
     static Result run(String... args) {
+        List<String> a = List.of(args);
+        if (!a.isEmpty() && STATEFUL.contains(a.get(0)) && !a.contains("--help") && !a.contains("--state")) {
+            throw new IllegalArgumentException(a.get(0) + " without --state would write under the user's home: " + a);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),

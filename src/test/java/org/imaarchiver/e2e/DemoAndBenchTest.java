@@ -28,7 +28,8 @@ class DemoAndBenchTest {
         assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(work.resolve("emu/mnt").toString());
 
         // independently: the verify command on the archive and the trust dir the demo built
-        Cli.Result v = Cli.run("verify", work.resolve("archive").toString(), "--trust", work.resolve("trust").toString());
+        Cli.Result v = Cli.run("verify", work.resolve("archive").toString(), "--trust", work.resolve("trust").toString(),
+                "--state", dir.resolve("verify-state").toString());
         assertThat(v.code()).as(v.toString()).isZero();
         assertThat(v.out()).contains("demo-host: ok, 2 segments, 100 records");
     }

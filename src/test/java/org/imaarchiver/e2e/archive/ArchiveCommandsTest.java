@@ -26,6 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ArchiveCommandsTest {
     @TempDir Path dir;
 
+    /** The verify job's state (repository, lock) for this test: never the user's ~/.cache. */
+    private String state() { return dir.resolve("verify-state").toString(); }
+
     private Path keygen() {
         Path keys = dir.resolve("keys");
         ArchiveCli.Result r = run("keygen", "--out", keys.toString());
@@ -89,7 +92,8 @@ class ArchiveCommandsTest {
 
         Path trust = ArchiveCli.trustDir(dir.resolve("trust"), keys, true);
         Path report = dir.resolve("report.json");
-        ArchiveCli.Result v = run("verify", store, "--trust", trust.toString(), "--json", report.toString(), "--parallel", "2");
+        ArchiveCli.Result v = run("verify", store, "--trust", trust.toString(), "--json", report.toString(), "--parallel", "2",
+                "--state", state());
         assertThat(v.code()).as(v.toString()).isZero();
         Map<String, Object> rep = Json.asObject(Json.parse(Files.readString(report)), "report");
         assertThat(rep).containsOnlyKeys("hosts");
@@ -105,14 +109,14 @@ class ArchiveCommandsTest {
         assertThat(v.out()).contains(HOST);
 
         // --json - : the report on stdout, parseable
-        ArchiveCli.Result vs = run("verify", store, "--trust", trust.toString(), "--json", "-", "--host", HOST);
+        ArchiveCli.Result vs = run("verify", store, "--trust", trust.toString(), "--json", "-", "--host", HOST, "--state", state());
         assertThat(vs.code()).as(vs.toString()).isZero();
         assertThat(vs.json()).containsOnlyKeys("hosts");
 
         // the AK removed from the trust directory: the quotes are no longer trusted
         Path noAk = ArchiveCli.trustDir(dir.resolve("trust-no-ak"), keys, false);
         Path report2 = dir.resolve("report2.json");
-        ArchiveCli.Result bad = run("verify", store, "--trust", noAk.toString(), "--json", report2.toString());
+        ArchiveCli.Result bad = run("verify", store, "--trust", noAk.toString(), "--json", report2.toString(), "--state", state());
         assertThat(bad.code()).as(bad.toString()).isEqualTo(1);
         Map<String, Object> h2 = Json.asObject(Json.asArray(Json.asObject(Json.parse(Files.readString(report2)), "r")
                 .get("hosts"), "hosts").get(0), "host");
@@ -134,7 +138,7 @@ class ArchiveCommandsTest {
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         // nothing was stored
         assertThat(run("verify", store, "--trust", ArchiveCli.trustDir(dir.resolve("t"), keys, true).toString(),
-                "--host", HOST).code()).isEqualTo(1);
+                "--host", HOST, "--state", state()).code()).isEqualTo(1);
     }
 
     @Test
@@ -163,14 +167,14 @@ class ArchiveCommandsTest {
         assertThat(r.err().strip().lines()).hasSize(1);
         assertThat(r.err()).contains(missing.toString()).doesNotContain("Exception");
 
-        assertThat(run("verify", store, "--trust", dir.resolve("no-trust").toString()).code()).isEqualTo(2);
+        assertThat(run("verify", store, "--trust", dir.resolve("no-trust").toString(), "--state", state()).code()).isEqualTo(2);
         // a reader does not create a missing local archive
         Path trust = ArchiveCli.trustDir(dir.resolve("t"), keys, true);
-        assertThat(run("verify", dir.resolve("typo").toString(), "--trust", trust.toString()).code()).isEqualTo(2);
+        assertThat(run("verify", dir.resolve("typo").toString(), "--trust", trust.toString(), "--state", state()).code()).isEqualTo(2);
         assertThat(dir.resolve("typo")).doesNotExist();
         // an empty archive verified nothing
         Files.createDirectories(dir.resolve("empty"));
-        assertThat(run("verify", dir.resolve("empty").toString(), "--trust", trust.toString()).code()).isEqualTo(1);
+        assertThat(run("verify", dir.resolve("empty").toString(), "--trust", trust.toString(), "--state", state()).code()).isEqualTo(1);
         assertThat(run("inspect", dir.resolve("nope.parquet").toString()).code()).isEqualTo(2);
         List<String> evil = packArgs(200, NONCE_200, keys, store);
         evil.set(evil.indexOf("--host") + 1, "../evil");
@@ -195,7 +199,7 @@ class ArchiveCommandsTest {
             assertThat(r.code()).as(r.toString()).isEqualTo(3);
             assertThat(r.err().strip().lines()).hasSize(1);
             ArchiveCli.Result v = run("verify", "s3://archive/fleet", "--s3-endpoint", "http://127.0.0.1:" + port,
-                    "--trust", ArchiveCli.trustDir(dir.resolve("t"), keys, true).toString());
+                    "--trust", ArchiveCli.trustDir(dir.resolve("t"), keys, true).toString(), "--state", state());
             assertThat(v.code()).as(v.toString()).isEqualTo(3);
         } finally {
             restore("aws.accessKeyId", was);

@@ -63,14 +63,16 @@ class ArchiveS3Test {
         assertThat(again.json().get("records")).isEqualTo(0L);
 
         Path trust = ArchiveCli.trustDir(dir.resolve("trust"), keys, true);
-        ArchiveCli.Result v = run("verify", store, "--s3-endpoint", endpoint, "--trust", trust.toString(), "--json", "-");
+        ArchiveCli.Result v = run("verify", store, "--s3-endpoint", endpoint, "--trust", trust.toString(), "--json", "-",
+                "--state", dir.resolve("verify-state").toString());
         assertThat(v.code()).as(v.toString()).isZero();
         Map<String, Object> h = Json.asObject(Json.asArray(v.json().get("hosts"), "hosts").get(0), "host");
         assertThat(h.get("segments")).isEqualTo(2L);
         assertThat(h.get("records")).isEqualTo(362L);
 
         ArchiveCli.Result bad = run("verify", store, "--s3-endpoint", endpoint,
-                "--trust", ArchiveCli.trustDir(dir.resolve("no-ak"), keys, false).toString());
+                "--trust", ArchiveCli.trustDir(dir.resolve("no-ak"), keys, false).toString(),
+                "--state", dir.resolve("verify-state").toString());
         assertThat(bad.code()).as(bad.toString()).isEqualTo(1);
 
         ArchiveCli.Result inspect = run("inspect", (String) p1.json().get("segment"), "--store", store,

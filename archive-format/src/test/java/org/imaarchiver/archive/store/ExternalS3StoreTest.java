@@ -15,7 +15,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The contract against a real S3-compatible service (AWS S3, MinIO, Ceph RGW, ...), skipped unless
- * configured (docs/store-notes.md):
+ * configured (docs/operations.md "Archive stores"):
  * <ul>
  *   <li>{@code IMA_ARCHIVER_TEST_S3_ENDPOINT} e.g. {@code http://127.0.0.1:9000} or {@code https://s3.eu-central-1.amazonaws.com}</li>
  *   <li>{@code IMA_ARCHIVER_TEST_S3_BUCKET} an existing bucket the credentials may write and delete in</li>

@@ -22,7 +22,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * What createNew and the reads do when the network or the server misbehaves, with a
- * fault-injecting proxy between the SDK and s3proxy. The documented outcomes (docs/store-notes.md):
+ * fault-injecting proxy between the SDK and s3proxy. The documented outcomes (docs/architecture.md "Archive stores"):
  * a lost response is retried and resolved by the upload token (success); a request that never
  * arrives, or 5xx to the end, is {@link StoreOutcomeUnknownException}; a foreign object that
  * appears meanwhile is {@link ObjectAlreadyExistsException}.

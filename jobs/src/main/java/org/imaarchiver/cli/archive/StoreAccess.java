@@ -20,7 +20,7 @@ import org.imaarchiver.cli.CliError;
 /**
  * Opens the store a command names ({@code --store URI}, {@code --s3-endpoint URL}) and turns store
  * failures into one-line CLI errors: a bad location is a usage error (exit 2), an unreachable store,
- * an unknown outcome or a conflict exit 3 (docs/store-notes.md §1 "Errors").
+ * an unknown outcome or a conflict exit 3 (docs/architecture.md "Archive stores", errors).
  */
 final class StoreAccess {
     private StoreAccess() {}

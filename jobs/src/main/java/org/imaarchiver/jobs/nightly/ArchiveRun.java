@@ -574,7 +574,7 @@ public final class ArchiveRun {
         Optional<MeasurementRecord> after = find(around, trimmedSoFar + n);
         if (after.isEmpty()) {
             // keep one archived record in the kernel so that a completed trim is always recognisable
-            // (host-adapters-notes.md, open point AFTER_LAST_NOT_JOURNALED)
+            // (otherwise TrimJournal.recover answers AFTER_LAST_NOT_JOURNALED; architecture.md "Kernel side")
             n--;
             if (n <= 0) return;
             after = find(around, trimmedSoFar + n);

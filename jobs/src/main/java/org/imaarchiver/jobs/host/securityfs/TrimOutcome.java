@@ -17,10 +17,8 @@ public sealed interface TrimOutcome {
     /**
      * The kernel deleted the first {@code n} records: the list now starts at absolute index
      * {@code firstIndex + n}, the caller's new {@code trimmedSoFar}.
-     *
-     * @param pendingBatch the records were a staged batch left by an earlier run (A.8 {@code A} gave EEXIST)
      */
-    record Trimmed(long n, long firstIndex, long recordsRead, int openAttempts, boolean pendingBatch) implements TrimOutcome {
+    record Trimmed(long n, long firstIndex, long recordsRead, int openAttempts) implements TrimOutcome {
         public long nextFirstIndex() { return firstIndex + n; }
     }
 

@@ -82,7 +82,7 @@ public final class TrimSession implements AutoCloseable {
      *
      * <p>Without staging support the list is read through a read-only fd and nothing is written
      * ({@link TrimOutcome.ArchiveOnly}). With {@code ima_flush_htable} known nothing is opened
-     * ({@link TrimOutcome.FlushHtable}): use {@link #stageWithPrompt}.
+     * ({@link TrimOutcome.FlushHtable}): use {@link #stage} and {@link #deleteStaged}.
      *
      * @param trimmedSoFar absolute index of the kernel list's first record (from the archive chain head)
      */
@@ -149,116 +149,52 @@ public final class TrimSession implements AutoCloseable {
     }
 
     /**
-     * "Staging with prompt" (A.8, D.2 variant for {@code ima_flush_htable}): open
-     * {@code binary_runtime_measurements_<bank>_staged} read/write, write {@code "A\n"}, read the
-     * staged batch through the same fd while the callback persists it, write {@code "D\n"}, close.
-     * If {@code A} gives EEXIST a batch staged by an earlier run is pending (D.1 item 6): that batch
-     * is read and deleted instead ({@link RecordBatch.Kind#STAGED_PENDING}); run again for the rest.
-     * The callback must accept the whole batch: {@code D} deletes all of it.
+     * First half of "staging with prompt" (A.8, D.2 variant for {@code ima_flush_htable}), split in
+     * two short writer transactions: open {@code binary_runtime_measurements_<bank>_staged}
+     * read/write, write {@code "A\n"}, read the staged batch through that fd into {@code reader}
+     * (the nightly job reads nothing here and uses {@link #readStaged}, so the writer fd lives only
+     * for {@code A}), close. The staged records stay in the kernel (the staged list survives the
+     * close) until {@link #deleteStaged}. EEXIST on {@code A}
+     * means an earlier run's batch is pending: it is read instead ({@link RecordBatch.Kind#STAGED_PENDING});
+     * records appended since that {@code A} are in the current list, which this method does not read.
      */
-    public TrimOutcome stageWithPrompt(HashAlgorithm bank, long trimmedSoFar, TrimCallback callback)
+    public StageOutcome stage(HashAlgorithm bank, long firstIndex, BatchReader reader)
             throws IOException, MalformedLogException, InterruptedException {
-        checkArguments(bank, trimmedSoFar, callback);
+        checkArguments(bank, firstIndex);
+        Objects.requireNonNull(reader, "reader");
         return onTrimThread(() -> {
-            if (features.mode() == SecurityfsFeatures.Mode.ARCHIVE_ONLY) return archiveOnly(bank, trimmedSoFar, callback);
+            if (features.mode() == SecurityfsFeatures.Mode.ARCHIVE_ONLY) return new StageOutcome.NotStaged(new TrimOutcome.ArchiveOnly(), 0);
             Path file = log.stagedFile(bank);
             Opened opened = openWithRetry(file, READ_WRITE);
-            if (opened instanceof Refused r) return new NotTrimmed(r.reason(), 0, r.attempts());
+            if (opened instanceof Refused r) return new StageOutcome.NotStaged(r.reason(), r.attempts());
             Open open = (Open) opened;
-            int attempts = open.attempts();
             try (FileChannel ch = open.channel()) {
                 Kind kind = Kind.STAGED;
                 Optional<Errno> staged = request(ch, STAGE_ALL);
                 if (staged.isPresent()) {
                     switch (staged.get()) {
                         case EEXIST: kind = Kind.STAGED_PENDING; break;
-                        case ENOENT: return new NotTrimmed(new TrimOutcome.NothingToTrim(), 0, attempts);
-                        case EACCES: return new NotTrimmed(new TrimOutcome.ShuttingDown(), 0, attempts);
-                        default: throw unexpected(file, STAGE_ALL, staged.get());
-                    }
-                }
-                BinaryLogReader reader = reader(ch, file, bank, trimmedSoFar);
-                TrimDecision decision = callback.persist(new RecordBatch(file, bank, trimmedSoFar, kind, reader));
-                long seen = reader.recordsRead();
-                Optional<NotTrimmed> refused = refuse(decision, seen, attempts);
-                if (refused.isPresent()) return refused.get();
-                long n = ((TrimDecision.Trim) decision).n();
-                // D deletes the whole batch: refuse unless the callback stored every record of it
-                while (reader.next().isPresent()) { /* count the records the callback left unread */ }
-                long batch = reader.recordsRead();
-                if (n != batch) {
-                    return new NotTrimmed(new TrimOutcome.Aborted("the staged batch holds " + batch
-                            + " records but only " + n + " were stored; D would delete them all"), batch, attempts);
-                }
-                Optional<Errno> deleted = request(ch, DELETE_STAGED);
-                if (deleted.isEmpty()) return new Trimmed(n, trimmedSoFar, batch, attempts, kind == Kind.STAGED_PENDING);
-                switch (deleted.get()) {
-                    case ENOENT: return new NotTrimmed(new TrimOutcome.ForeignTrim(n), batch, attempts);
-                    case ESTALE: return new NotTrimmed(new TrimOutcome.ShuttingDown(), batch, attempts);
-                    default: throw unexpected(file, DELETE_STAGED, deleted.get());
-                }
-            }
-        });
-    }
-
-    /**
-     * First half of a split "staging with prompt" (A.8, D.2 variant), for a short writer lock:
-     * open {@code binary_runtime_measurements_<bank>_staged} read/write, write {@code "A\n"}, read
-     * the staged batch through that fd into {@code reader}, close. The staged records stay in the
-     * kernel (the staged list survives the close) until {@link #deleteStaged}. EEXIST on {@code A}
-     * means an earlier run's batch is pending: it is read instead ({@link RecordBatch.Kind#STAGED_PENDING});
-     * records appended since that {@code A} are in the current list, which this method does not read.
-     */
-    public StageOutcome stage(HashAlgorithm bank, long firstIndex, BatchReader reader)
-            throws IOException, MalformedLogException, InterruptedException {
-        checkArguments(bank, firstIndex, b -> TrimDecision.abort("unused"));
-        Objects.requireNonNull(reader, "reader");
-        TrimOutcome.Reason[] notStaged = {null};
-        int[] attemptsSeen = {0};
-        long[] read = {0};
-        Kind[] kindSeen = {Kind.STAGED};
-        TrimOutcome t = onTrimThread(() -> {
-            if (features.mode() == SecurityfsFeatures.Mode.ARCHIVE_ONLY) {
-                notStaged[0] = new TrimOutcome.ArchiveOnly();
-                return new NotTrimmed(notStaged[0], 0, 0);
-            }
-            Path file = log.stagedFile(bank);
-            Opened opened = openWithRetry(file, READ_WRITE);
-            if (opened instanceof Refused r) {
-                notStaged[0] = r.reason();
-                attemptsSeen[0] = r.attempts();
-                return new NotTrimmed(r.reason(), 0, r.attempts());
-            }
-            Open open = (Open) opened;
-            attemptsSeen[0] = open.attempts();
-            try (FileChannel ch = open.channel()) {
-                Optional<Errno> staged = request(ch, STAGE_ALL);
-                if (staged.isPresent()) {
-                    switch (staged.get()) {
-                        case EEXIST: kindSeen[0] = Kind.STAGED_PENDING; break;
-                        case ENOENT: notStaged[0] = new TrimOutcome.NothingToTrim(); return new NotTrimmed(notStaged[0], 0, open.attempts());
-                        case EACCES: notStaged[0] = new TrimOutcome.ShuttingDown(); return new NotTrimmed(notStaged[0], 0, open.attempts());
+                        case ENOENT: return new StageOutcome.NotStaged(new TrimOutcome.NothingToTrim(), open.attempts());
+                        case EACCES: return new StageOutcome.NotStaged(new TrimOutcome.ShuttingDown(), open.attempts());
                         default: throw unexpected(file, STAGE_ALL, staged.get());
                     }
                 }
                 BinaryLogReader records = reader(ch, file, bank, firstIndex);
-                reader.read(new RecordBatch(file, bank, firstIndex, kindSeen[0], records));
+                reader.read(new RecordBatch(file, bank, firstIndex, kind, records));
                 // what the reader consumed: a reader that stops early (a torn read) makes deleteStaged refuse
-                read[0] = records.recordsRead();
-                return new Trimmed(0, firstIndex, read[0], open.attempts(), kindSeen[0] == Kind.STAGED_PENDING);
+                return new StageOutcome.Staged(kind, firstIndex, records.recordsRead(), open.attempts());
             }
         });
-        if (notStaged[0] != null) return new StageOutcome.NotStaged(notStaged[0], attemptsSeen[0]);
-        return new StageOutcome.Staged(kindSeen[0], firstIndex, t.recordsRead(), attemptsSeen[0]);
     }
 
     /**
      * Reads the staged list through a read-only fd (shared with other readers) and never writes:
-     * what a restarted job uses to tell whether a journaled {@code D} happened (D.1 item 6).
+     * the batch after {@link #stage}, and what a restarted job uses to tell whether a journaled
+     * {@code D} happened (D.1 item 6).
      */
     public void readStaged(HashAlgorithm bank, long firstIndex, BatchReader reader)
             throws IOException, MalformedLogException, InterruptedException {
-        checkArguments(bank, firstIndex, b -> TrimDecision.abort("unused"));
+        checkArguments(bank, firstIndex);
         Objects.requireNonNull(reader, "reader");
         onTrimThread(() -> {
             Path file = log.stagedFile(bank);
@@ -267,12 +203,12 @@ public final class TrimSession implements AutoCloseable {
             try (FileChannel ch = ((Open) opened).channel()) {
                 reader.read(new RecordBatch(file, bank, firstIndex, Kind.STAGED, reader(ch, file, bank, firstIndex)));
             }
-            return new NotTrimmed(new TrimOutcome.Aborted("read only"), 0, 0);
+            return null;
         });
     }
 
     /**
-     * Second half of a split "staging with prompt" (compare-then-delete, D.2 end applied to
+     * Second half of "staging with prompt" (compare-then-delete, D.2 end applied to
      * {@code D}): open the {@code _staged} file read/write, re-read the staged batch and compare it
      * byte for byte with {@code archived} (exactly {@code expected} records, no more, no fewer),
      * then write {@code "D\n"} on that fd and close. {@code D} deletes the whole staged list, so the
@@ -281,7 +217,7 @@ public final class TrimSession implements AutoCloseable {
      */
     public TrimOutcome deleteStaged(HashAlgorithm bank, long firstIndex, long expected, ArchivedRecords archived)
             throws IOException, MalformedLogException, InterruptedException {
-        checkArguments(bank, firstIndex, b -> TrimDecision.abort("unused"));
+        checkArguments(bank, firstIndex);
         Objects.requireNonNull(archived, "archived");
         if (expected < 1) throw new IllegalArgumentException("expected < 1: " + expected);
         return onTrimThread(() -> {
@@ -296,7 +232,7 @@ public final class TrimSession implements AutoCloseable {
                 if (mismatch.isEmpty() && staged.next().isPresent()) mismatch = Optional.of(firstIndex + expected); // more than stored
                 if (mismatch.isPresent()) return new NotTrimmed(new TrimOutcome.HeadMismatch(mismatch.get()), staged.recordsRead(), open.attempts());
                 Optional<Errno> deleted = request(ch, DELETE_STAGED);
-                if (deleted.isEmpty()) return new Trimmed(expected, firstIndex, expected, open.attempts(), false);
+                if (deleted.isEmpty()) return new Trimmed(expected, firstIndex, expected, open.attempts());
                 switch (deleted.get()) {
                     case ENOENT: return new NotTrimmed(new TrimOutcome.ForeignTrim(expected), expected, open.attempts());
                     case ESTALE: return new NotTrimmed(new TrimOutcome.ShuttingDown(), expected, open.attempts());
@@ -336,7 +272,7 @@ public final class TrimSession implements AutoCloseable {
     /** D.2 step 7: one write of {@code "<N>\n"} and the A.8 errno table. */
     private static TrimOutcome writeCount(FileChannel ch, Path file, long n, long trimmedSoFar, long read, int attempts) throws IOException {
         Optional<Errno> result = request(ch, n + "\n");
-        if (result.isEmpty()) return new Trimmed(n, trimmedSoFar, read, attempts, false);
+        if (result.isEmpty()) return new Trimmed(n, trimmedSoFar, read, attempts);
         switch (result.get()) {
             case ENOENT: return new NotTrimmed(new TrimOutcome.ForeignTrim(n), read, attempts);
             case ESTALE: return new NotTrimmed(new TrimOutcome.ShuttingDown(), read, attempts);
@@ -412,23 +348,27 @@ public final class TrimSession implements AutoCloseable {
     }
 
     private static void checkArguments(HashAlgorithm bank, long trimmedSoFar, TrimCallback callback) {
-        Objects.requireNonNull(bank, "bank");
         Objects.requireNonNull(callback, "callback");
+        checkArguments(bank, trimmedSoFar);
+    }
+
+    private static void checkArguments(HashAlgorithm bank, long trimmedSoFar) {
+        Objects.requireNonNull(bank, "bank");
         if (trimmedSoFar < 0) throw new IllegalArgumentException("trimmedSoFar < 0: " + trimmedSoFar);
     }
 
     @FunctionalInterface
-    private interface Work {
-        TrimOutcome run() throws IOException, MalformedLogException, InterruptedException;
+    private interface Work<T> {
+        T run() throws IOException, MalformedLogException, InterruptedException;
     }
 
     /** Runs the whole transaction on the trim thread (D.3) and rethrows its failure as thrown there. */
-    private TrimOutcome onTrimThread(Work work) throws IOException, MalformedLogException, InterruptedException {
+    private <T> T onTrimThread(Work<T> work) throws IOException, MalformedLogException, InterruptedException {
         if (Thread.currentThread() == worker) {
             throw new IllegalStateException("a trim callback must not start another trim on the same session");
         }
-        Callable<TrimOutcome> task = work::run;
-        Future<TrimOutcome> future = trimThread.submit(task);
+        Callable<T> task = work::run;
+        Future<T> future = trimThread.submit(task);
         try {
             return future.get();
         } catch (InterruptedException e) {

@@ -95,19 +95,26 @@ class ImafsWriteGrammarTest {
     }
 
     @Test
-    void stageWithPromptThenDelete() throws Exception {
+    void stageReadThenDeleteInSeparateOpens() throws Exception {
+        // staging with prompt as A.8 spells it and the nightly job runs it (TrimSession.stage,
+        // readStaged, deleteStaged): A on a writer fd closed at once, the batch read through
+        // read-only fds, D on a fresh writer fd after re-reading the batch through it
         try (ImafsEmulator emu = ImafsEmulator.start(dir)) {
             assertThat(request(emu, STAGED, "A\n")).isEqualTo("ENOENT"); // current list empty
             assertThat(request(emu, STAGED, "D\n")).isEqualTo("ENOENT"); // staged list empty
             addRecords(emu, "a", 3);
+            assertThat(request(emu, STAGED, "A\n")).isEqualTo("none");
+            assertThat(emu.currentCount()).isZero();
+            // the staged list survives the writer's close; every staged file shows it
+            assertThat(ServedList.parse(ServedList.readAll(emu.file(STAGED)), 32)).hasSize(3);
+            assertThat(new String(ServedList.readAll(emu.file("ascii_runtime_measurements_sha1_staged")), StandardCharsets.US_ASCII)
+                    .lines()).hasSize(3);
+            addRecords(emu, "b", 2); // measurements continue into the current list
+            assertThat(request(emu, STAGED, "A\n")).isEqualTo("EEXIST"); // staged list not empty
             try (FileChannel ch = FileChannel.open(emu.file(STAGED), READ, WRITE);
                  FileChannel other = FileChannel.open(emu.file("ascii_runtime_measurements_sha1_staged"), READ, WRITE)) {
-                assertThat(request(ch, "A\n")).isEqualTo("none");
-                assertThat(emu.currentCount()).isZero();
                 assertThat(ServedList.parse(ServedList.readToEof(ch), 32)).hasSize(3);
                 assertThat(new String(ServedList.readToEof(other), StandardCharsets.US_ASCII).lines()).hasSize(3);
-                addRecords(emu, "b", 2); // measurements continue into the current list
-                assertThat(request(ch, "A\n")).isEqualTo("EEXIST"); // staged list not empty
                 assertThat(request(ch, "D\n")).isEqualTo("none");
                 assertThat(request(ch, "D\n")).isEqualTo("ENOENT");
             }

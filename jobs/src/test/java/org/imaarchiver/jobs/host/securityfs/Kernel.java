@@ -32,8 +32,11 @@ final class Kernel {
         return Files.writeString(dir.resolve("cmdline"), text + "\n");
     }
 
-    /** A callback that reads every record, keeps them, and answers with {@code decide(records)}. */
-    static final class Collecting implements TrimCallback {
+    /**
+     * A callback (or batch reader) that reads every record, keeps them, and answers with
+     * {@code decide(records)}.
+     */
+    static final class Collecting implements TrimCallback, BatchReader {
         final List<MeasurementRecord> records = new ArrayList<>();
         final List<RecordBatch.Kind> kinds = new ArrayList<>();
         final List<Thread> threads = new ArrayList<>();
@@ -55,6 +58,11 @@ final class Kernel {
             for (var r = batch.next(); r.isPresent(); r = batch.next()) mine.add(r.get());
             records.addAll(mine);
             return decide.apply(mine);
+        }
+
+        @Override
+        public void read(RecordBatch batch) throws java.io.IOException, org.imaarchiver.replay.log.MalformedLogException {
+            persist(batch);
         }
     }
 }

@@ -66,6 +66,18 @@ class TrimSessionTest {
         return req;
     }
 
+    /** The nightly job's {@code stage}: {@code A} only, the batch is read later through a read-only fd. */
+    private static final BatchReader READ_NOTHING = batch -> { };
+
+    /** The archive's copy of {@code records}, the first of which has absolute index {@code first}. */
+    private static ArchivedRecords archiveOf(List<MeasurementRecord> records, long first) {
+        return start -> records.subList((int) (start - first), records.size()).stream().map(MeasurementRecord::raw).iterator();
+    }
+
+    private static String staged(ImafsEmulator emu) throws Exception {
+        return emu.ok("count").field("staged").orElseThrow();
+    }
+
     @Test
     void fullTrimKeepsAbsoluteIndices() throws Exception {
         ImafsEmulator emu = emulator();
@@ -74,7 +86,7 @@ class TrimSessionTest {
 
         Kernel.Collecting first = Kernel.Collecting.trimming(30);
         TrimOutcome out = s.readPersistTrim(BANK, 0, first);
-        assertThat(out).isEqualTo(new Trimmed(30, 0, 50, 1, false));
+        assertThat(out).isEqualTo(new Trimmed(30, 0, 50, 1));
         assertThat(first.records).extracting(MeasurementRecord::index).containsExactlyElementsOf(range(0, 50));
         assertThat(first.records).extracting(MeasurementRecord::templateDigest).containsExactlyElementsOf(stored);
         assertThat(emu.currentCount()).isEqualTo(20);
@@ -86,7 +98,7 @@ class TrimSessionTest {
         assertThat(second.records.get(0).index()).isEqualTo(30);
         assertThat(second.records.get(0).templateDigest()).isEqualTo(stored.get(30));
         assertThat(second.records.get(0).raw()).isEqualTo(first.records.get(30).raw());
-        assertThat(next).isEqualTo(new Trimmed(5, 30, 20, 1, false));
+        assertThat(next).isEqualTo(new Trimmed(5, 30, 20, 1));
         assertThat(((Trimmed) next).nextFirstIndex()).isEqualTo(35);
         assertThat(emu.currentCount()).isEqualTo(15);
 
@@ -129,7 +141,7 @@ class TrimSessionTest {
         ArchivedRecords fromArchive = start -> archive.subList((int) (start - 100), archive.size()).iterator();
 
         TrimOutcome out = s.compareThenTrim(BANK, 100, persist, fromArchive);
-        assertThat(out).isEqualTo(new Trimmed(6, 100, 10, 1, false));
+        assertThat(out).isEqualTo(new Trimmed(6, 100, 10, 1));
         assertThat(emu.currentCount()).isEqualTo(4);
     }
 
@@ -223,13 +235,32 @@ class TrimSessionTest {
         emu.ok("suspend");
         assertThat(s.readPersistTrim(BANK, 0, Kernel.Collecting.trimming(2)))
                 .isEqualTo(new NotTrimmed(new TrimOutcome.ShuttingDown(), 4, 1));
-        assertThat(s.stageWithPrompt(BANK, 0, Kernel.Collecting.all())) // A gives EACCES
-                .isEqualTo(new NotTrimmed(new TrimOutcome.ShuttingDown(), 0, 1));
+        assertThat(s.stage(BANK, 0, READ_NOTHING)) // A gives EACCES
+                .isEqualTo(new StageOutcome.NotStaged(new TrimOutcome.ShuttingDown(), 1));
         assertThat(emu.currentCount()).isEqualTo(4);
+        assertThat(staged(emu)).isEqualTo("0");
     }
 
     @Test
-    void flushHtableRefusesNThenStagingWithPromptTrims() throws Exception {
+    void suspendedBetweenStageAndDeleteIsShuttingDown() throws Exception {
+        ImafsEmulator emu = emulator();
+        Kernel.measure(emu, "e", 4);
+        TrimSession s = session(emu, Backoff.DEFAULT);
+        assertThat(s.stage(BANK, 0, READ_NOTHING)).isEqualTo(new StageOutcome.Staged(Kind.STAGED, 0, 0, 1));
+        Kernel.Collecting batch = Kernel.Collecting.all();
+        s.readStaged(BANK, 0, batch);
+        emu.ok("suspend");
+        // D gives ESTALE: the staged records go to the next kernel with a kexec (D.1 item 7)
+        assertThat(s.deleteStaged(BANK, 0, 4, archiveOf(batch.records, 0)))
+                .isEqualTo(new NotTrimmed(new TrimOutcome.ShuttingDown(), 4, 1));
+        assertThat(staged(emu)).isEqualTo("4");
+        emu.ok("resume");
+        assertThat(s.deleteStaged(BANK, 0, 4, archiveOf(batch.records, 0))).isEqualTo(new Trimmed(4, 0, 4, 1));
+        assertThat(staged(emu)).isEqualTo("0");
+    }
+
+    @Test
+    void flushHtableRefusesNThenStageAndDeleteStagedTrim() throws Exception {
         ImafsEmulator emu = emulator("--flush-htable");
         List<Digest> stored = Kernel.measure(emu, "h", 6);
         // the command line does not show it (e.g. read inside a container): the kernel says EINVAL
@@ -246,17 +277,27 @@ class TrimSessionTest {
         Kernel.Collecting unused = Kernel.Collecting.trimming(2);
         assertThat(staging.readPersistTrim(BANK, 0, unused)).isEqualTo(new NotTrimmed(new TrimOutcome.FlushHtable(), 0, 0));
         assertThat(unused.threads).isEmpty();
+        // A, and the batch read through the writer fd
         Kernel.Collecting batch = Kernel.Collecting.all();
-        TrimOutcome out = staging.stageWithPrompt(BANK, 40, batch);
-        assertThat(out).isEqualTo(new Trimmed(6, 40, 6, 1, false));
+        assertThat(staging.stage(BANK, 40, batch)).isEqualTo(new StageOutcome.Staged(Kind.STAGED, 40, 6, 1));
         assertThat(batch.kinds).containsExactly(Kind.STAGED);
         assertThat(batch.records).extracting(MeasurementRecord::templateDigest).containsExactlyElementsOf(stored);
         assertThat(batch.records).extracting(MeasurementRecord::index).containsExactlyElementsOf(range(40, 46));
         assertThat(emu.currentCount()).isZero();
-        assertThat(emu.ok("count").field("staged")).contains("0");
-        // an empty list: nothing to stage
-        assertThat(staging.stageWithPrompt(BANK, 46, Kernel.Collecting.all()))
-                .isEqualTo(new NotTrimmed(new TrimOutcome.NothingToTrim(), 0, 1));
+        assertThat(staged(emu)).isEqualTo("6");
+        // the staged list survives the writer's close: the same batch through a read-only fd
+        Kernel.Collecting again = Kernel.Collecting.all();
+        staging.readStaged(BANK, 40, again);
+        assertThat(again.records).extracting(MeasurementRecord::raw)
+                .containsExactlyElementsOf(batch.records.stream().map(MeasurementRecord::raw).toList());
+        assertThat(again.records.get(0).index()).isEqualTo(40);
+        assertThat(staging.deleteStaged(BANK, 40, 6, archiveOf(batch.records, 40))).isEqualTo(new Trimmed(6, 40, 6, 1));
+        assertThat(staged(emu)).isEqualTo("0");
+        // an empty list: nothing to stage (A gives ENOENT); nothing staged, so the compare before D finds no record 46
+        assertThat(staging.stage(BANK, 46, READ_NOTHING))
+                .isEqualTo(new StageOutcome.NotStaged(new TrimOutcome.NothingToTrim(), 1));
+        assertThat(staging.deleteStaged(BANK, 46, 1, archiveOf(batch.records, 40)))
+                .isEqualTo(new NotTrimmed(new TrimOutcome.HeadMismatch(46), 0, 1));
     }
 
     @Test
@@ -271,25 +312,32 @@ class TrimSessionTest {
         SecurityfsLog log = SecurityfsLog.at(emu.mountPoint(), Kernel.cmdline(dir, "ima_flush_htable"));
         TrimSession s = session(log, log.features(), Backoff.DEFAULT);
 
-        // a callback that does not take the whole batch: D would delete everything, so nothing happens
-        TrimOutcome partial = s.stageWithPrompt(BANK, 0, batch -> {
-            batch.next();
-            return TrimDecision.trim(1);
-        });
-        assertThat(((NotTrimmed) partial).reason()).isInstanceOf(TrimOutcome.Aborted.class);
-        assertThat(emu.ok("count").field("staged")).contains("5");
-
+        // A gives EEXIST: the pending batch is the one to read, not the 3 records measured since
+        Kernel.Collecting atStage = Kernel.Collecting.all();
+        assertThat(s.stage(BANK, 0, atStage)).isEqualTo(new StageOutcome.Staged(Kind.STAGED_PENDING, 0, 5, 1));
+        assertThat(atStage.kinds).containsExactly(Kind.STAGED_PENDING);
         Kernel.Collecting pending = Kernel.Collecting.all();
-        assertThat(s.stageWithPrompt(BANK, 0, pending)).isEqualTo(new Trimmed(5, 0, 5, 1, true));
-        assertThat(pending.kinds).containsExactly(Kind.STAGED_PENDING);
+        s.readStaged(BANK, 0, pending);
         assertThat(pending.records).extracting(MeasurementRecord::templateDigest).containsExactlyElementsOf(staged);
-        assertThat(emu.ok("count").field("staged")).contains("0");
         assertThat(emu.currentCount()).isEqualTo(3);
 
+        // only part of the batch stored: D would delete everything, so nothing happens
+        assertThat(((NotTrimmed) s.deleteStaged(BANK, 0, 1, archiveOf(pending.records, 0))).reason())
+                .isEqualTo(new TrimOutcome.HeadMismatch(1));
+        assertThat(staged(emu)).isEqualTo("5");
+
+        assertThat(s.deleteStaged(BANK, 0, 5, archiveOf(pending.records, 0))).isEqualTo(new Trimmed(5, 0, 5, 1));
+        assertThat(staged(emu)).isEqualTo("0");
+        assertThat(emu.currentCount()).isEqualTo(3);
+
+        // the next run stages the rest, at absolute index 5
+        assertThat(s.stage(BANK, 5, READ_NOTHING)).isEqualTo(new StageOutcome.Staged(Kind.STAGED, 5, 0, 1));
         Kernel.Collecting rest = Kernel.Collecting.all();
-        assertThat(s.stageWithPrompt(BANK, 5, rest)).isEqualTo(new Trimmed(3, 5, 3, 1, false));
+        s.readStaged(BANK, 5, rest);
         assertThat(rest.records).extracting(MeasurementRecord::templateDigest).containsExactlyElementsOf(later);
         assertThat(rest.records.get(0).index()).isEqualTo(5);
+        assertThat(s.deleteStaged(BANK, 5, 3, archiveOf(rest.records, 5))).isEqualTo(new Trimmed(3, 5, 3, 1));
+        assertThat(emu.currentCount()).isZero();
     }
 
     @Test
@@ -300,14 +348,26 @@ class TrimSessionTest {
         emu.ok("caps none");
         assertThat(s.readPersistTrim(BANK, 0, Kernel.Collecting.all()))
                 .isEqualTo(new NotTrimmed(new TrimOutcome.NotPermitted(), 0, 1));
-        assertThat(s.stageWithPrompt(BANK, 0, Kernel.Collecting.all()))
-                .isEqualTo(new NotTrimmed(new TrimOutcome.NotPermitted(), 0, 1));
+        assertThat(s.stage(BANK, 0, READ_NOTHING))
+                .isEqualTo(new StageOutcome.NotStaged(new TrimOutcome.NotPermitted(), 1));
+        assertThat(staged(emu)).isEqualTo("0");
         // compare-then-trim reads (read-only opens are allowed) and is refused at the write open
         Kernel.Collecting read = Kernel.Collecting.all();
         assertThat(s.compareThenTrim(BANK, 0, read, start -> List.<Bytes>of().iterator()))
                 .isEqualTo(new NotTrimmed(new TrimOutcome.NotPermitted(), 2, 1));
         assertThat(read.records).hasSize(2);
         assertThat(emu.currentCount()).isEqualTo(2);
+
+        // a batch staged while the capability was there: readable, but D is refused at the write open
+        emu.ok("caps real");
+        assertThat(s.stage(BANK, 0, READ_NOTHING)).isInstanceOf(StageOutcome.Staged.class);
+        emu.ok("caps none");
+        Kernel.Collecting batch = Kernel.Collecting.all();
+        s.readStaged(BANK, 0, batch);
+        assertThat(batch.records).hasSize(2);
+        assertThat(s.deleteStaged(BANK, 0, 2, archiveOf(batch.records, 0)))
+                .isEqualTo(new NotTrimmed(new TrimOutcome.NotPermitted(), 0, 1));
+        assertThat(staged(emu)).isEqualTo("2");
     }
 
     @Test
@@ -318,10 +378,15 @@ class TrimSessionTest {
         assertThat(s.features().mode()).isEqualTo(SecurityfsFeatures.Mode.ARCHIVE_ONLY);
         for (TrimOutcome out : List.of(
                 s.readPersistTrim(BANK, 3, Kernel.Collecting.all()),
-                s.compareThenTrim(BANK, 3, Kernel.Collecting.all(), start -> List.<Bytes>of().iterator()),
-                s.stageWithPrompt(BANK, 3, Kernel.Collecting.all()))) {
+                s.compareThenTrim(BANK, 3, Kernel.Collecting.all(), start -> List.<Bytes>of().iterator()))) {
             assertThat(out).isEqualTo(new NotTrimmed(new TrimOutcome.ArchiveOnly(), 7, 0));
         }
+        // there is no _staged file to open: neither half of staging touches the kernel
+        Kernel.Collecting unused = Kernel.Collecting.all();
+        assertThat(s.stage(BANK, 3, unused)).isEqualTo(new StageOutcome.NotStaged(new TrimOutcome.ArchiveOnly(), 0));
+        assertThat(unused.threads).isEmpty();
+        assertThat(s.deleteStaged(BANK, 3, 7, start -> List.<Bytes>of().iterator()))
+                .isEqualTo(new NotTrimmed(new TrimOutcome.ArchiveOnly(), 0, 0));
         Kernel.Collecting c = Kernel.Collecting.all();
         s.readPersistTrim(BANK, 3, c);
         assertThat(c.records).extracting(MeasurementRecord::templateDigest).containsExactlyElementsOf(stored);
@@ -342,8 +407,8 @@ class TrimSessionTest {
             Thread callerA = a.submit(Thread::currentThread).get();
             TrimOutcome outA = a.submit(() -> s.readPersistTrim(BANK, 0, first)).get(30, TimeUnit.SECONDS);
             TrimOutcome outB = b.submit(() -> s.readPersistTrim(BANK, 2, second)).get(30, TimeUnit.SECONDS);
-            assertThat(outA).isEqualTo(new Trimmed(2, 0, 6, 1, false));
-            assertThat(outB).isEqualTo(new Trimmed(2, 2, 4, 1, false));
+            assertThat(outA).isEqualTo(new Trimmed(2, 0, 6, 1));
+            assertThat(outB).isEqualTo(new Trimmed(2, 2, 4, 1));
             assertThat(first.threads.get(0)).isSameAs(second.threads.get(0)).isNotSameAs(callerA);
             // the writer's task may open more files read/write while it holds the slot (A.8)
             TrimOutcome nested = s.readPersistTrim(BANK, 4, batch -> {
