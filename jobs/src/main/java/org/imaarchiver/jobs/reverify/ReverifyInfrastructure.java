@@ -24,8 +24,8 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 /**
  * The job repository, shared by manager and workers: by default an embedded H2 file database in the
  * state directory, so an interrupted run resumes (java-stack.md §1); in distributed mode a database
- * every process reaches (PostgreSQL). The Batch schema and {@link ResultTable} are created on first
- * use.
+ * every process reaches (PostgreSQL). The Batch schema, {@link ResultTable} and {@link SinceReceiptTable}
+ * are created on first use.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableBatchProcessing
@@ -82,6 +82,7 @@ class ReverifyInfrastructure {
         try {
             org.imaarchiver.jobs.batch.EmbeddedJobRepository.createSchemaIfAbsent(ds);
             ResultTable.createIfAbsent(ds);
+            SinceReceiptTable.createIfAbsent(ds);
         } catch (SQLException | RuntimeException e) {
             ds.close();
             throw new IOException("job repository " + db.target().redactedUrl() + ": cannot create the schema: " + rootMessage(e), e);
