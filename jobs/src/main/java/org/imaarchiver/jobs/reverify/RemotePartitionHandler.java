@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.springframework.batch.core.BatchStatus;
@@ -79,7 +78,6 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
     private final VerifyJobRequest request;
     private final Progress progress;
     private final String workerHint;
-    private final LongSupplier nanoTime;
 
     /**
      * @param stepName   the worker step ({@code verifyChain}); its partitions are {@code verifyChain:<name>}
@@ -94,7 +92,6 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
         this.request = Objects.requireNonNull(request, "request");
         this.progress = Objects.requireNonNull(progress, "progress");
         this.workerHint = Objects.requireNonNull(workerHint, "workerHint");
-        this.nanoTime = System::nanoTime;
     }
 
     @Override
@@ -117,11 +114,29 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
         for (StepExecution p : ordered) {
             requests.send(MessageBuilder.withPayload(new StepExecutionRequest(stepName, p.getId())).build());
         }
-        long total = partitions.size();
         long jobExecutionId = manager.getJobExecutionId();
+        try {
+            return await(jobExecutionId, partitions, results, base);
+        } catch (PartitionTimeoutException e) {
+            throw e;
+        } catch (Exception e) {
+            // The repository became unreachable, or this thread was interrupted: leave no partition
+            // STARTING or STARTED behind, or the restart would refuse to re-create it.
+            try {
+                failUnfinished(jobExecutionId, "not done when the manager stopped: " + e);
+            } catch (IOException | RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+    }
+
+    private Set<StepExecution> await(long jobExecutionId, Set<StepExecution> partitions, ResultTable results, ResultTable.Totals base)
+            throws Exception {
+        long total = partitions.size();
         Optional<Duration> timeout = request.distribution().partitionTimeout();
         long noticeNanos = timeout.map(t -> Math.min(NOTICE_EVERY.toNanos(), t.toNanos() / 2)).orElse(NOTICE_EVERY.toNanos());
-        long lastChange = nanoTime.getAsLong();
+        long lastChange = System.nanoTime();
         long lastNotice = lastChange;
         Counts last = new Counts(total, 0, 0, 0, 0);
         while (true) {
@@ -130,7 +145,7 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
             ResultTable.Totals t = results.totals();
             progress.set(c.completed(), c.verificationFailed(), t.segments() - base.segments(), t.records() - base.records());
             if (c.finished() >= total) break;
-            long now = nanoTime.getAsLong();
+            long now = System.nanoTime();
             if (c.queued() != last.queued() || c.finished() != last.finished()) {
                 last = c;
                 lastChange = now;

@@ -284,7 +284,7 @@ class DistributedVerifyTest {
         List<String> command = List.of("org.imaarchiver.cli.Main", "verify", sc.archive().root.toString(), "--trust", sc.trust().toString(),
                 "--state", dir.resolve("manager-state").toString(), "--out", out.toString(), "--receipt-key", keyDir.toString(),
                 "--since-receipt", sc.receipts().toString(), "--threads", "2", "--parallel", "1", "--progress", "none",
-                "--broker", broker.url(), "--job-repository", jdbc, "--db-user", PostgresServer.USER, "--partition-timeout", "8s");
+                "--broker", broker.url(), "--job-repository", jdbc, "--db-user", PostgresServer.USER, "--partition-timeout", "6s");
         Process first = spawn(command, dir.resolve("manager1.log"));
         assertThat(first.waitFor(120, TimeUnit.SECONDS)).as("manager gave up").isTrue();
         String log1 = Files.readString(dir.resolve("manager1.log"));
@@ -317,7 +317,7 @@ class DistributedVerifyTest {
     }
 
     /**
-     * {@code --workers 2} with {@code --since-receipt}: local mode's report and receipts; and the
+     * {@code --workers 1} with {@code --since-receipt}: local mode's report and receipts; and the
      * manager shows progress from the job repository (the hosts are verified by other processes).
      */
     @Test
@@ -329,7 +329,7 @@ class DistributedVerifyTest {
                 java.time.Duration.ofMillis(50)).run(VerifyJobRequest.of(sc.archive().root.toString(), sc.trust(), dir.resolve("lw-state"), out)
                 .withParallel(2, 1).withProgress(VerifyJobRequest.ProgressMode.LOG).withReceiptKey(KeyMaterial.readPem(keyDir))
                 .withSinceReceipts(sc.receipts(), Optional.empty())
-                .withDistribution(new VerifyJobRequest.Distribution(Optional.empty(), Optional.empty(), 2)));
+                .withDistribution(new VerifyJobRequest.Distribution(Optional.empty(), Optional.empty(), 1)));
         assertThat(r.completed()).as(err.toString(StandardCharsets.UTF_8)).isTrue();
         assertThat(normalized(out.resolve(ReportWriter.JSON))).isEqualTo(sc.report());
         assertThat(receipts(out.resolve("receipts"))).isEqualTo(sc.newReceipts());
