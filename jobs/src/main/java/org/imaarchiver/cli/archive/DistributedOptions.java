@@ -49,9 +49,9 @@ public final class DistributedOptions {
     Integer workers;
 
     @Option(names = "--partition-timeout", paramLabel = "DURATION",
-            description = {"With --broker or --workers: stop waiting when no partition has started or finished for DURATION",
-                    "(90s, 10m, 2h or ISO-8601 PT10M; longer than the slowest host takes); the run ends with exit 3",
-                    "and the same command resumes it. Default: wait as long as it takes."})
+            description = "With --broker or --workers: stop waiting when no partition has started or finished for DURATION "
+                    + "(90s, 10m, 2h, PT10M; longer than the slowest host takes): exit 3, and the same command resumes. "
+                    + "Default: wait as long as it takes.")
     String partitionTimeout;
 
     /** Any distributed-mode option given. */
