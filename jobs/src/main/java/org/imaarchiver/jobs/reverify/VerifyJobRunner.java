@@ -194,7 +194,7 @@ public final class VerifyJobRunner {
     /** What the "waiting for workers" line suggests. */
     static String workerHint(VerifyJobRequest request, String brokerUrl) {
         if (request.distribution().localWorkers() > 0) {
-            return "the " + request.distribution().localWorkers() + " local worker process(es) took none: see "
+            return "the " + request.distribution().localWorkers() + " local worker process(es) are not taking partitions: see "
                     + request.stateDir().resolve("worker-<i>.log");
         }
         return "start one with `ima-archiver worker --broker " + brokerUrl + " --job-repository "
