@@ -165,7 +165,9 @@ final class SinceReceiptTable {
             ins.setString(4, null);
         } else if (row.get().verdict() instanceof Rejected r) {
             ins.setString(3, null);
-            ins.setString(4, r.reason());
+            // The reason may quote the file's bytes; PostgreSQL's text refuses NUL, and a receipt file
+            // must not be able to stop the run.
+            ins.setString(4, r.reason().replace("\u0000", "\\u0000"));
         }
         ins.addBatch();
         stored[0]++;
