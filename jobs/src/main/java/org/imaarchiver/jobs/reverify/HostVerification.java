@@ -104,7 +104,8 @@ final class HostVerification {
         entry.put("receiptRejected", receiptRejected.<Object>map(s -> s).orElse(Json.NULL));
         entry.put("receipt", Json.NULL); // set by ReportWriter when it signs the receipt
         entry.put("timeline", timeline.entries());
-        results.put(host, Json.write(entry), next.map(VerificationReceipt::canonicalBytes), report.segments(), report.records());
+        results.put(host, Json.write(entry), next.map(VerificationReceipt::canonicalBytes), report.ok(), report.segments(),
+                report.records());
         HostOutcome outcome = new HostOutcome(host, report.ok(), report.segments(), report.records(), report.findings());
         listener.afterHost(host, outcome);
         return outcome;

@@ -35,10 +35,10 @@ import org.springframework.messaging.support.MessageBuilder;
  * <ul>
  *   <li><b>receipts</b>: with {@code --since-receipt}, before anything is sent, the receipts directory
  *       is read and each host's receipt and verdict stored for the workers ({@link SinceReceiptTable});
- *   <li><b>progress</b>: each poll sets the progress display from the repository: hosts done and
- *       failed from this execution's partition statuses, segments and records from the result rows
- *       stored since the handler started ({@link ResultTable#totals}); one aggregate query each, not
- *       a load of every step execution;
+ *   <li><b>progress</b>: each poll sets the progress display from the result rows stored since the
+ *       handler started ({@link ResultTable#totals}: hosts, failed hosts, segments, records), and
+ *       watches the partitions by this execution's step statuses; one aggregate query each, not a
+ *       load of every step execution;
  *   <li><b>waiting</b>: when no partition has started or finished for {@link #NOTICE_EVERY} (or half
  *       the partition timeout, if sooner), a line says how many partitions are waiting and how to
  *       start workers, again at that interval;
@@ -67,7 +67,7 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
     }
 
     /** Partition statuses of one job execution. */
-    record Counts(long queued, long running, long completed, long verificationFailed, long finished) {
+    record Counts(long queued, long running, long finished) {
         long started(long total) { return total - queued; }
     }
 
@@ -138,12 +138,13 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
         long noticeNanos = timeout.map(t -> Math.min(NOTICE_EVERY.toNanos(), t.toNanos() / 2)).orElse(NOTICE_EVERY.toNanos());
         long lastChange = System.nanoTime();
         long lastNotice = lastChange;
-        Counts last = new Counts(total, 0, 0, 0, 0);
+        Counts last = new Counts(total, 0, 0);
         while (true) {
             Thread.sleep(POLL_MILLIS);
             Counts c = counts(jobExecutionId);
-            ResultTable.Totals t = results.totals();
-            progress.set(c.completed(), c.verificationFailed(), t.segments() - base.segments(), t.records() - base.records());
+            // Hosts from the result rows, not from partitions (a partition could cover several hosts).
+            ResultTable.Totals t = results.totals().minus(base);
+            progress.set(t.hosts(), t.failedHosts(), t.segments(), t.records());
             if (c.finished() >= total) break;
             long now = System.nanoTime();
             if (c.queued() != last.queued() || c.finished() != last.finished()) {
@@ -178,29 +179,25 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
 
     /** One aggregate query over this execution's partitions (Batch's schema, {@code BATCH_STEP_EXECUTION}). */
     Counts counts(long jobExecutionId) throws IOException {
-        long queued = 0, running = 0, completed = 0, verificationFailed = 0, finished = 0;
+        long queued = 0, running = 0, finished = 0;
         try (Connection c = dataSource.getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT STATUS, EXIT_CODE, COUNT(*) FROM BATCH_STEP_EXECUTION"
-                     + " WHERE JOB_EXECUTION_ID = ? AND STEP_NAME LIKE ? GROUP BY STATUS, EXIT_CODE")) {
+             PreparedStatement q = c.prepareStatement("SELECT STATUS, COUNT(*) FROM BATCH_STEP_EXECUTION"
+                     + " WHERE JOB_EXECUTION_ID = ? AND STEP_NAME LIKE ? GROUP BY STATUS")) {
             q.setLong(1, jobExecutionId);
             q.setString(2, stepName + ":%");
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
                     BatchStatus status = BatchStatus.valueOf(rs.getString(1));
-                    long n = rs.getLong(3);
+                    long n = rs.getLong(2);
                     if (status == BatchStatus.STARTING) queued += n;
                     else if (status.isRunning()) running += n;
                     else finished += n;
-                    if (status == BatchStatus.COMPLETED) {
-                        completed += n;
-                        if (HostChainTasklet.VERIFICATION_FAILED.equals(rs.getString(2))) verificationFailed += n;
-                    }
                 }
             }
         } catch (SQLException e) {
             throw new IOException("cannot read the partition statuses from the job repository: " + e.getMessage(), e);
         }
-        return new Counts(queued, running, completed, verificationFailed, finished);
+        return new Counts(queued, running, finished);
     }
 
     /**
