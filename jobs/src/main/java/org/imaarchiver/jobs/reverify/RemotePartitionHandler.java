@@ -57,12 +57,9 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
 
     /** The manager stopped waiting: {@code notDone} of {@code total} partitions had not finished. */
     static final class PartitionTimeoutException extends Exception {
-        final long notDone;
-
         PartitionTimeoutException(long notDone, long total, Duration timeout) {
             super(notDone + " of " + total + " partitions not done: none started or finished for " + human(timeout)
                     + " (--partition-timeout); start workers and run the same command again to resume");
-            this.notDone = notDone;
         }
     }
 
