@@ -1,5 +1,6 @@
 package org.imaarchiver.cli.archive;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.imaarchiver.cli.CliError;
@@ -16,7 +17,9 @@ import picocli.CommandLine.Option;
  *       reach it);
  *   <li>{@code --workers N} (no broker): this command starts an embedded broker on loopback and N
  *       worker JVMs on this machine; the job repository is the state directory's H2 file (shared
- *       through H2's auto-server) unless {@code --job-repository} names another.
+ *       through H2's auto-server) unless {@code --job-repository} names another;
+ *   <li>{@code --partition-timeout D} (either distributed form): the manager stops waiting when no
+ *       partition has started or finished for D; the run ends unfinished (exit 3) and resumes.
  * </ul>
  * The database password comes from {@code --db-password} or, better (command lines are visible to
  * other users), the environment variable {@value #PASSWORD_ENV}; the user likewise from
@@ -45,8 +48,14 @@ public final class DistributedOptions {
             description = "Without --broker: start an embedded broker and N local worker processes (several JVMs on this machine).")
     Integer workers;
 
+    @Option(names = "--partition-timeout", paramLabel = "DURATION",
+            description = "With --broker or --workers: stop waiting when no partition has started or finished for DURATION "
+                    + "(90s, 10m, 2h, PT10M; longer than the slowest host takes): exit 3, and the same command resumes. "
+                    + "Default: wait as long as it takes.")
+    String partitionTimeout;
+
     /** Any distributed-mode option given. */
-    public boolean isSet() { return broker != null || jobRepository != null || workers != null; }
+    public boolean isSet() { return broker != null || jobRepository != null || workers != null || partitionTimeout != null; }
 
     /** The request with these options applied. */
     public VerifyJobRequest apply(VerifyJobRequest request) throws CliError {
@@ -63,7 +72,14 @@ public final class DistributedOptions {
         if (broker != null) requireBrokerUrl(broker);
         Optional<VerifyJobRequest.JdbcTarget> repo = jobRepository == null ? Optional.empty()
                 : Optional.of(target(jobRepository, Optional.ofNullable(dbUser), Optional.ofNullable(dbPassword), env));
-        return new VerifyJobRequest.Distribution(Optional.ofNullable(broker), repo, n);
+        VerifyJobRequest.Distribution d = new VerifyJobRequest.Distribution(Optional.ofNullable(broker), repo, n);
+        if (partitionTimeout != null) {
+            if (!d.isRemote()) throw CliError.usage("--partition-timeout: only with --broker or --workers (distributed mode)");
+            Duration t = CompactCommand.duration(partitionTimeout, "--partition-timeout");
+            if (t.isZero()) throw CliError.usage("--partition-timeout: must be positive, got " + partitionTimeout);
+            d = d.withPartitionTimeout(t);
+        }
+        return d;
     }
 
     static void requireBrokerUrl(String url) throws CliError {

@@ -58,6 +58,12 @@ import picocli.CommandLine.Parameters;
                 "--since-receipt OUT/receipts verifies only the segments after each receipt;",
                 "a receipt that does not verify is refused and the whole chain is verified.",
                 "",
+                "Distributed mode: --broker URL --job-repository JDBC-URL sends the host",
+                "partitions to 'ima-archiver worker' processes; --workers N starts N on this",
+                "machine. The manager shows progress and says when no worker takes partitions;",
+                "with --partition-timeout it gives up after that long without progress (exit 3;",
+                "the same command resumes).",
+                "",
                 "Exit codes: 0 every chain verifies, 1 any does not (or no hosts at all),",
                 "2 bad usage or unreadable trust directory, 3 store unreachable or the run",
                 "did not finish (run the same command again to resume)."})

@@ -58,11 +58,16 @@ public final class HostProgress implements AutoCloseable {
      * @param unit  what the per-host count counts, e.g. "groups"
      */
     public static HostProgress of(Mode mode, String label, String unit, PrintStream err) {
+        return of(mode, label, unit, err, Duration.ofSeconds(10));
+    }
+
+    /** @param plainEvery the interval of plain lines (10 s for users; tests make it short) */
+    public static HostProgress of(Mode mode, String label, String unit, PrintStream err, Duration plainEvery) {
         boolean tty = System.console() != null;
         return switch (mode) {
-            case NONE -> new HostProgress(label, unit, err, false, Duration.ofSeconds(10), false);
-            case LOG -> new HostProgress(label, unit, err, false, Duration.ofSeconds(10), true);
-            case AUTO -> new HostProgress(label, unit, err, tty, tty ? Duration.ofSeconds(1) : Duration.ofSeconds(10), true);
+            case NONE -> new HostProgress(label, unit, err, false, plainEvery, false);
+            case LOG -> new HostProgress(label, unit, err, false, plainEvery, true);
+            case AUTO -> new HostProgress(label, unit, err, tty, tty ? Duration.ofSeconds(1) : plainEvery, true);
         };
     }
 
@@ -81,7 +86,28 @@ public final class HostProgress implements AutoCloseable {
         records.addAndGet(recs);
     }
 
+    /**
+     * Sets the counts of this run at once: for a manager whose hosts are done by other processes and
+     * which learns the counts by polling (distributed mode).
+     */
+    public void set(long hostsDone, long failedHosts, long count, long recs) {
+        hosts.set(hostsDone);
+        failed.set(failedHosts);
+        units.set(count);
+        records.set(recs);
+    }
+
     public long hostsDone() { return hosts.get(); }
+
+    /**
+     * Prints a message line (always, whatever the mode: it is not progress but something the user
+     * must see), clearing a live line on a terminal first.
+     */
+    public synchronized void note(String message) {
+        if (terminal && timer != null) out.print("\r\u001b[K");
+        out.println(message);
+        out.flush();
+    }
 
     /** The current line. */
     public String line() {
@@ -99,7 +125,7 @@ public final class HostProgress implements AutoCloseable {
         return sb.toString();
     }
 
-    private void print() {
+    private synchronized void print() {
         if (terminal) out.print("\r" + line() + "\u001b[K");
         else out.println(line());
         out.flush();

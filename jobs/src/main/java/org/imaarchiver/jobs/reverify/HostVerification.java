@@ -81,13 +81,9 @@ final class HostVerification {
         listener.beforeHost(host);
         Optional<VerificationReceipt> receipt = Optional.empty();
         Optional<String> receiptRejected = Optional.empty();
-        if (request.sinceReceipts().isPresent()) {
-            try {
-                receipt = VerificationReceipt.read(request.sinceReceipts().get(), host, request.effectiveReceiptSigners());
-            } catch (VerificationReceipt.ReceiptException e) {
-                receiptRejected = Optional.of(e.getMessage()); // fail closed: verify the whole chain
-            }
-        }
+        Optional<SinceReceiptTable.Verdict> verdict = receiptVerdict(host);
+        if (verdict.isPresent() && verdict.get() instanceof SinceReceiptTable.Accepted a) receipt = Optional.of(a.receipt());
+        if (verdict.isPresent() && verdict.get() instanceof SinceReceiptTable.Rejected r) receiptRejected = Optional.of(r.reason()); // fail closed: whole chain
         ChainReport report = receipt.isPresent() ? verifyAfter(host, receipt.get()) : verifier.verifyHost(store, host);
         long from = receipt.map(r -> r.sequence() + 1).orElse(0L);
         Timeline timeline = timeline(host, from, Long.MAX_VALUE, report);
@@ -108,7 +104,8 @@ final class HostVerification {
         entry.put("receiptRejected", receiptRejected.<Object>map(s -> s).orElse(Json.NULL));
         entry.put("receipt", Json.NULL); // set by ReportWriter when it signs the receipt
         entry.put("timeline", timeline.entries());
-        results.put(host, Json.write(entry), next.map(VerificationReceipt::canonicalBytes));
+        results.put(host, Json.write(entry), next.map(VerificationReceipt::canonicalBytes), report.ok(), report.segments(),
+                report.records());
         HostOutcome outcome = new HostOutcome(host, report.ok(), report.segments(), report.records(), report.findings());
         listener.afterHost(host, outcome);
         return outcome;
@@ -145,10 +142,24 @@ final class HostVerification {
         entry.put("receiptRejected", Json.NULL);
         entry.put("receipt", Json.NULL);
         entry.put("timeline", timeline.entries());
-        results.put(ResultTable.partKey(host, part.index()), Json.write(entry), next.map(VerificationReceipt::canonicalBytes));
+        results.put(ResultTable.partKey(host, part.index()), Json.write(entry), next.map(VerificationReceipt::canonicalBytes), report.ok(),
+                report.segments(), report.records());
         HostOutcome outcome = new HostOutcome(host, report.ok(), report.segments(), report.records(), report.findings());
         listener.afterHost(host, outcome);
         return outcome;
+    }
+
+    /**
+     * The receipt decision for {@code host}: local mode reads the receipts directory itself; a remote
+     * worker (which has neither the directory nor the receipt signers) takes the verdict the manager
+     * stored in the job repository before it sent the partitions ({@link SinceReceiptTable}).
+     */
+    private Optional<SinceReceiptTable.Verdict> receiptVerdict(String host) throws IOException {
+        if (request.sinceReceipts().isPresent()) {
+            return SinceReceiptTable.read(request.sinceReceipts().get(), host, request.effectiveReceiptSigners());
+        }
+        if (request.remote()) return results.sinceReceipts().get(host);
+        return Optional.empty();
     }
 
     static Path receiptsDir(VerifyJobRequest request) { return request.outputDir().resolve("receipts"); }

@@ -1,9 +1,9 @@
 package org.imaarchiver.jobs.reverify;
 
 import jakarta.jms.ConnectionFactory;
+import javax.sql.DataSource;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.springframework.batch.core.repository.JobRepository;
-import org.springframework.batch.integration.partition.MessageChannelPartitionHandler;
 import org.springframework.batch.integration.partition.StepExecutionRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -15,19 +15,23 @@ import org.springframework.integration.jms.dsl.Jms;
 import org.springframework.jms.connection.CachingConnectionFactory;
 
 /**
- * Distributed mode, manager side: the partition handler sends one request per partition step
- * execution to {@value PartitionMessages#QUEUE} and learns the outcomes by polling the shared job
- * repository (no reply queue: a restarted manager needs no replies addressed to its dead
- * predecessor, and the correlation-header pitfall of java-stack.md §5 does not arise).
+ * Distributed mode, manager side: the partition handler ({@link RemotePartitionHandler}) sends one
+ * request per partition step execution to {@value PartitionMessages#QUEUE} and learns the outcomes by
+ * polling the shared job repository (no reply queue: a restarted manager needs no replies addressed
+ * to its dead predecessor, and the correlation-header pitfall of java-stack.md §5 does not arise).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableIntegration
 class RemotePartitioningManager {
     /** How often the manager polls the repository for finished partitions. */
-    static final long POLL_MILLIS = 500;
+    static final long POLL_MILLIS = RemotePartitionHandler.POLL_MILLIS;
 
-    /** The broker this manager sends to. */
-    record Broker(String url) {}
+    /**
+     * The broker this manager sends to.
+     *
+     * @param workerHint how to give this manager workers (the "waiting for workers" line)
+     */
+    record Broker(String url, String workerHint) {}
 
     @Bean(destroyMethod = "destroy")
     CachingConnectionFactory jmsConnectionFactory(Broker broker) {
@@ -48,14 +52,12 @@ class RemotePartitioningManager {
     }
 
     @Bean
-    MessageChannelPartitionHandler partitionHandler(JobRepository jobRepository, DirectChannel partitionRequests, VerifyJobRequest request) {
+    RemotePartitionHandler partitionHandler(JobRepository jobRepository, DirectChannel partitionRequests, VerifyJobRequest request,
+                                            DataSource dataSource, Progress progress, Broker broker) {
         MessagingTemplate t = new MessagingTemplate();
         t.setDefaultChannel(partitionRequests);
-        MessageChannelPartitionHandler h = new MessageChannelPartitionHandler();
-        h.setMessagingOperations(t);
-        h.setStepName(ReverifyWorkerConfiguration.WORKER_STEP);
-        h.setJobRepository(jobRepository);
-        h.setPollInterval(POLL_MILLIS);
+        RemotePartitionHandler h = new RemotePartitionHandler(t, ReverifyWorkerConfiguration.WORKER_STEP, jobRepository, dataSource, request,
+                progress, broker.workerHint());
         h.setGridSize(request.parallel());
         return h;
     }

@@ -22,12 +22,14 @@ import org.imaarchiver.replay.log.Bytes;
  * for a host that verified, the unsigned receipt body (canonical JSON) that the manager signs when
  * it writes the reports. Rows are written outside the step's transaction, before the step commits:
  * a crash in between re-runs the partition, which replaces the row (same semantics as an atomically
- * replaced file). Reads are one row at a time (the report is streamed host by host).
+ * replaced file). Reads are one row at a time (the report is streamed host by host). The columns
+ * {@code OK}, {@code SEGMENTS} and {@code RECORDS} (also in the entry) let a distributed manager
+ * show progress with one aggregate query ({@link #totals}).
  */
 final class ResultTable {
     static final String TABLE = "IMA_VERIFY_RESULT";
     private static final String DDL = "CREATE TABLE IF NOT EXISTS " + TABLE + " (RESULT_SET VARCHAR(100) NOT NULL, "
-            + "HOST VARCHAR(255) NOT NULL, ENTRY TEXT NOT NULL, RECEIPT TEXT, PRIMARY KEY (RESULT_SET, HOST))";
+            + "HOST VARCHAR(255) NOT NULL, ENTRY TEXT NOT NULL, RECEIPT TEXT, OK BOOLEAN, SEGMENTS BIGINT, RECORDS BIGINT, PRIMARY KEY (RESULT_SET, HOST))";
 
     /** One host's stored result. */
     record Row(Map<String, Object> entry, Optional<Bytes> receiptBody) {
@@ -45,7 +47,15 @@ final class ResultTable {
         this.resultSet = Objects.requireNonNull(resultSet, "resultSet");
     }
 
-    /** Creates the table (idempotent; concurrent creators tolerated). */
+    /** Sums over the stored rows of this result set. */
+    record Totals(long hosts, long failedHosts, long segments, long records) {
+        /** What was stored since {@code base} was taken. */
+        Totals minus(Totals base) {
+            return new Totals(hosts - base.hosts, failedHosts - base.failedHosts, segments - base.segments, records - base.records);
+        }
+    }
+
+    /** Creates the table (idempotent; concurrent creators tolerated), or adds the count columns to an older one. */
     static void createIfAbsent(DataSource ds) throws SQLException {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute(DDL);
@@ -58,17 +68,30 @@ final class ResultTable {
                 throw e;
             }
         }
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("SELECT OK, SEGMENTS, RECORDS FROM " + TABLE + " WHERE 1 = 0");
+        } catch (SQLException missing) {
+            // A table from before the count columns (a job repository kept across an upgrade).
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS OK BOOLEAN");
+                st.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS SEGMENTS BIGINT");
+                st.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS RECORDS BIGINT");
+            }
+        }
     }
+
+    /** This result set's receipt verdicts ({@code --since-receipt} in distributed mode), in the same database. */
+    SinceReceiptTable sinceReceipts() { return new SinceReceiptTable(dataSource, resultSet); }
 
     /**
      * Replaces the row of {@code host}. Two writers of one host (a dead manager's partition still
      * running while the restart's runs) can collide on the key between delete and insert: the
      * loser tries again, and the last writer wins (both wrote a verification of the same host).
      */
-    void put(String host, String entryJson, Optional<Bytes> receiptBody) throws IOException {
+    void put(String host, String entryJson, Optional<Bytes> receiptBody, boolean ok, long segments, long records) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
-                replace(host, entryJson, receiptBody);
+                replace(host, entryJson, receiptBody, ok, segments, records);
                 return;
             } catch (SQLException e) {
                 if (!"23505".equals(e.getSQLState()) || attempt >= 3) { // unique violation (PostgreSQL, H2)
@@ -78,12 +101,13 @@ final class ResultTable {
         }
     }
 
-    private void replace(String host, String entryJson, Optional<Bytes> receiptBody) throws SQLException {
+    private void replace(String host, String entryJson, Optional<Bytes> receiptBody, boolean ok, long segments, long records)
+            throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false);
             try (PreparedStatement del = c.prepareStatement("DELETE FROM " + TABLE + " WHERE RESULT_SET = ? AND HOST = ?");
-                 PreparedStatement ins = c.prepareStatement("INSERT INTO " + TABLE + " (RESULT_SET, HOST, ENTRY, RECEIPT) VALUES (?, ?, ?, ?)")) {
+                 PreparedStatement ins = c.prepareStatement("INSERT INTO " + TABLE + " (RESULT_SET, HOST, ENTRY, RECEIPT, OK, SEGMENTS, RECORDS) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
                 del.setString(1, resultSet);
                 del.setString(2, host);
                 del.executeUpdate();
@@ -91,6 +115,9 @@ final class ResultTable {
                 ins.setString(2, host);
                 ins.setString(3, entryJson);
                 ins.setString(4, receiptBody.map(b -> new String(b.toArray(), StandardCharsets.UTF_8)).orElse(null));
+                ins.setBoolean(5, ok);
+                ins.setLong(6, segments);
+                ins.setLong(7, records);
                 ins.executeUpdate();
                 c.commit();
             } catch (SQLException e) {
@@ -148,6 +175,26 @@ final class ResultTable {
             throw new IOException("cannot read the results of host " + host + " from the job repository: " + e.getMessage(), e);
         } catch (Json.JsonException e) {
             throw new IOException(TABLE + " " + resultSet + "/" + host + ": corrupt part result: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Hosts, failed rows, segments and records stored so far (one aggregate query: the distributed
+     * manager's progress). A long chain verified in parts counts as a host from its first part on.
+     */
+    Totals totals() throws IOException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT COALESCE(SUM(CASE WHEN HOST NOT LIKE '%#%' OR HOST LIKE '%#0000' THEN 1 ELSE 0 END), 0), "
+                     + "COALESCE(SUM(CASE WHEN OK = FALSE THEN 1 ELSE 0 END), 0), "
+                     + "COALESCE(SUM(SEGMENTS), 0), COALESCE(SUM(RECORDS), 0) FROM "
+                     + TABLE + " WHERE RESULT_SET = ?")) {
+            q.setString(1, resultSet);
+            try (ResultSet rs = q.executeQuery()) {
+                rs.next();
+                return new Totals(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot count the results of " + resultSet + " in the job repository: " + e.getMessage(), e);
         }
     }
 

@@ -2,6 +2,7 @@ package org.imaarchiver.jobs.reverify;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,7 +32,9 @@ import org.imaarchiver.archive.store.StoreOptions;
  *                        {@code --workers} the embedded broker's journal and the worker logs
  * @param outputDir       report.json, report.html, summary.txt and receipts/
  * @param receiptKey      signs one verification receipt per host that verified ok; none: no receipts
- * @param sinceReceipts   start each host after its receipt found in this directory
+ * @param sinceReceipts   start each host after its receipt found in this directory (read by this process; in
+ *                        distributed mode the manager stores each receipt and its verdict in the job repository
+ *                        for the workers: {@link SinceReceiptTable})
  * @param receiptSigners  whose receipts are trusted (with {@code sinceReceipts}); empty: the receipt key's own
  * @param fresh           start a new job instance even if the last one with these parameters did not finish
  * @param progress        progress display on stderr
@@ -75,9 +78,6 @@ public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path 
         Objects.requireNonNull(progress, "progress");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(distribution, "distribution");
-        if (distribution.isRemote() && sinceReceipts.isPresent()) {
-            throw new IllegalArgumentException("--since-receipt is not supported in distributed mode (the workers cannot read the receipts)");
-        }
         if (sinceReceipts.isPresent() && receiptSigners.isEmpty() && receiptKey.isEmpty()) {
             throw new IllegalArgumentException("--since-receipt needs receipt signers or the receipt key");
         }
@@ -148,13 +148,16 @@ public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path 
     /**
      * Where partitions run and where the job repository lives (docs/operations.md, "Distributed mode").
      *
-     * @param broker        a JMS broker URL ({@code tcp://host:61616}): partitions go to remote workers
-     *                      ({@code ima-archiver worker}) over it; empty: local threads, or {@code localWorkers}
-     * @param jobRepository a shared JDBC job repository; empty: the H2 file database in the state directory
-     * @param localWorkers  with no broker: start an embedded broker on loopback and this many worker JVMs
-     *                      on this machine (0: local threads)
+     * @param broker           a JMS broker URL ({@code tcp://host:61616}): partitions go to remote workers
+     *                         ({@code ima-archiver worker}) over it; empty: local threads, or {@code localWorkers}
+     * @param jobRepository    a shared JDBC job repository; empty: the H2 file database in the state directory
+     * @param localWorkers     with no broker: start an embedded broker on loopback and this many worker JVMs
+     *                         on this machine (0: local threads)
+     * @param partitionTimeout distributed mode only: stop waiting (the run ends unfinished and resumable) when
+     *                         no partition has started or finished for this long; empty: wait
      */
-    public record Distribution(Optional<String> broker, Optional<JdbcTarget> jobRepository, int localWorkers) {
+    public record Distribution(Optional<String> broker, Optional<JdbcTarget> jobRepository, int localWorkers,
+                               Optional<Duration> partitionTimeout) {
         public static final Distribution LOCAL = new Distribution(Optional.empty(), Optional.empty(), 0);
 
         public Distribution {
@@ -162,6 +165,22 @@ public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path 
             Objects.requireNonNull(jobRepository, "jobRepository");
             if (localWorkers < 0) throw new IllegalArgumentException("localWorkers < 0");
             if (broker.isPresent() && localWorkers > 0) throw new IllegalArgumentException("--workers with --broker: the workers are started separately");
+            Objects.requireNonNull(partitionTimeout, "partitionTimeout");
+            if (partitionTimeout.isPresent() && (partitionTimeout.get().isNegative() || partitionTimeout.get().isZero())) {
+                throw new IllegalArgumentException("partition timeout must be positive");
+            }
+            if (partitionTimeout.isPresent() && broker.isEmpty() && localWorkers == 0) {
+                throw new IllegalArgumentException("a partition timeout needs distributed mode (--broker or --workers)");
+            }
+        }
+
+        /** No partition timeout: the manager waits for workers as long as it takes. */
+        public Distribution(Optional<String> broker, Optional<JdbcTarget> jobRepository, int localWorkers) {
+            this(broker, jobRepository, localWorkers, Optional.empty());
+        }
+
+        public Distribution withPartitionTimeout(Duration d) {
+            return new Distribution(broker, jobRepository, localWorkers, Optional.of(d));
         }
 
         /** Partitions leave this JVM. */

@@ -3,6 +3,7 @@ package org.imaarchiver.jobs.reverify;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -51,6 +52,7 @@ public final class VerifyJobRunner {
 
     private final HostVerification.HostListener listener;
     private final PrintStream err;
+    private final Duration progressEvery;
     private final HostPartitioner.MaxPartitions maxPartitions;
     private final ChainSplittingPartitioner.SegmentsPerPartition segmentsPerPartition;
 
@@ -64,13 +66,19 @@ public final class VerifyJobRunner {
     }
 
     VerifyJobRunner(HostVerification.HostListener listener, PrintStream err) {
-        this(listener, err, HostPartitioner.MaxPartitions.DEFAULT, ChainSplittingPartitioner.SegmentsPerPartition.DEFAULT);
+        this(listener, err, Duration.ofSeconds(10));
     }
 
-    private VerifyJobRunner(HostVerification.HostListener listener, PrintStream err, HostPartitioner.MaxPartitions maxPartitions,
-                            ChainSplittingPartitioner.SegmentsPerPartition segmentsPerPartition) {
+    /** @param progressEvery the interval of plain progress lines (tests make it short) */
+    VerifyJobRunner(HostVerification.HostListener listener, PrintStream err, Duration progressEvery) {
+        this(listener, err, progressEvery, HostPartitioner.MaxPartitions.DEFAULT, ChainSplittingPartitioner.SegmentsPerPartition.DEFAULT);
+    }
+
+    private VerifyJobRunner(HostVerification.HostListener listener, PrintStream err, Duration progressEvery,
+                            HostPartitioner.MaxPartitions maxPartitions, ChainSplittingPartitioner.SegmentsPerPartition segmentsPerPartition) {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.err = Objects.requireNonNull(err, "err");
+        this.progressEvery = Objects.requireNonNull(progressEvery, "progressEvery");
         this.maxPartitions = Objects.requireNonNull(maxPartitions, "maxPartitions");
         this.segmentsPerPartition = Objects.requireNonNull(segmentsPerPartition, "segmentsPerPartition");
     }
@@ -80,7 +88,7 @@ public final class VerifyJobRunner {
      * several partitions of consecutive segment ranges ({@link ChainSplittingPartitioner}).
      */
     public VerifyJobRunner withSegmentsPerPartition(int n) {
-        return new VerifyJobRunner(listener, err, maxPartitions, new ChainSplittingPartitioner.SegmentsPerPartition(n));
+        return new VerifyJobRunner(listener, err, progressEvery, maxPartitions, new ChainSplittingPartitioner.SegmentsPerPartition(n));
     }
 
     /**
@@ -88,7 +96,7 @@ public final class VerifyJobRunner {
      * of hosts ({@link HostPartitioner}). Applies to new job instances; a resumed one keeps its plan.
      */
     public VerifyJobRunner withMaxPartitions(int max) {
-        return new VerifyJobRunner(listener, err, new HostPartitioner.MaxPartitions(max), segmentsPerPartition);
+        return new VerifyJobRunner(listener, err, progressEvery, new HostPartitioner.MaxPartitions(max), segmentsPerPartition);
     }
 
     /**
@@ -110,7 +118,8 @@ public final class VerifyJobRunner {
             try (LocalWorkers local = LocalWorkers.start(request, err)) {
                 Optional<String> broker = local.brokerUrl().or(() -> request.distribution().broker());
                 if (broker.isPresent()) VerifyWorker.checkBroker(broker.get());
-                try (Progress progress = Progress.of(request.remote() ? VerifyJobRequest.ProgressMode.NONE : request.progress(), err);
+                // Distributed mode too: the manager's partition handler feeds it from the job repository.
+                try (Progress progress = Progress.of(request.progress(), err, progressEvery);
                      AnnotationConfigApplicationContext ctx = context(request, progress, broker)) {
                     return run(request, key, trust, ctx);
                 }
@@ -137,7 +146,9 @@ public final class VerifyJobRunner {
         String set = execution.getJobParameters().getString(RESULT_SET);
         if (set == null) return;
         try {
-            new ResultTable(dataSource, set).deleteAll();
+            ResultTable results = new ResultTable(dataSource, set);
+            results.deleteAll();
+            results.sinceReceipts().deleteAll();
         } catch (IOException e) {
             // best effort: a leftover costs space, not correctness
         }
@@ -161,12 +172,17 @@ public final class VerifyJobRunner {
                     + "): run the same command again to resume\n");
             execution.getStepExecutions().stream().filter(s -> s.getStatus() == BatchStatus.FAILED).limit(20)
                     .forEach(s -> sb.append("  ").append(s.getStepName()).append(": ")
-                            .append(firstLine(s.getExitStatus().getExitDescription())).append('\n'));
+                            .append(withoutExceptionName(firstLine(s.getExitStatus().getExitDescription()))).append('\n'));
             summary = sb.toString();
         }
         return new VerifyJobResult(execution.getJobInstance().getInstanceId(), execution.getId(), resumed,
                 execution.getStatus().name(), counts, out.resolve(ReportWriter.JSON), out.resolve(ReportWriter.HTML),
                 HostVerification.receiptsDir(request), summary);
+    }
+
+    /** "org.x.SomeException: message" (a stack trace's first line) as "message". */
+    static String withoutExceptionName(String line) {
+        return line.replaceFirst("^(?:[\\w$]+\\.)*[\\w$]+(?:Exception|Error): ", "");
     }
 
     private static String firstLine(String s) {
@@ -186,7 +202,8 @@ public final class VerifyJobRunner {
         ctx.registerBean(HostVerification.HostListener.class, () -> listener);
         ctx.register(ReverifyInfrastructure.class, ReverifyManagerConfiguration.class);
         if (broker.isPresent()) {
-            ctx.registerBean(RemotePartitioningManager.Broker.class, () -> new RemotePartitioningManager.Broker(broker.get()));
+            ctx.registerBean(RemotePartitioningManager.Broker.class, () -> new RemotePartitioningManager.Broker(broker.get(),
+                    workerHint(request, broker.get())));
             ctx.register(RemotePartitioningManager.class);
         } else {
             String trust = JobIdentity.treeDigest(request.trustDir());
@@ -203,6 +220,17 @@ public final class VerifyJobRunner {
             throw e;
         }
         return ctx;
+    }
+
+    /** What the "waiting for workers" line suggests. */
+    static String workerHint(VerifyJobRequest request, String brokerUrl) {
+        if (request.distribution().localWorkers() > 0) {
+            return "the " + request.distribution().localWorkers() + " local worker process(es) are not taking partitions: see "
+                    + request.stateDir().resolve("worker-<i>.log");
+        }
+        return "start one with `ima-archiver worker --broker " + brokerUrl + " --job-repository "
+                + request.distribution().jobRepository().map(VerifyJobRequest.JdbcTarget::redactedUrl).orElse("JDBC-URL")
+                + " --trust " + request.trustDir() + "`";
     }
 
     /** The identifying parameters plus what the workers need to find the store and the results. */

@@ -94,10 +94,31 @@ class DistributedOptionsTest {
     }
 
     @Test
-    void sinceReceiptIsRefusedInDistributedMode() {
+    void sinceReceiptIsAcceptedInDistributedMode() {
         VerifyJobRequest r = VerifyJobRequest.of("file:///a", java.nio.file.Path.of("t"), java.nio.file.Path.of("s"), java.nio.file.Path.of("o"))
                 .withDistribution(new VerifyJobRequest.Distribution(Optional.empty(), Optional.empty(), 2));
-        assertThat(catchThrowableOfType(IllegalArgumentException.class,
-                () -> r.withSinceReceipts(java.nio.file.Path.of("receipts"), Optional.empty()))).isNotNull();
+        VerifyJobRequest since = r.withSinceReceipts(java.nio.file.Path.of("receipts"),
+                Optional.of(org.imaarchiver.archive.sign.TrustedKeys.none()));
+        assertThat(since.sinceReceipts()).contains(java.nio.file.Path.of("receipts"));
+        assertThat(since.remote()).isTrue();
+    }
+
+    @Test
+    void partitionTimeoutTakesOurDurationForms() throws Exception {
+        assertThat(parse("--workers", "2", "--partition-timeout", "90s").distribution(Map.of()).partitionTimeout())
+                .contains(java.time.Duration.ofSeconds(90));
+        assertThat(parse("--broker", "tcp://b:1", "--job-repository", "jdbc:postgresql://d/x", "--partition-timeout", "10m")
+                .distribution(Map.of()).partitionTimeout()).contains(java.time.Duration.ofMinutes(10));
+        assertThat(parse("--workers", "1", "--partition-timeout", "PT2H").distribution(Map.of()).partitionTimeout())
+                .contains(java.time.Duration.ofHours(2));
+        assertThat(parse("--workers", "1").distribution(Map.of()).partitionTimeout()).isEmpty();
+        for (String[] args : new String[][] {
+                {"--partition-timeout", "10m"},                       // local mode has no partitions to wait for
+                {"--workers", "1", "--partition-timeout", "0"},
+                {"--workers", "1", "--partition-timeout", "soon"}}) {
+            CliError e = catchThrowableOfType(CliError.class, () -> parse(args).distribution(Map.of()));
+            assertThat(e).as(String.join(" ", args)).isNotNull();
+            assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE);
+        }
     }
 }

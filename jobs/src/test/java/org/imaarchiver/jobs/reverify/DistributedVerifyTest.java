@@ -271,6 +271,128 @@ class DistributedVerifyTest {
         }
     }
 
+    /**
+     * {@code --since-receipt} over {@code --broker}, and the manager without workers: it says it is
+     * waiting, stops after {@code --partition-timeout} (exit 3, nothing reported, the receipts stored
+     * for the workers in the job repository), and the same command with a worker running resumes and
+     * gives local mode's since-receipt report and receipts: one host after a receipt tampered with
+     * (refused, whole chain), one failing after its receipt, one rebooted, one without a receipt.
+     */
+    @Test
+    void sinceReceiptOverBrokerAndTheManagerStopsWaitingWithoutWorkersThenResumes() throws Exception {
+        SinceCase sc = sinceCase();
+        Path out = dir.resolve("out");
+        List<String> command = List.of("org.imaarchiver.cli.Main", "verify", sc.archive().root.toString(), "--trust", sc.trust().toString(),
+                "--state", dir.resolve("manager-state").toString(), "--out", out.toString(), "--receipt-key", keyDir.toString(),
+                "--since-receipt", sc.receipts().toString(), "--threads", "2", "--parallel", "1", "--progress", "none",
+                "--broker", broker.url(), "--job-repository", jdbc, "--db-user", PostgresServer.USER, "--partition-timeout", "6s");
+        Process first = spawn(command, dir.resolve("manager1.log"));
+        assertThat(first.waitFor(120, TimeUnit.SECONDS)).as("manager gave up").isTrue();
+        String log1 = Files.readString(dir.resolve("manager1.log"));
+        assertThat(first.exitValue()).as(log1).isEqualTo(3);
+        assertThat(log1).contains("waiting for workers: 0 of " + SINCE_HOSTS.size() + " partitions started")
+                .contains("ima-archiver worker --broker " + broker.url())
+                .contains(SINCE_HOSTS.size() + " of " + SINCE_HOSTS.size() + " partitions not done");
+        assertThat(out.resolve(ReportWriter.JSON)).doesNotExist();
+        Map<String, String> timedOut = stepExecutions().values().iterator().next();
+        assertThat(timedOut).containsEntry(ReverifyManagerConfiguration.MANAGER_STEP, "FAILED").doesNotContainKey(ReverifyManagerConfiguration.REPORT_STEP);
+        for (String h : SINCE_HOSTS) assertThat(timedOut).containsEntry(ReverifyManagerConfiguration.partitionStepName(h), "FAILED");
+        assertThat(rowCount(SinceReceiptTable.TABLE)).as("one verdict per receipt file").isEqualTo(SINCE_HOSTS.size() - 1);
+
+        Path workerLog = cliWorker("w1", sc.trust());
+        Process second = spawn(command, dir.resolve("manager2.log"));
+        assertThat(second.waitFor(120, TimeUnit.SECONDS)).as("resumed manager finished").isTrue();
+        // 1: rc-1 fails after its receipt, as in local mode
+        assertThat(second.exitValue()).as(Files.readString(dir.resolve("manager2.log"))).isEqualTo(1);
+        assertThat(normalized(out.resolve(ReportWriter.JSON))).isEqualTo(sc.report());
+        assertThat(receipts(out.resolve("receipts"))).isEqualTo(sc.newReceipts());
+        assertThat(Files.readString(dir.resolve("manager2.log"))).contains("resumed an interrupted run");
+        // The timed-out execution's requests were still queued: skipped, not run.
+        assertThat(countLines(workerLog, "skipped verifyChain:")).isEqualTo(SINCE_HOSTS.size());
+        assertThat(countLines(workerLog, "done verifyChain")).isEqualTo(SINCE_HOSTS.size());
+        Map<Long, Map<String, String>> steps = stepExecutions();
+        assertThat(steps).hasSize(2);
+        assertThat(new ArrayList<>(steps.values()).get(1)).allSatisfy((k, v) -> assertThat(v).as(k).isEqualTo("COMPLETED"));
+        assertThat(rowCount(SinceReceiptTable.TABLE)).as("deleted with the results of the completed run").isZero();
+        assertThat(rowCount(ResultTable.TABLE)).isZero();
+    }
+
+    /**
+     * {@code --workers 1} with {@code --since-receipt}: local mode's report and receipts; and the
+     * manager shows progress from the job repository (the hosts are verified by other processes).
+     */
+    @Test
+    void workersOptionWithSinceReceiptGivesLocalModesReportAndProgress() throws Exception {
+        SinceCase sc = sinceCase();
+        Path out = dir.resolve("out");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        VerifyJobResult r = new VerifyJobRunner(HostVerification.HostListener.NONE, new java.io.PrintStream(err, true, StandardCharsets.UTF_8),
+                java.time.Duration.ofMillis(50)).run(VerifyJobRequest.of(sc.archive().root.toString(), sc.trust(), dir.resolve("lw-state"), out)
+                .withParallel(2, 1).withProgress(VerifyJobRequest.ProgressMode.LOG).withReceiptKey(KeyMaterial.readPem(keyDir))
+                .withSinceReceipts(sc.receipts(), Optional.empty())
+                .withDistribution(new VerifyJobRequest.Distribution(Optional.empty(), Optional.empty(), 1)));
+        assertThat(r.completed()).as(err.toString(StandardCharsets.UTF_8)).isTrue();
+        assertThat(normalized(out.resolve(ReportWriter.JSON))).isEqualTo(sc.report());
+        assertThat(receipts(out.resolve("receipts"))).isEqualTo(sc.newReceipts());
+
+        List<String> progress = err.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("verify: hosts ")).toList();
+        assertThat(progress).as(err.toString(StandardCharsets.UTF_8)).isNotEmpty();
+        long segments = sc.report().values().stream().mapToLong(h -> (Long) h.get("segments")).sum();
+        assertThat(progress.get(progress.size() - 1)).startsWith("verify: hosts " + SINCE_HOSTS.size() + "/" + SINCE_HOSTS.size()
+                + " (1 failed), segments " + segments + ", ");
+    }
+
+    // ---- the --since-receipt case ----
+
+    static final List<String> SINCE_HOSTS = List.of("rc-0", "rc-1", "rc-2", "rc-3", "rc-4", "rc-5");
+
+    /** An archive, receipts of a first run over it, then changes; and local mode's since-receipt report and receipts. */
+    record SinceCase(TestArchive archive, Path trust, Path receipts, Map<String, Map<String, Object>> report, Map<String, String> newReceipts) {}
+
+    static SinceCase sinceCase;
+
+    static synchronized SinceCase sinceCase() throws Exception {
+        if (sinceCase != null) return sinceCase;
+        TestArchive a = new TestArchive(shared.resolve("since-store"));
+        Path t = a.trustDir(shared.resolve("since-trust"), SINCE_HOSTS);
+        KeyMaterial key = KeyMaterial.readPem(keyDir);
+        TestArchive.Host h0 = a.host("rc-0", 100, 20).segment(5).segment(10);
+        TestArchive.Host h1 = a.host("rc-1", 101, 20).segment(5).segment(10);
+        TestArchive.Host h2 = a.host("rc-2", 102, 20).segment(6);
+        a.host("rc-3", 103, 20).segment(5).segment(10);
+        TestArchive.Host h4 = a.host("rc-4", 104, 20).segment(5).segment(10);
+        VerifyJobResult first = new VerifyJobRunner().run(VerifyJobRequest.of(a.root.toString(), t, shared.resolve("since-state"),
+                shared.resolve("since-out-1")).withParallel(2, 1).withProgress(VerifyJobRequest.ProgressMode.NONE).withReceiptKey(key));
+        assertThat(first.ok()).isTrue();
+        Path receipts = first.receiptsDir();
+
+        h0.segment(15);                                    // verified after its receipt
+        h1.segment(15);                                    // fails after its receipt: a signature is gone
+        Files.delete(a.root.resolve(org.imaarchiver.archive.chain.ArchiveLayout.signatureKey("rc-1", 2)));
+        h2.reboot(202, 8).segment(8);                      // a new boot after the receipt
+        h4.segment(15);                                    // its receipt is tampered with: refused, whole chain
+        Path r4 = receipts.resolve("rc-4" + VerificationReceipt.JSON_SUFFIX);
+        String body = Files.readString(r4);
+        Files.writeString(r4, body.replace("\"sequence\":1", "\"sequence\":0"));
+        assertThat(Files.readString(r4)).isNotEqualTo(body);
+        a.host("rc-5", 105, 20).segment(7);                // new: no receipt
+
+        VerifyJobResult local = new VerifyJobRunner().run(VerifyJobRequest.of(a.root.toString(), t, shared.resolve("since-state"),
+                shared.resolve("since-out-2")).withParallel(2, 1).withProgress(VerifyJobRequest.ProgressMode.NONE).withReceiptKey(key)
+                .withSinceReceipts(receipts, Optional.empty()).withClock(Clock.fixed(ReverifyJobTest.NOW, ZoneOffset.UTC)));
+        assertThat(local.completed()).isTrue();
+        Map<String, Map<String, Object>> report = normalized(local.jsonReport());
+        assertThat(report.get("rc-0")).containsEntry("status", "ok").containsEntry("sinceReceipt", 1L).containsEntry("verifiedFromSegment", 2L);
+        assertThat(report.get("rc-1")).containsEntry("status", "failed").containsEntry("sinceReceipt", 1L);
+        assertThat(report.get("rc-2")).containsEntry("status", "ok").containsEntry("sinceReceipt", 0L);
+        assertThat(report.get("rc-3")).containsEntry("status", "ok").containsEntry("segments", 0L);
+        assertThat(report.get("rc-4")).containsEntry("status", "ok").containsEntry("verifiedFromSegment", 0L).containsEntry("sinceReceipt", Json.NULL);
+        assertThat(report.get("rc-4").get("receiptRejected")).isInstanceOf(String.class);
+        assertThat(report.get("rc-5")).containsEntry("status", "ok").containsEntry("receiptRejected", Json.NULL);
+        sinceCase = new SinceCase(a, t, receipts, report, receipts(local.receiptsDir()));
+        return sinceCase;
+    }
+
     // ---- helpers ----
 
     void assertSameAsLocal(Path out) throws Exception {
@@ -312,17 +434,29 @@ class DistributedVerifyTest {
                 dir.resolve("manager-state").toString(), out.toString(), jdbc, broker.url(), keyDir.toString()), dir.resolve(logName));
     }
 
-    Path cliWorker(String name) throws Exception {
-        Path log = cliWorkerNoWait(name);
+    Path cliWorker(String name) throws Exception { return cliWorker(name, trust); }
+
+    Path cliWorker(String name, Path trustDir) throws Exception {
+        Path log = cliWorkerNoWait(name, trustDir);
         waitFor(() -> contains(log, "worker: ready"), name + " ready");
         return log;
     }
 
-    Path cliWorkerNoWait(String name) throws Exception {
+    Path cliWorkerNoWait(String name) throws Exception { return cliWorkerNoWait(name, trust); }
+
+    Path cliWorkerNoWait(String name, Path trustDir) throws Exception {
         Path log = dir.resolve(name + ".log");
         spawn(List.of("org.imaarchiver.cli.Main", "worker", "--broker", broker.url(), "--job-repository", jdbc, "--db-user", PostgresServer.USER,
-                "--trust", trust.toString(), "--parallel", "2", "--segment-parallel", "1", "--work-dir", dir.resolve(name).toString()), log);
+                "--trust", trustDir.toString(), "--parallel", "2", "--segment-parallel", "1", "--work-dir", dir.resolve(name).toString()), log);
         return log;
+    }
+
+    long rowCount(String table) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbc, PostgresServer.USER, ""); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*) from " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     Process probeWorker(String name, Path log, int stallAfter, long slowMs) throws Exception {
