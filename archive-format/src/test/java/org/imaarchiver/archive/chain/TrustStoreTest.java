@@ -52,6 +52,27 @@ class TrustStoreTest {
         assertThatThrownBy(() -> TrustStore.load(dir)).isInstanceOf(IOException.class);
     }
 
+    /**
+     * A loaded store does not hold every enrolled host's AKs (memory would grow with the fleet): it
+     * reads a host's on use, with a bounded cache, so a key enrolled after the load is seen.
+     */
+    @Test
+    void aksAreReadPerHostOnUseWithABoundedCache() throws Exception {
+        Path ak = TestData.ima("derived-swtpm-quotes-over-ibmtss-sha1log/ak.pub.pem");
+        int hosts = TrustStore.CACHED_HOSTS + 50;
+        for (int i = 0; i < hosts; i++) {
+            Files.copy(ak, Files.createDirectories(dir.resolve("hosts").resolve("h" + i)).resolve("ak.pem"));
+        }
+        TrustStore t = TrustStore.load(dir);
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < hosts; i++) assertThat(t.aksOf("h" + i)).as("h%d", i).hasSize(1);
+        }
+        assertThat(t.aksOf("late")).isEmpty();
+        Files.copy(ak, Files.createDirectories(dir.resolve("hosts").resolve("late")).resolve("ak.pem"));
+        assertThat(t.aksOf("late")).hasSize(1);
+        assertThat(t.aksOf("../h1")).isEmpty();
+    }
+
     @Test
     void invalidHostDirectoryNameFailsTheLoad() throws Exception {
         Files.createDirectories(dir.resolve("hosts").resolve("-bad"));
