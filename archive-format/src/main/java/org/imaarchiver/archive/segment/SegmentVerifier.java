@@ -91,7 +91,7 @@ public final class SegmentVerifier {
             // Resynchronise so one gap is one finding, not one per following row.
             expected = row.recordIndex() + 1;
             digest.update(row.recordIndex(), row.raw());
-            layout.ifPresent(l -> l.accept(row));
+            if (layout.isPresent()) layout.get().accept(row);
             long at = offset;
             offset += row.raw().length();
             count++;
