@@ -157,21 +157,32 @@ public final class SegmentReader {
     }
 
     /**
-     * Reads the columns of a projection straight from the column chunks, one value per column per
-     * row, without Parquet's record assembly (docs/performance.md: the example {@code Group} API
-     * built a {@code SimpleGroup} and decoded every string per row, the largest per-row cost of
-     * verify). Same checks as a {@code ParquetReader}: the file schema must contain the projection
-     * (as {@code ReadSupport} requires), page CRCs are verified, a page that does not decode fails
-     * the read. One row group is in memory at a time, as with {@code ParquetReader}.
+     * Reads the columns of a projection straight from the column chunks, without Parquet's record
+     * assembly (docs/performance.md: the example {@code Group} API built a {@code SimpleGroup} and
+     * decoded every string per row, the largest per-row cost of verify). Values are decoded a batch
+     * of rows at a time, one column after the other, in small loops the JIT compiles quickly. Same
+     * checks as a {@code ParquetReader}: the file schema must contain the projection (as
+     * {@code ReadSupport} requires), page CRCs are verified, a page that does not decode fails the
+     * read (rows of the batch before it are not handed out: a caller's findings for a segment with
+     * an unreadable page are that one failure). One row group is in memory at a time, as with
+     * {@code ParquetReader}, plus one batch of values.
      */
     private final class ColumnRows {
+        private static final int BATCH = 1024;
         private final ParquetFileReader reader;
         private final MessageType projection;
         private final ColumnDescriptor[] columns;
         private final int[] maxDefinition;
         private final String createdBy;
         private final ColumnReader[] readers;
-        private long rowsLeft;
+        private final long[][] longs;
+        private final int[][] ints;
+        private final boolean[][] booleans;
+        private final Bytes[][] binaries;
+        private long groupRowsLeft;
+        private int batchSize;
+        /** The current row within the batch (-1 before the first). */
+        private int at = -1;
 
         ColumnRows(MessageType projection) throws IOException {
             this.projection = projection;
@@ -188,50 +199,85 @@ public final class SegmentReader {
             this.reader = r;
             this.createdBy = r.getFooter().getFileMetaData().getCreatedBy();
             this.columns = projection.getColumns().toArray(new ColumnDescriptor[0]);
-            this.maxDefinition = new int[columns.length];
-            for (int c = 0; c < columns.length; c++) maxDefinition[c] = columns[c].getMaxDefinitionLevel();
-            this.readers = new ColumnReader[columns.length];
+            int n = columns.length;
+            this.maxDefinition = new int[n];
+            this.readers = new ColumnReader[n];
+            this.longs = new long[n][];
+            this.ints = new int[n][];
+            this.booleans = new boolean[n][];
+            this.binaries = new Bytes[n][];
+            for (int c = 0; c < n; c++) {
+                maxDefinition[c] = columns[c].getMaxDefinitionLevel();
+                switch (columns[c].getPrimitiveType().getPrimitiveTypeName()) {
+                    case INT64 -> longs[c] = new long[BATCH];
+                    case INT32 -> ints[c] = new int[BATCH];
+                    case BOOLEAN -> booleans[c] = new boolean[BATCH];
+                    case BINARY -> binaries[c] = new Bytes[BATCH];
+                    default -> throw new IllegalArgumentException("column type " + columns[c]);
+                }
+            }
         }
 
         /** Moves to the next row; false at the end. */
         private boolean advance() throws IOException {
-            while (rowsLeft == 0) {
+            if (++at < batchSize) return true;
+            while (groupRowsLeft == 0) {
                 PageReadStore pages = reader.readNextRowGroup();
                 if (pages == null) return false;
                 ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, NO_CONVERTER, projection, createdBy);
                 for (int c = 0; c < columns.length; c++) readers[c] = store.getColumnReader(columns[c]);
-                rowsLeft = pages.getRowCount();
+                groupRowsLeft = pages.getRowCount();
             }
-            rowsLeft--;
+            int n = (int) Math.min(BATCH, groupRowsLeft);
+            for (int c = 0; c < columns.length; c++) {
+                if (longs[c] != null) readLongs(readers[c], longs[c], n);
+                else if (ints[c] != null) readInts(readers[c], ints[c], n);
+                else if (booleans[c] != null) readBooleans(readers[c], booleans[c], n);
+                else readBinaries(readers[c], maxDefinition[c], binaries[c], n);
+            }
+            groupRowsLeft -= n;
+            batchSize = n;
+            at = 0;
             return true;
         }
 
-        long longValue(int c) {
-            long v = readers[c].getLong();
-            readers[c].consume();
-            return v;
+        private static void readLongs(ColumnReader r, long[] out, int n) {
+            for (int i = 0; i < n; i++) {
+                out[i] = r.getLong();
+                r.consume();
+            }
         }
 
-        int intValue(int c) {
-            int v = readers[c].getInteger();
-            readers[c].consume();
-            return v;
+        private static void readInts(ColumnReader r, int[] out, int n) {
+            for (int i = 0; i < n; i++) {
+                out[i] = r.getInteger();
+                r.consume();
+            }
         }
 
-        boolean booleanValue(int c) {
-            boolean v = readers[c].getBoolean();
-            readers[c].consume();
-            return v;
+        private static void readBooleans(ColumnReader r, boolean[] out, int n) {
+            for (int i = 0; i < n; i++) {
+                out[i] = r.getBoolean();
+                r.consume();
+            }
         }
 
-        /** A binary column's value (a copy: page buffers are reused), empty when null. */
-        Optional<Bytes> bytes(int c) {
-            ColumnReader r = readers[c];
-            Optional<Bytes> v = r.getCurrentDefinitionLevel() == maxDefinition[c]
-                    ? Optional.of(Bytes.wrap(r.getBinary().getBytes())) : Optional.empty();
-            r.consume();
-            return v;
+        /** Copies (page buffers are reused); null for a null value. */
+        private static void readBinaries(ColumnReader r, int maxDefinition, Bytes[] out, int n) {
+            for (int i = 0; i < n; i++) {
+                out[i] = r.getCurrentDefinitionLevel() == maxDefinition ? Bytes.wrap(r.getBinary().getBytes()) : null;
+                r.consume();
+            }
         }
+
+        long longValue(int c) { return longs[c][at]; }
+
+        int intValue(int c) { return ints[c][at]; }
+
+        boolean booleanValue(int c) { return booleans[c][at]; }
+
+        /** A binary column's value, empty when null. */
+        Optional<Bytes> bytes(int c) { return Optional.ofNullable(binaries[c][at]); }
 
         <T> Cursor<T> cursor(java.util.function.Supplier<T> row) {
             return new Cursor<>() {
