@@ -6,8 +6,6 @@ import static org.imaarchiver.replay.log.MalformedLogException.Kind.BAD_FIELD;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.log.MalformedLogException;
@@ -47,13 +45,8 @@ public final class RawRecords {
         }
         byte[] n = new byte[nlen];
         b.get(n);
-        String name;
-        try {
-            name = StandardCharsets.US_ASCII.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(n)).toString();
-        } catch (CharacterCodingException e) {
-            throw new MalformedLogException(BAD_FIELD, source, index, offset + 8 + dlen, "template name is not ASCII");
-        }
+        String name = asciiName(n);
+        if (name == null) throw new MalformedLogException(BAD_FIELD, source, index, offset + 8 + dlen, "template name is not ASCII");
         Bytes data;
         if (MeasurementRecord.IMA_TEMPLATE.equals(name)) {
             // B.3: no data-length field; d(20) | nlen(4) | name(nlen), and nothing after it.
@@ -76,5 +69,21 @@ public final class RawRecords {
             data = raw.slice(b.position(), tl);
         }
         return new MeasurementRecord(index, offset, pcr, Digest.wrap(d), name, data, order, raw);
+    }
+
+    /** The built-in template names (ima-kernel.md B.4), shared instead of a new string per record. */
+    private static final String[] KNOWN_NAMES = {"ima-ng", "ima-sig", "ima", "ima-buf", "ima-modsig", "evm-sig", "ima-ngv2", "ima-sigv2"};
+    private static final byte[][] KNOWN_NAME_BYTES = java.util.Arrays.stream(KNOWN_NAMES)
+            .map(x -> x.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+
+    /** The name if every byte is ASCII (0..127), else null; a known name is returned as its shared constant. */
+    private static String asciiName(byte[] n) {
+        for (byte x : n) {
+            if (x < 0) return null;
+        }
+        for (int k = 0; k < KNOWN_NAME_BYTES.length; k++) {
+            if (java.util.Arrays.equals(KNOWN_NAME_BYTES[k], n)) return KNOWN_NAMES[k];
+        }
+        return new String(n, StandardCharsets.US_ASCII);
     }
 }

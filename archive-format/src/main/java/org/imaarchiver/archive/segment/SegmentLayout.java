@@ -45,6 +45,7 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
+import org.imaarchiver.replay.log.Bytes;
 
 /**
  * The structure of a segment file around its rows (docs/archive-format.md §12 step 9a): every byte a
@@ -78,6 +79,8 @@ public final class SegmentLayout {
     private final Optional<String> footerSignature;
     private int group;
     private long rowInGroup;
+    /** {@link #groupRows} per row group, computed once (the pages are walked before the first row). */
+    private final List<Long> groupRows = new ArrayList<>();
 
     private SegmentLayout(Optional<String> footerSignature) { this.footerSignature = footerSignature; }
 
@@ -96,8 +99,12 @@ public final class SegmentLayout {
         final List<Statistics<?>> pageStats = new ArrayList<>();
         final List<SizeStatistics.Builder> pageSize = new ArrayList<>();
         final List<Long> pageNullsSeen = new ArrayList<>();
+        final int maxDef;
+        final boolean withStatistics;
         int page = -1;
         long pageEnd;
+        Statistics<?> currentStats;
+        SizeStatistics.Builder currentSize;
 
         Chunk(PrimitiveType type, ColumnMetaData meta, Optional<ColumnIndex> ci, Optional<OffsetIndex> oi) {
             this.column = type.getName();
@@ -106,43 +113,75 @@ public final class SegmentLayout {
             this.columnIndex = ci;
             this.offsetIndex = oi;
             this.chunkStats = Statistics.createStats(type);
+            this.maxDef = type.getRepetition() == org.apache.parquet.schema.Type.Repetition.OPTIONAL ? 1 : 0;
+            this.withStatistics = !NO_STATISTICS.contains(column);
         }
 
-        int maxDef() { return type.getRepetition() == org.apache.parquet.schema.Type.Repetition.OPTIONAL ? 1 : 0; }
+        int maxDef() { return maxDef; }
 
-        void value(long row, Object v) {
+        /**
+         * Moves to the page holding {@code row} (rows arrive in order); the statistics of that page,
+         * or null when the pages hold fewer rows (reported by finish).
+         */
+        private Statistics<?> pageFor(long row) {
             while (row >= pageEnd && page + 1 < pageRows.size()) {
                 page++;
                 pageEnd += pageRows.get(page);
                 pageStats.add(Statistics.createStats(type));
-                pageSize.add(SizeStatistics.newBuilder(type, 0, maxDef()));
+                pageSize.add(SizeStatistics.newBuilder(type, 0, maxDef));
                 pageNullsSeen.add(0L);
+                currentStats = pageStats.get(page);
+                currentSize = pageSize.get(page);
             }
-            if (page < 0 || row >= pageEnd) return; // more rows than the pages hold: reported by finish
-            Statistics<?> ps = pageStats.get(page);
-            SizeStatistics.Builder pz = pageSize.get(page);
-            // Page level only: the chunk's statistics are the pages' merged (finish), half the work per row.
-            if (v == null) {
-                ps.incrementNumNulls();
-                pz.add(0, 0);
-                pageNullsSeen.set(page, pageNullsSeen.get(page) + 1);
+            if (page < 0 || row >= pageEnd) return null;
+            return currentStats;
+        }
+
+        // Page level only: the chunk's statistics are the pages' merged (finish), half the work per row.
+
+        void nullValue(long row) {
+            Statistics<?> ps = pageFor(row);
+            if (ps == null) return;
+            ps.incrementNumNulls();
+            currentSize.add(0, 0);
+            pageNullsSeen.set(page, pageNullsSeen.get(page) + 1);
+        }
+
+        void longValue(long row, long v) {
+            Statistics<?> ps = pageFor(row);
+            if (ps == null) return;
+            ((Statistics) ps).updateStats(v);
+            currentSize.add(0, maxDef);
+        }
+
+        void intValue(long row, int v) {
+            Statistics<?> ps = pageFor(row);
+            if (ps == null) return;
+            ((Statistics) ps).updateStats(v);
+            currentSize.add(0, maxDef);
+        }
+
+        void booleanValue(long row, boolean v) {
+            Statistics<?> ps = pageFor(row);
+            if (ps == null) return;
+            ((Statistics) ps).updateStats(v);
+            currentSize.add(0, maxDef);
+        }
+
+        void binaryValue(long row, Optional<Bytes> v) {
+            if (v.isEmpty()) {
+                nullValue(row);
                 return;
             }
-            int def = maxDef();
-            if (v instanceof Long l) {
-                ((Statistics) ps).updateStats(l.longValue());
-                pz.add(0, def);
-            } else if (v instanceof Integer i) {
-                ((Statistics) ps).updateStats(i.intValue());
-                pz.add(0, def);
-            } else if (v instanceof Boolean b) {
-                ((Statistics) ps).updateStats(b.booleanValue());
-                pz.add(0, def);
-            } else {
-                Binary bin = (Binary) v;
-                if (!NO_STATISTICS.contains(column)) ((Statistics) ps).updateStats(bin);
-                pz.add(0, def, bin);
-            }
+            Statistics<?> ps = pageFor(row);
+            if (ps == null) return;
+            // No statistics for raw/buffer: only their lengths count (size statistics), so no copy. The
+            // others are compared for min/max, which is several times faster on an array than through
+            // a ByteBuffer (Binary.lexicographicCompare led the layout check's samples).
+            Binary bin = withStatistics ? Binary.fromConstantByteArray(v.get().toArray())
+                    : Binary.fromConstantByteBuffer(v.get().asReadOnlyBuffer());
+            if (withStatistics) ((Statistics) ps).updateStats(bin);
+            currentSize.add(0, maxDef, bin);
         }
     }
 
@@ -382,34 +421,42 @@ public final class SegmentLayout {
         }
         if (group >= groups.size()) return; // more rows than the footer says: record-count-mismatch
         Chunk[] chunks = groups.get(group);
-        for (int c = 0; c < chunks.length; c++) {
-            if (chunks[c] != null) chunks[c].value(rowInGroup, valueOf(row, chunks[c].column));
+        long at = rowInGroup;
+        // Positions are SegmentSchema.SCHEMA's field order (checked when the class loads).
+        if (chunks.length == COLUMN_COUNT) {
+            if (chunks[0] != null) chunks[0].longValue(at, row.recordIndex());
+            if (chunks[1] != null) chunks[1].intValue(at, row.pcr());
+            if (chunks[2] != null) chunks[2].binaryValue(at, Optional.of(row.templateName()));
+            if (chunks[3] != null) chunks[3].binaryValue(at, Optional.of(row.raw()));
+            if (chunks[4] != null) chunks[4].binaryValue(at, row.fileDigestAlgorithm());
+            if (chunks[5] != null) chunks[5].binaryValue(at, row.fileDigestHex());
+            if (chunks[6] != null) chunks[6].binaryValue(at, row.name());
+            if (chunks[7] != null) chunks[7].booleanValue(at, row.signaturePresent());
+            if (chunks[8] != null) chunks[8].booleanValue(at, row.violation());
+            if (chunks[9] != null) chunks[9].binaryValue(at, row.buffer());
+            if (chunks[10] != null) chunks[10].binaryValue(at, row.fileDigestType());
         }
         rowInGroup++;
     }
 
-    private long groupRows(int g) {
-        Chunk[] chunks = groups.get(g);
-        if (chunks.length == 0 || chunks[0] == null) return 0;
-        return chunks[0].pageRows.stream().mapToLong(Long::longValue).sum();
+    private static final int COLUMN_COUNT = 11;
+    static {
+        List<String> order = List.of(SegmentSchema.RECORD_INDEX, SegmentSchema.PCR, SegmentSchema.TEMPLATE_NAME, SegmentSchema.RAW,
+                SegmentSchema.FILE_DIGEST_ALGORITHM, SegmentSchema.FILE_DIGEST_HEX, SegmentSchema.NAME, SegmentSchema.SIGNATURE_PRESENT,
+                SegmentSchema.VIOLATION, SegmentSchema.BUFFER, SegmentSchema.FILE_DIGEST_TYPE);
+        List<String> schema = SegmentSchema.SCHEMA.getFields().stream().map(org.apache.parquet.schema.Type::getName).toList();
+        if (!order.equals(schema)) throw new IllegalStateException("SegmentLayout.accept does not follow the schema's column order");
     }
 
-    private static Object valueOf(SegmentReader.FullRow r, String column) {
-        return switch (column) {
-            case SegmentSchema.RECORD_INDEX -> r.recordIndex();
-            case SegmentSchema.PCR -> r.pcr();
-            case SegmentSchema.TEMPLATE_NAME -> Binary.fromString(r.templateName());
-            // No statistics for raw/buffer: only their lengths count (size statistics), so no copy.
-            case SegmentSchema.RAW -> Binary.fromConstantByteBuffer(r.raw().asReadOnlyBuffer());
-            case SegmentSchema.FILE_DIGEST_ALGORITHM -> r.fileDigestAlgorithm().map(Binary::fromString).orElse(null);
-            case SegmentSchema.FILE_DIGEST_HEX -> r.fileDigestHex().map(Binary::fromString).orElse(null);
-            case SegmentSchema.NAME -> r.name().map(Binary::fromString).orElse(null);
-            case SegmentSchema.SIGNATURE_PRESENT -> r.signaturePresent();
-            case SegmentSchema.VIOLATION -> r.violation();
-            case SegmentSchema.BUFFER -> r.buffer().map(b -> Binary.fromConstantByteBuffer(b.asReadOnlyBuffer())).orElse(null);
-            case SegmentSchema.FILE_DIGEST_TYPE -> r.fileDigestType().map(Binary::fromString).orElse(null);
-            default -> throw new IllegalStateException("column " + column);
-        };
+    /** Rows of row group {@code g} by its first column's data pages (a row group without chunks has none). */
+    private long groupRows(int g) {
+        if (g >= groupRows.size()) {
+            for (int k = groupRows.size(); k <= g; k++) {
+                Chunk[] chunks = groups.get(k);
+                groupRows.add(chunks.length == 0 || chunks[0] == null ? 0 : chunks[0].pageRows.stream().mapToLong(Long::longValue).sum());
+            }
+        }
+        return groupRows.get(g);
     }
 
     /** Compares statistics, size statistics, page null counts and the column index with the rows fed; all problems. */

@@ -1,7 +1,6 @@
 package org.imaarchiver.archive.segment;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -11,13 +10,15 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.conf.HadoopParquetConfiguration;
 import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.example.data.Group;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnReader;
+import org.apache.parquet.column.impl.ColumnReadStoreImpl;
+import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.api.ReadSupport;
-import org.apache.parquet.hadoop.example.GroupReadSupport;
-import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.api.Converter;
+import org.apache.parquet.io.api.GroupConverter;
+import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.schema.MessageType;
 import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.log.MalformedLogException;
@@ -53,7 +54,7 @@ public final class SegmentReader {
         long rows;
         MessageType schema;
         try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(file),
-                ParquetReadOptions.builder(readConfiguration(Optional.empty())).build())) {
+                ParquetReadOptions.builder(readConfiguration()).build())) {
             kv = r.getFooter().getFileMetaData().getKeyValueMetaData();
             schema = r.getFooter().getFileMetaData().getSchema();
             rows = r.getRecordCount();
@@ -85,15 +86,14 @@ public final class SegmentReader {
     }
 
     /**
-     * Reader configuration: page checksums verified, the given read projection. A Hadoop
+     * Reader configuration: page checksums verified. A Hadoop
      * {@code Configuration} WITHOUT default resources: one that loads them parses Hadoop's
      * core-default.xml (about 0.1-0.3 s of CPU) for every reader, and Parquet would otherwise build
      * such instances itself (for the read options and for the codec factory). Reading a local file
      * needs none of those defaults.
      */
-    private static ParquetConfiguration readConfiguration(Optional<MessageType> projection) {
+    private static ParquetConfiguration readConfiguration() {
         Configuration conf = new Configuration(false);
-        projection.ifPresent(p -> conf.set(ReadSupport.PARQUET_READ_SCHEMA, p.toString()));
         // The writer stores page CRCs; checking them turns a flipped bit in a page into an error here.
         conf.set("parquet.page.verify-checksum.enabled", "true");
         return new HadoopParquetConfiguration(conf);
@@ -134,65 +134,182 @@ public final class SegmentReader {
 
     /** Streams {@code (record_index, raw)} in file order without interpreting {@code raw}. */
     public Cursor<Row> rows() throws IOException {
-        return groups(SegmentSchema.AUTHORITATIVE_PROJECTION,
-                g -> new Row(g.getLong(SegmentSchema.RECORD_INDEX, 0), binary(g, SegmentSchema.RAW).orElseThrow()));
-    }
-
-    /** Rows of {@code schema} (a projection of the segment's), page checksums verified, mapped by {@code map}. */
-    private <T> Cursor<T> groups(MessageType schema, java.util.function.Function<Group, T> map) throws IOException {
-        ParquetReader<Group> reader;
-        try {
-            reader = new GroupReaderBuilder(new LocalInputFile(file), readConfiguration(Optional.of(schema))).build();
-        } catch (RuntimeException e) {
-            throw new IOException(file + ": unreadable Parquet data", e);
-        }
-        return new Cursor<>() {
-            @Override
-            public Optional<T> next() throws IOException {
-                Group g;
-                try {
-                    g = reader.read();
-                } catch (RuntimeException e) {
-                    // Parquet reports corrupt pages and bad checksums unchecked; callers get one checked type.
-                    throw new IOException(file + ": unreadable Parquet data", e);
-                }
-                return g == null ? Optional.empty() : Optional.of(map.apply(g));
-            }
-
-            @Override
-            public void close() throws IOException { reader.close(); }
-        };
+        ColumnRows c = new ColumnRows(SegmentSchema.AUTHORITATIVE_PROJECTION);
+        return c.cursor(() -> new Row(c.longValue(0), c.bytes(1).orElseThrow()));
     }
 
     /**
      * One row with every column: the authoritative {@code (record_index, raw)} and the query columns
      * as stored (absent optional columns are empty). For verifying the query columns against raw.
+     * String columns are their stored UTF-8 bytes: the verifier compares bytes (what a query engine
+     * reads) and decodes them only to report a mismatch.
      */
-    public record FullRow(long recordIndex, Bytes raw, int pcr, String templateName, Optional<String> fileDigestAlgorithm,
-                          Optional<String> fileDigestHex, Optional<String> name, boolean signaturePresent, boolean violation,
-                          Optional<Bytes> buffer, Optional<String> fileDigestType) {}
+    public record FullRow(long recordIndex, Bytes raw, int pcr, Bytes templateName, Optional<Bytes> fileDigestAlgorithm,
+                          Optional<Bytes> fileDigestHex, Optional<Bytes> name, boolean signaturePresent, boolean violation,
+                          Optional<Bytes> buffer, Optional<Bytes> fileDigestType) {}
 
     /** Streams every column of every row in file order, page checksums verified. */
     public Cursor<FullRow> fullRows() throws IOException {
-        return groups(SegmentSchema.SCHEMA, g -> new FullRow(g.getLong(SegmentSchema.RECORD_INDEX, 0),
-                binary(g, SegmentSchema.RAW).orElseThrow(), g.getInteger(SegmentSchema.PCR, 0),
-                g.getString(SegmentSchema.TEMPLATE_NAME, 0), string(g, SegmentSchema.FILE_DIGEST_ALGORITHM),
-                string(g, SegmentSchema.FILE_DIGEST_HEX), string(g, SegmentSchema.NAME),
-                g.getBoolean(SegmentSchema.SIGNATURE_PRESENT, 0), g.getBoolean(SegmentSchema.VIOLATION, 0),
-                binary(g, SegmentSchema.BUFFER), string(g, SegmentSchema.FILE_DIGEST_TYPE)));
+        ColumnRows c = new ColumnRows(SegmentSchema.SCHEMA);
+        // Column positions are SegmentSchema.SCHEMA's field order.
+        return c.cursor(() -> new FullRow(c.longValue(0), c.bytes(3).orElseThrow(), c.intValue(1), c.bytes(2).orElseThrow(),
+                c.bytes(4), c.bytes(5), c.bytes(6), c.booleanValue(7), c.booleanValue(8), c.bytes(9), c.bytes(10)));
     }
 
-    private static Optional<String> string(Group g, String field) {
-        return g.getFieldRepetitionCount(field) == 0 ? Optional.empty() : Optional.of(g.getString(field, 0));
+    /**
+     * Reads the columns of a projection straight from the column chunks, without Parquet's record
+     * assembly (docs/performance.md: the example {@code Group} API built a {@code SimpleGroup} and
+     * decoded every string per row, the largest per-row cost of verify). Values are decoded a batch
+     * of rows at a time, one column after the other, in small loops the JIT compiles quickly. Same
+     * checks as a {@code ParquetReader}: the file schema must contain the projection (as
+     * {@code ReadSupport} requires), page CRCs are verified, a page that does not decode fails the
+     * read (rows of the batch before it are not handed out: a caller's findings for a segment with
+     * an unreadable page are that one failure). One row group is in memory at a time, as with
+     * {@code ParquetReader}, plus one batch of values.
+     */
+    private final class ColumnRows {
+        private static final int BATCH = 1024;
+        private final ParquetFileReader reader;
+        private final MessageType projection;
+        private final ColumnDescriptor[] columns;
+        private final int[] maxDefinition;
+        private final String createdBy;
+        private final ColumnReader[] readers;
+        private final long[][] longs;
+        private final int[][] ints;
+        private final boolean[][] booleans;
+        private final Bytes[][] binaries;
+        private long groupRowsLeft;
+        private int batchSize;
+        /** The current row within the batch (-1 before the first). */
+        private int at = -1;
+
+        ColumnRows(MessageType projection) throws IOException {
+            this.projection = projection;
+            ParquetFileReader r = null;
+            try {
+                r = ParquetFileReader.open(new LocalInputFile(file),
+                        ParquetReadOptions.builder(readConfiguration()).usePageChecksumVerification(true).build());
+                r.getFooter().getFileMetaData().getSchema().checkContains(projection);
+                r.setRequestedSchema(projection);
+            } catch (RuntimeException e) {
+                if (r != null) r.close();
+                throw new IOException(file + ": unreadable Parquet data", e);
+            }
+            this.reader = r;
+            this.createdBy = r.getFooter().getFileMetaData().getCreatedBy();
+            this.columns = projection.getColumns().toArray(new ColumnDescriptor[0]);
+            int n = columns.length;
+            this.maxDefinition = new int[n];
+            this.readers = new ColumnReader[n];
+            this.longs = new long[n][];
+            this.ints = new int[n][];
+            this.booleans = new boolean[n][];
+            this.binaries = new Bytes[n][];
+            for (int c = 0; c < n; c++) {
+                maxDefinition[c] = columns[c].getMaxDefinitionLevel();
+                switch (columns[c].getPrimitiveType().getPrimitiveTypeName()) {
+                    case INT64 -> longs[c] = new long[BATCH];
+                    case INT32 -> ints[c] = new int[BATCH];
+                    case BOOLEAN -> booleans[c] = new boolean[BATCH];
+                    case BINARY -> binaries[c] = new Bytes[BATCH];
+                    default -> throw new IllegalArgumentException("column type " + columns[c]);
+                }
+            }
+        }
+
+        /** Moves to the next row; false at the end. */
+        private boolean advance() throws IOException {
+            if (++at < batchSize) return true;
+            while (groupRowsLeft == 0) {
+                PageReadStore pages = reader.readNextRowGroup();
+                if (pages == null) return false;
+                ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, NO_CONVERTER, projection, createdBy);
+                for (int c = 0; c < columns.length; c++) readers[c] = store.getColumnReader(columns[c]);
+                groupRowsLeft = pages.getRowCount();
+            }
+            int n = (int) Math.min(BATCH, groupRowsLeft);
+            for (int c = 0; c < columns.length; c++) {
+                if (longs[c] != null) readLongs(readers[c], longs[c], n);
+                else if (ints[c] != null) readInts(readers[c], ints[c], n);
+                else if (booleans[c] != null) readBooleans(readers[c], booleans[c], n);
+                else readBinaries(readers[c], maxDefinition[c], binaries[c], n);
+            }
+            groupRowsLeft -= n;
+            batchSize = n;
+            at = 0;
+            return true;
+        }
+
+        private static void readLongs(ColumnReader r, long[] out, int n) {
+            for (int i = 0; i < n; i++) {
+                out[i] = r.getLong();
+                r.consume();
+            }
+        }
+
+        private static void readInts(ColumnReader r, int[] out, int n) {
+            for (int i = 0; i < n; i++) {
+                out[i] = r.getInteger();
+                r.consume();
+            }
+        }
+
+        private static void readBooleans(ColumnReader r, boolean[] out, int n) {
+            for (int i = 0; i < n; i++) {
+                out[i] = r.getBoolean();
+                r.consume();
+            }
+        }
+
+        /** Copies (page buffers are reused); null for a null value. */
+        private static void readBinaries(ColumnReader r, int maxDefinition, Bytes[] out, int n) {
+            for (int i = 0; i < n; i++) {
+                out[i] = r.getCurrentDefinitionLevel() == maxDefinition ? Bytes.wrap(r.getBinary().getBytes()) : null;
+                r.consume();
+            }
+        }
+
+        long longValue(int c) { return longs[c][at]; }
+
+        int intValue(int c) { return ints[c][at]; }
+
+        boolean booleanValue(int c) { return booleans[c][at]; }
+
+        /** A binary column's value, empty when null. */
+        Optional<Bytes> bytes(int c) { return Optional.ofNullable(binaries[c][at]); }
+
+        <T> Cursor<T> cursor(java.util.function.Supplier<T> row) {
+            return new Cursor<>() {
+                @Override
+                public Optional<T> next() throws IOException {
+                    try {
+                        return advance() ? Optional.of(row.get()) : Optional.empty();
+                    } catch (RuntimeException e) {
+                        // Parquet reports corrupt pages and bad checksums unchecked; callers get one checked type.
+                        throw new IOException(file + ": unreadable Parquet data", e);
+                    }
+                }
+
+                @Override
+                public void close() throws IOException { reader.close(); }
+            };
+        }
     }
 
-    private static Optional<Bytes> binary(Group g, String field) {
-        if (g.getFieldRepetitionCount(field) == 0) return Optional.empty();
-        ByteBuffer b = g.getBinary(field, 0).toByteBuffer();
-        byte[] bytes = new byte[b.remaining()];
-        b.get(bytes);
-        return Optional.of(Bytes.wrap(bytes));
-    }
+    /** Values are taken from the column readers directly; nothing is written to a converter. */
+    private static final GroupConverter NO_CONVERTER = new GroupConverter() {
+        private final PrimitiveConverter none = new PrimitiveConverter() {};
+
+        @Override
+        public Converter getConverter(int fieldIndex) { return none; }
+
+        @Override
+        public void start() {}
+
+        @Override
+        public void end() {}
+    };
 
     /**
      * Streams the records rebuilt from {@code raw}, with the template digest size and byte order from
@@ -218,12 +335,5 @@ public final class SegmentReader {
             @Override
             public void close() throws IOException { rows.close(); }
         };
-    }
-
-    private static final class GroupReaderBuilder extends ParquetReader.Builder<Group> {
-        GroupReaderBuilder(InputFile file, ParquetConfiguration conf) { super(file, conf); }
-
-        @Override
-        protected ReadSupport<Group> getReadSupport() { return new GroupReadSupport(); }
     }
 }

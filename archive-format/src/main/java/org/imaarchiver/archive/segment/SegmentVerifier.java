@@ -1,6 +1,7 @@
 package org.imaarchiver.archive.segment;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -90,7 +91,7 @@ public final class SegmentVerifier {
             // Resynchronise so one gap is one finding, not one per following row.
             expected = row.recordIndex() + 1;
             digest.update(row.recordIndex(), row.raw());
-            layout.ifPresent(l -> l.accept(row));
+            if (layout.isPresent()) layout.get().accept(row);
             long at = offset;
             offset += row.raw().length();
             count++;
@@ -159,25 +160,27 @@ public final class SegmentVerifier {
     /**
      * The stored query columns must equal what {@link QueryColumns} derives from {@code raw}: they are
      * not authoritative, but analysts query them without our code, so a lie there is tampering.
-     * Values are compared directly; the strings of a finding are built only for a mismatch (they
-     * are the same strings as before: {@code show} and hex are one-to-one, so equality is unchanged).
+     * Values are compared directly, string columns as their stored UTF-8 bytes against the UTF-8 the
+     * writer stores for the derived string (so bytes that merely decode to the same text do not pass);
+     * the strings of a finding are built only for a mismatch, the same strings as when the stored
+     * bytes were decoded first ({@code show} and hex are one-to-one).
      */
     private static void compareQueryColumns(SegmentReader.FullRow row, DecodedRecord d, Findings out, String host, long seq) {
         long i = row.recordIndex();
         if (d.pcr() != row.pcr()) {
             mismatch(out, host, seq, i, SegmentSchema.PCR, Integer.toString(d.pcr()), Integer.toString(row.pcr()));
         }
-        if (!d.templateName().equals(row.templateName())) {
-            mismatch(out, host, seq, i, SegmentSchema.TEMPLATE_NAME, d.templateName(), row.templateName());
+        if (!sameUtf8(d.templateName(), row.templateName())) {
+            mismatch(out, host, seq, i, SegmentSchema.TEMPLATE_NAME, d.templateName(), text(row.templateName()));
         }
-        if (!d.fileDigestAlgorithm().equals(row.fileDigestAlgorithm())) {
-            mismatch(out, host, seq, i, SegmentSchema.FILE_DIGEST_ALGORITHM, show(d.fileDigestAlgorithm()), show(row.fileDigestAlgorithm()));
+        if (!sameUtf8(d.fileDigestAlgorithm(), row.fileDigestAlgorithm())) {
+            mismatch(out, host, seq, i, SegmentSchema.FILE_DIGEST_ALGORITHM, show(d.fileDigestAlgorithm()), showStored(row.fileDigestAlgorithm()));
         }
         if (!sameHex(d.fileDigest(), row.fileDigestHex())) {
-            mismatch(out, host, seq, i, SegmentSchema.FILE_DIGEST_HEX, show(d.fileDigest().map(Digest::hex)), show(row.fileDigestHex()));
+            mismatch(out, host, seq, i, SegmentSchema.FILE_DIGEST_HEX, show(d.fileDigest().map(Digest::hex)), showStored(row.fileDigestHex()));
         }
-        if (!d.name().equals(row.name())) {
-            mismatch(out, host, seq, i, SegmentSchema.NAME, show(d.name()), show(row.name()));
+        if (!sameUtf8(d.name(), row.name())) {
+            mismatch(out, host, seq, i, SegmentSchema.NAME, show(d.name()), showStored(row.name()));
         }
         if (d.signaturePresent() != row.signaturePresent()) {
             mismatch(out, host, seq, i, SegmentSchema.SIGNATURE_PRESENT, Boolean.toString(d.signaturePresent()),
@@ -189,32 +192,61 @@ public final class SegmentVerifier {
         if (!d.buffer().equals(row.buffer())) {
             mismatch(out, host, seq, i, SegmentSchema.BUFFER, show(d.buffer().map(Bytes::hex)), show(row.buffer().map(Bytes::hex)));
         }
-        if (!d.fileDigestType().equals(row.fileDigestType())) {
-            mismatch(out, host, seq, i, SegmentSchema.FILE_DIGEST_TYPE, show(d.fileDigestType()), show(row.fileDigestType()));
+        if (!sameUtf8(d.fileDigestType(), row.fileDigestType())) {
+            mismatch(out, host, seq, i, SegmentSchema.FILE_DIGEST_TYPE, show(d.fileDigestType()), showStored(row.fileDigestType()));
         }
     }
 
-    /** {@code digest.map(Digest::hex).equals(hex)} without building the string (lower-case hex, as {@link Digest#hex()}). */
-    private static boolean sameHex(Optional<Digest> digest, Optional<String> hex) {
+    /** {@code digest.map(Digest::hex)} encoded as UTF-8 equals {@code hex}, without building the string (lower-case hex, as {@link Digest#hex()}). */
+    private static boolean sameHex(Optional<Digest> digest, Optional<Bytes> hex) {
         if (digest.isEmpty() || hex.isEmpty()) return digest.isEmpty() && hex.isEmpty();
         Digest dg = digest.get();
-        String h = hex.get();
+        Bytes h = hex.get();
         int n = dg.length();
         if (h.length() != 2 * n) return false;
         for (int k = 0; k < n; k++) {
             int v = dg.byteAt(k) & 0xFF;
-            if (h.charAt(2 * k) != LOWER_HEX[v >>> 4] || h.charAt(2 * k + 1) != LOWER_HEX[v & 0xF]) return false;
+            if (h.byteAt(2 * k) != LOWER_HEX[v >>> 4] || h.byteAt(2 * k + 1) != LOWER_HEX[v & 0xF]) return false;
         }
         return true;
     }
 
-    private static final char[] LOWER_HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] LOWER_HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean sameUtf8(Optional<String> expected, Optional<Bytes> stored) {
+        if (expected.isEmpty() || stored.isEmpty()) return expected.isEmpty() && stored.isEmpty();
+        return sameUtf8(expected.get(), stored.get());
+    }
+
+    /** {@code stored} is exactly the UTF-8 encoding of {@code expected} (as the writer's {@code Binary.fromString}). */
+    static boolean sameUtf8(String expected, Bytes stored) {
+        int n = expected.length();
+        if (stored.length() == n) {
+            // ASCII, the usual case: one byte per char, no encoder.
+            boolean ascii = true;
+            for (int k = 0; k < n; k++) {
+                char c = expected.charAt(k);
+                if (c >= 0x80) {
+                    ascii = false;
+                    break;
+                }
+                if (stored.byteAt(k) != c) return false;
+            }
+            if (ascii) return true;
+        }
+        return Bytes.wrap(expected.getBytes(StandardCharsets.UTF_8)).equals(stored);
+    }
 
     private static void mismatch(Findings out, String host, long seq, long index, String column, String expected, String found) {
         out.recordLevel(new SegmentFinding.QueryColumnMismatch(host, seq, index, column, expected, found));
     }
 
     private static String show(Optional<String> v) { return v.map(s -> "\"" + s + "\"").orElse("(absent)"); }
+
+    /** Stored string bytes as text (invalid UTF-8 replaced, as Parquet's {@code Binary.toStringUsingUTF8}). */
+    private static String text(Bytes b) { return new String(b.toArray(), StandardCharsets.UTF_8); }
+
+    private static String showStored(Optional<Bytes> v) { return show(v.map(SegmentVerifier::text)); }
 
     /** The sidecar object must hold exactly the footer's manifest bytes. */
     public static List<SegmentFinding> compareSidecar(SegmentReader reader, Bytes sidecarBytes) {

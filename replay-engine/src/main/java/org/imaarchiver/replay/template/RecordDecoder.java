@@ -37,7 +37,7 @@ public final class RecordDecoder {
                     if (fileDigest.isEmpty() && v instanceof FieldValue.EventDigest e) {
                         algorithm = Optional.of(e.algorithm());
                         type = e.type();
-                        fileDigest = Optional.of(Digest.of(e.digest().toArray()));
+                        fileDigest = Optional.of(Digest.wrap(e.digest().toArray())); // toArray is already a copy
                     }
                     break;
                 case N:

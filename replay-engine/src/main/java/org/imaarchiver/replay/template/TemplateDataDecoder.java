@@ -135,18 +135,32 @@ public final class TemplateDataDecoder {
                 break;
             }
         }
-        String prefix = nul > 0 ? new String(b, off, nul, StandardCharsets.ISO_8859_1) : "";
-        String[] parts = prefix.split(":", -1);
-        boolean wellFormed = nul > 0 && prefix.endsWith(":") && parts.length == colons + 1;
-        for (int i = 0; wellFormed && i < colons; i++) wellFormed = isName(parts[i]);
+        // The prefix is well formed when it is exactly `colons` names, each followed by ':' (so it
+        // ends with ':'); parsed in place, without a String per record (this runs for every row a
+        // verifier checks).
+        int[] partEnd = new int[colons];
+        boolean wellFormed = nul > 0 && b[off + nul - 1] == ':';
+        int parts = 0;
+        int start = off;
+        for (int i = off; wellFormed && i < off + nul; i++) {
+            if (b[i] != ':') continue;
+            if (parts == colons || !isName(b, start, i)) {
+                wellFormed = false;
+            } else {
+                partEnd[parts++] = i;
+                start = i + 1;
+            }
+        }
+        wellFormed &= parts == colons;
         if (!wellFormed) {
             if (f != TemplateField.D_NGV2 && (len == 20 || len == 16)) {
                 return new FieldValue.EventDigest(Optional.empty(), len == 20 ? "sha1" : "md5", false, Bytes.of(b, off, len));
             }
             throw d.error(Kind.BAD_FIELD, f + " field without a well-formed algorithm prefix");
         }
-        String algorithm = parts[colons - 1];
-        Optional<String> type = colons == 2 ? Optional.of(parts[0]) : Optional.empty();
+        int algorithmStart = colons == 1 ? off : partEnd[0] + 1;
+        String algorithm = text(b, algorithmStart, partEnd[colons - 1]);
+        Optional<String> type = colons == 2 ? Optional.of(text(b, off, partEnd[0])) : Optional.empty();
         int digestLength = len - nul - 1;
         Integer expected = DIGEST_LENGTHS.get(algorithm);
         if (expected != null && expected != digestLength && !d.record.isViolation()) {
@@ -155,13 +169,35 @@ public final class TemplateDataDecoder {
         return new FieldValue.EventDigest(type, algorithm, true, Bytes.of(b, off + nul + 1, digestLength));
     }
 
-    private static boolean isName(String s) {
-        if (s.isEmpty()) return false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
+    /** {@code b[from..to)} is a non-empty kernel hash or digest type name: {@code [a-z0-9_-]+}. */
+    private static boolean isName(byte[] b, int from, int to) {
+        if (from == to) return false;
+        for (int i = from; i < to; i++) {
+            byte c = b[i];
             if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) return false;
         }
         return true;
+    }
+
+    /** Names seen in prefixes, shared instead of a new string per record. */
+    private static final String[] KNOWN_NAMES = DIGEST_LENGTHS.keySet().toArray(new String[0]);
+    private static final String[] KNOWN_TYPES = {"ima", "verity"};
+
+    /** {@code b[from..to)} (a checked name, so ASCII) as a string; known names as their shared constant. */
+    private static String text(byte[] b, int from, int to) {
+        String known = known(KNOWN_NAMES, b, from, to);
+        if (known == null) known = known(KNOWN_TYPES, b, from, to);
+        return known != null ? known : new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    private static String known(String[] names, byte[] b, int from, int to) {
+        for (String n : names) {
+            if (n.length() != to - from) continue;
+            boolean same = true;
+            for (int i = 0; same && i < n.length(); i++) same = n.charAt(i) == b[from + i];
+            if (same) return n;
+        }
+        return null;
     }
 
     /** A string field ends with its single NUL (B.5); returns the length without it. */
