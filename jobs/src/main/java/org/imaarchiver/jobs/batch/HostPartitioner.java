@@ -28,7 +28,8 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
  * again on a restart and re-runs only the partitions not COMPLETED before.
  *
  * <p>Up to {@code maxPartitions} hosts: one partition per host, named {@code host-<id>} (so a worker
- * step execution is {@code <step>:host-<id>} and a failed step names its host), input context
+ * step execution is {@code <step>:host-<id>} and a failed step names its host; very long ids are
+ * shortened, {@link #partitionName}), input context
  * {@value #HOST_ID}. Above that, Spring Batch's per-partition state (a {@code StepExecution} and its
  * execution context, kept by the job execution for the whole run: ~1 KB) would make memory grow
  * with the archive, so the hosts are cut into at most {@code maxPartitions} contiguous ranges in
@@ -167,13 +168,37 @@ public final class HostPartitioner implements Partitioner {
             if (!perHostFilter.test(h)) continue;
             ExecutionContext c = new ExecutionContext();
             c.putString(HOST_ID, h);
-            partitions.put(PARTITION_PREFIX + h, c);
+            partitions.put(partitionName(h), c);
         }
         total.accept(partitions.size());
         return partitions;
     }
 
     static String rangeName(int k) { return RANGE_PREFIX + String.format("%04d", k); }
+
+    /**
+     * Longest partition name: Batch's STEP_NAME column is VARCHAR(100) and a worker step execution is
+     * named {@code <step>:<partition>} (steps of 11 characters here) plus, for a part of a long chain,
+     * {@code .part-0000}. Host ids may have 128 characters.
+     */
+    public static final int MAX_NAME = 78;
+
+    /**
+     * The partition of one host: {@code host-<id>}, or for an id too long for that,
+     * {@code host-<first 56 characters>~<16 hex digits of SHA-256(id)>}: unique, stable across
+     * restarts (Batch finds the partitions of a restart by name), and the context names the host.
+     */
+    public static String partitionName(String host) {
+        String plain = PARTITION_PREFIX + ArchiveLayout.requireValidHostId(host);
+        if (plain.length() <= MAX_NAME) return plain;
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(host.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String hex = java.util.HexFormat.of().formatHex(d, 0, 8);
+            return PARTITION_PREFIX + host.substring(0, MAX_NAME - PARTITION_PREFIX.length() - 1 - hex.length()) + "~" + hex;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
 
     private record Planned(Plan plan, List<String> hosts) {}
 

@@ -167,6 +167,6 @@ class CompactJobConfiguration {
     static Path resultsDir(Path runDir) { return runDir.resolve("results"); }
 
     static String partitionStepName(String host) {
-        return WORKER_STEP + ":" + HostPartitioner.PARTITION_PREFIX + ArchiveLayout.requireValidHostId(host);
+        return WORKER_STEP + ":" + HostPartitioner.partitionName(host);
     }
 }

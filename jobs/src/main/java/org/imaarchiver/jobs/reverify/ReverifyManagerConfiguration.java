@@ -125,6 +125,6 @@ class ReverifyManagerConfiguration {
     }
 
     static String partitionStepName(String host) {
-        return ReverifyWorkerConfiguration.WORKER_STEP + ":" + HostPartitioner.PARTITION_PREFIX + ArchiveLayout.requireValidHostId(host);
+        return ReverifyWorkerConfiguration.WORKER_STEP + ":" + HostPartitioner.partitionName(host);
     }
 }

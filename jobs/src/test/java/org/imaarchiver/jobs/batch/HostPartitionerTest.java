@@ -54,6 +54,22 @@ class HostPartitionerTest {
         assertThat(parts.keySet()).allMatch(k -> k.startsWith("hosts-"));
     }
 
+    @org.junit.jupiter.api.Test
+    void partitionNamesFitBatchsStepNameColumnAndStayUnique() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int len = 1; len <= ArchiveLayout.MAX_HOST_ID_LENGTH; len++) {
+            for (char last : new char[] {'a', 'b'}) {
+                String id = "h".repeat(len - 1) + last;
+                String name = HostPartitioner.partitionName(id);
+                // worker step "verifyChain:" + name + ".part-0000" must fit VARCHAR(100)
+                assertThat(("verifyChain:" + name + ".part-0000").length()).as(id).isLessThanOrEqualTo(100);
+                assertThat(names.add(name)).as("unique: %s", id).isTrue();
+                if (("host-" + id).length() <= HostPartitioner.MAX_NAME) assertThat(name).isEqualTo("host-" + id);
+                assertThat(HostPartitioner.partitionName(id)).isEqualTo(name); // stable
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} named hosts, cap {1}")
     @CsvSource({"10,3", "50,7"})
     void namedHostsAreNeverCutIntoRanges(int n, int max) {

@@ -27,6 +27,8 @@ class ReverifySplitChainTest {
     static final String NO_START = "long-nostart";
     static final String FLIP = "long-flip";
     static final String SHORT = "short";
+    /** The longest host id (128 characters): its partition names must still fit Batch's STEP_NAME (100). */
+    static final String LONG_ID = "l" + "o".repeat(100) + "ng-host-id.example.org-0001".substring(0, 27);
 
     @TempDir static Path shared;
     @TempDir Path dir;
@@ -41,7 +43,8 @@ class ReverifySplitChainTest {
     static void build() throws Exception {
         archive = new TestArchive(shared.resolve("store"));
         int seed = 700;
-        for (String h : List.of(OK, GAP, NO_START, FLIP)) {
+        assertThat(LONG_ID).hasSize(org.imaarchiver.archive.chain.ArchiveLayout.MAX_HOST_ID_LENGTH);
+        for (String h : List.of(OK, GAP, NO_START, FLIP, LONG_ID)) {
             TestArchive.Host host = archive.host(h, seed++, 70);
             for (int n = 10; n <= 70; n += 10) host.segment(n);
         }
@@ -51,14 +54,14 @@ class ReverifySplitChainTest {
         archive.deleteSegment(GAP, 2);
         archive.deleteSegment(NO_START, 0);
         archive.flipByte(FLIP, 4);
-        trust = archive.trustDir(shared.resolve("trust"), List.of(OK, BOOT, GAP, NO_START, FLIP, SHORT));
+        trust = archive.trustDir(shared.resolve("trust"), List.of(OK, BOOT, GAP, NO_START, FLIP, SHORT, LONG_ID));
         verifierKey = KeyMaterial.generate(KeyMaterial.KeyType.P256, "verifier", TestArchive.T0.minusSeconds(60),
                 TestArchive.T0.plusSeconds(86400 * 365L));
         VerifyJobResult whole = new VerifyJobRunner().run(request(shared.resolve("whole-state"), shared.resolve("whole")));
         assertThat(whole.completed()).isTrue();
         Map<String, Map<String, Object>> hosts = ReverifyJobTest.hostsOf(whole.jsonReport());
         // The fixture is what it claims: the attacked chains fail, the others verify.
-        for (String h : List.of(OK, BOOT, SHORT)) assertThat(hosts.get(h).get("status")).as(h).isEqualTo("ok");
+        for (String h : List.of(OK, BOOT, SHORT, LONG_ID)) assertThat(hosts.get(h).get("status")).as(h).isEqualTo("ok");
         for (String h : List.of(GAP, NO_START, FLIP)) assertThat(hosts.get(h).get("status")).as(h).isEqualTo("failed");
         assertThat(ReverifyJobTest.kinds(hosts.get(GAP))).contains("sequence-gap");
         assertThat(ReverifyJobTest.kinds(hosts.get(NO_START))).contains("sequence-gap");
@@ -79,7 +82,7 @@ class ReverifySplitChainTest {
         VerifyJobResult r = new VerifyJobRunner().withSegmentsPerPartition(segmentsPerPartition).run(request(state, dir.resolve("out")));
         assertThat(r.completed()).isTrue();
         assertThat(Files.readString(r.jsonReport())).isEqualTo(Files.readString(wholeReport));
-        for (String h : List.of(OK, BOOT, GAP, NO_START, FLIP, SHORT)) {
+        for (String h : List.of(OK, BOOT, GAP, NO_START, FLIP, SHORT, LONG_ID)) {
             Path body = r.receiptsDir().resolve(h + VerificationReceipt.JSON_SUFFIX);
             Path expected = wholeReceipts.resolve(h + VerificationReceipt.JSON_SUFFIX);
             assertThat(Files.exists(body)).as(h).isEqualTo(Files.exists(expected));
@@ -91,5 +94,8 @@ class ReverifySplitChainTest {
         for (int k = 0; k < partsOfOk; k++) assertThat(steps).contains(String.format("verifyChain:host-%s.part-%04d", OK, k));
         assertThat(steps).doesNotContain(String.format("verifyChain:host-%s.part-%04d", OK, partsOfOk))
                 .contains("verifyChain:host-" + SHORT);
+        // The 128-character id: shortened, stable names within STEP_NAME's 100 characters.
+        String longName = ReverifyManagerConfiguration.partitionStepName(LONG_ID);
+        assertThat(steps).contains(longName + ".part-0000").allMatch(n -> n.length() <= 100);
     }
 }
