@@ -136,16 +136,19 @@ final class ResultTable {
             q.setString(1, resultSet);
             q.setString(2, host);
             try (ResultSet rs = q.executeQuery()) {
-                if (!rs.next()) return Optional.empty();
-                String entry = rs.getString(1);
-                String receipt = rs.getString(2);
-                Map<String, Object> e = Json.asObject(Json.parse(entry), TABLE + " " + resultSet + "/" + host);
-                return Optional.of(new Row(e, Optional.ofNullable(receipt).map(s -> Bytes.wrap(s.getBytes(StandardCharsets.UTF_8)))));
+                return rs.next() ? Optional.of(row(host, rs.getString(1), rs.getString(2))) : Optional.empty();
             }
         } catch (SQLException e) {
             throw new IOException("cannot read the result of host " + host + " from the job repository: " + e.getMessage(), e);
+        }
+    }
+
+    private Row row(String key, String entry, String receipt) throws IOException {
+        try {
+            Map<String, Object> e = Json.asObject(Json.parse(entry), TABLE + " " + resultSet + "/" + key);
+            return new Row(e, Optional.ofNullable(receipt).map(s -> Bytes.wrap(s.getBytes(StandardCharsets.UTF_8))));
         } catch (Json.JsonException e) {
-            throw new IOException(TABLE + " " + resultSet + "/" + host + ": corrupt result: " + e.getMessage(), e);
+            throw new IOException(TABLE + " " + resultSet + "/" + key + ": corrupt result: " + e.getMessage(), e);
         }
     }
 
@@ -157,24 +160,18 @@ final class ResultTable {
 
     /** The rows of {@code host}'s parts in part order, one at a time. */
     void forEachPart(String host, java.util.function.Consumer<Row> consumer) throws IOException {
-        // A range, not LIKE: '_' in host ids would be a wildcard. '$' is the character after '#'.
+        // LIKE with '_' escaped (a host id character, and LIKE's one-character wildcard); not a range
+        // of strings: PostgreSQL's locale collations do not order '#' and '$' by code point.
         try (Connection c = dataSource.getConnection();
              PreparedStatement q = c.prepareStatement("SELECT HOST, ENTRY, RECEIPT FROM " + TABLE
-                     + " WHERE RESULT_SET = ? AND HOST > ? AND HOST < ? ORDER BY HOST")) {
+                     + " WHERE RESULT_SET = ? AND HOST LIKE ? ESCAPE '!' ORDER BY HOST")) {
             q.setString(1, resultSet);
-            q.setString(2, host + "#");
-            q.setString(3, host + "$");
+            q.setString(2, host.replace("_", "!_") + "#%");
             try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    Map<String, Object> e = Json.asObject(Json.parse(rs.getString(2)), TABLE + " " + resultSet + "/" + rs.getString(1));
-                    String receipt = rs.getString(3);
-                    consumer.accept(new Row(e, Optional.ofNullable(receipt).map(x -> Bytes.wrap(x.getBytes(StandardCharsets.UTF_8)))));
-                }
+                while (rs.next()) consumer.accept(row(rs.getString(1), rs.getString(2), rs.getString(3)));
             }
         } catch (SQLException e) {
             throw new IOException("cannot read the results of host " + host + " from the job repository: " + e.getMessage(), e);
-        } catch (Json.JsonException e) {
-            throw new IOException(TABLE + " " + resultSet + "/" + host + ": corrupt part result: " + e.getMessage(), e);
         }
     }
 

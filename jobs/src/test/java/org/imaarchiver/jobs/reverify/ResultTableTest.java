@@ -38,4 +38,22 @@ class ResultTableTest {
             assertThat(t.totals().minus(base)).isEqualTo(new ResultTable.Totals(2, 1, 6, 47));
         }
     }
+
+    /** The parts of a host and only its parts, in order: '_' in an id is not a wildcard, a longer id is another host. */
+    @Test
+    void partsOfAHostAreItsOwnInPartOrder() throws Exception {
+        ReverifyInfrastructure.RepositoryDb db = new ReverifyInfrastructure.RepositoryDb(
+                ReverifyInfrastructure.RepositoryDb.h2(dir.resolve("db"), false), 2);
+        try (HikariDataSource ds = ReverifyInfrastructure.open(db)) {
+            ResultTable t = new ResultTable(ds, "s");
+            for (String key : java.util.List.of(ResultTable.partKey("a_b", 1), "a_b", ResultTable.partKey("axb", 0),
+                    ResultTable.partKey("a_bc", 0), ResultTable.partKey("a_b", 0), ResultTable.partKey("a", 0))) {
+                t.put(key, "{\"key\":\"" + key + "\"}", Optional.empty(), true, 1, 1);
+            }
+            new ResultTable(ds, "other").put(ResultTable.partKey("a_b", 2), "{\"key\":\"x\"}", Optional.empty(), true, 1, 1);
+            java.util.List<Object> seen = new java.util.ArrayList<>();
+            t.forEachPart("a_b", r -> seen.add(r.entry().get("key")));
+            assertThat(seen).containsExactly("a_b#0000", "a_b#0001");
+        }
+    }
 }
