@@ -92,8 +92,7 @@ final class HostVerification {
         // remote workers need no signing key (docs/operations.md, distributed mode).
         Optional<VerificationReceipt> next = Optional.empty();
         if (report.ok()) {
-            next = timeline.last().map(l -> new VerificationReceipt(host, l.manifest().boot(),
-                    l.manifest().sequence(), l.digest(), l.manifest().end(), request.clock().instant(), VERIFIER));
+            next = timeline.last().map(l -> receiptBody(host, l));
             if (next.isEmpty()) next = receipt.map(r -> new VerificationReceipt(host, r.boot(), r.sequence(), r.manifestDigest(),
                     r.end(), request.clock().instant(), VERIFIER));
         }
@@ -133,8 +132,7 @@ final class HostVerification {
         Timeline timeline = timeline(host, part.first(), part.last(), report);
         Optional<VerificationReceipt> next = Optional.empty();
         if (report.ok() && part.isLast()) {
-            next = timeline.last().map(l -> new VerificationReceipt(host, l.manifest().boot(),
-                    l.manifest().sequence(), l.digest(), l.manifest().end(), request.clock().instant(), VERIFIER));
+            next = timeline.last().map(l -> receiptBody(host, l));
         }
         Map<String, Object> entry = hostEntry(report);
         entry.put("verifiedFromSegment", 0L);
@@ -160,6 +158,12 @@ final class HostVerification {
         }
         if (request.remote()) return results.sinceReceipts().get(host);
         return Optional.empty();
+    }
+
+    /** "Verified up to here": the last segment verified (unsigned; the manager signs it). */
+    private VerificationReceipt receiptBody(String host, LastSegment l) {
+        return new VerificationReceipt(host, l.manifest().boot(), l.manifest().sequence(), l.digest(), l.manifest().end(),
+                request.clock().instant(), VERIFIER);
     }
 
     static Path receiptsDir(VerifyJobRequest request) { return request.outputDir().resolve("receipts"); }

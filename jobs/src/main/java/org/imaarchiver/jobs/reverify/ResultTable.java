@@ -55,19 +55,26 @@ final class ResultTable {
         }
     }
 
-    /** Creates the table (idempotent; concurrent creators tolerated), or adds the count columns to an older one. */
-    static void createIfAbsent(DataSource ds) throws SQLException {
+    /**
+     * Runs {@code CREATE TABLE IF NOT EXISTS ddl}; two processes racing on it can still collide in
+     * PostgreSQL's catalog, so a failure is fine if {@code table} exists afterwards.
+     */
+    static void createRacing(DataSource ds, String ddl, String table) throws SQLException {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute(DDL);
+            st.execute(ddl);
         } catch (SQLException e) {
-            // Two processes racing on CREATE ... IF NOT EXISTS can still collide in PostgreSQL's catalog.
             try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                st.execute("SELECT 1 FROM " + TABLE + " WHERE 1 = 0");
+                st.execute("SELECT 1 FROM " + table + " WHERE 1 = 0");
             } catch (SQLException again) {
                 e.addSuppressed(again);
                 throw e;
             }
         }
+    }
+
+    /** Creates the table (idempotent; concurrent creators tolerated), or adds the count columns to an older one. */
+    static void createIfAbsent(DataSource ds) throws SQLException {
+        createRacing(ds, DDL, TABLE);
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("SELECT OK, SEGMENTS, RECORDS FROM " + TABLE + " WHERE 1 = 0");
         } catch (SQLException missing) {

@@ -68,16 +68,7 @@ final class SinceReceiptTable {
 
     /** Creates the table (idempotent; concurrent creators tolerated, as in ResultTable). */
     static void createIfAbsent(DataSource ds) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute(DDL);
-        } catch (SQLException e) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                st.execute("SELECT 1 FROM " + TABLE + " WHERE 1 = 0");
-            } catch (SQLException again) {
-                e.addSuppressed(again);
-                throw e;
-            }
-        }
+        ResultTable.createRacing(ds, DDL, TABLE);
     }
 
     /**
