@@ -35,6 +35,9 @@ public final class HostProgress implements AutoCloseable {
     private final PrintStream out;
     private final boolean terminal;
     private final ScheduledExecutorService timer;
+    /** The counts of the last plain line printed; empty until one is. */
+    private String lastPlainCounts = "";
+    private boolean closed;
 
     private HostProgress(String label, String unit, PrintStream out, boolean terminal, Duration every, boolean enabled) {
         this.label = Objects.requireNonNull(label, "label");
@@ -109,6 +112,11 @@ public final class HostProgress implements AutoCloseable {
         out.flush();
     }
 
+    /** What a line reports, without the rate (which changes with time alone). */
+    private String counts() {
+        return hosts.get() + "/" + total.get() + "/" + failed.get() + "/" + units.get() + "/" + records.get();
+    }
+
     /** The current line. */
     public String line() {
         double secs = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
@@ -126,17 +134,32 @@ public final class HostProgress implements AutoCloseable {
     }
 
     private synchronized void print() {
-        if (terminal) out.print("\r" + line() + "\u001b[K");
-        else out.println(line());
+        if (closed) return; // a tick already taken off the timer's queue when close() ran
+        if (terminal) {
+            out.print("\r" + line() + "\u001b[K");
+        } else {
+            lastPlainCounts = counts();
+            out.println(line());
+        }
         out.flush();
     }
 
+    /**
+     * Stops the display. On a terminal the live line is completed; in a log whose last progress line
+     * is out of date, a final line gives the counts at the end (a run shorter than one interval
+     * prints no progress at all, as before).
+     */
     @Override
-    public void close() {
-        if (timer == null) return;
+    public synchronized void close() {
+        if (timer == null || closed) return;
+        closed = true;
         timer.shutdownNow();
         if (terminal) {
             out.print("\r" + line() + "\u001b[K\n");
+            out.flush();
+        } else if (!lastPlainCounts.isEmpty() && !lastPlainCounts.equals(counts())) {
+            lastPlainCounts = counts();
+            out.println(line());
             out.flush();
         }
     }
