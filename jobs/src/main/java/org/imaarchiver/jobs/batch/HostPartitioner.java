@@ -163,9 +163,12 @@ public final class HostPartitioner implements Partitioner {
             total.accept(r.hosts());
             return partitions;
         }
-        Iterable<String> perHost = listed != null ? listed : this::listAll;
-        for (String h : perHost) {
-            if (!perHostFilter.test(h)) continue;
+        List<String> perHost = listed != null ? listed : listAll();
+        // The filter (the verify window: one or two manifest reads per host) on a few threads.
+        List<Boolean> keep = OrderedParallel.map(perHost, perHostFilter::test, OrderedParallel.PLANNING_THREADS);
+        for (int i = 0; i < perHost.size(); i++) {
+            if (!keep.get(i)) continue;
+            String h = perHost.get(i);
             ExecutionContext c = new ExecutionContext();
             c.putString(HOST_ID, h);
             partitions.put(partitionName(h), c);
@@ -228,14 +231,14 @@ public final class HostPartitioner implements Partitioner {
         return new Planned(new Plan.Ranges(starts, count), List.of());
     }
 
-    private Iterator<String> listAll() {
+    private List<String> listAll() {
         List<String> all = new ArrayList<>();
         try (Stream<String> s = hosts.open()) {
             s.forEach(all::add);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the hosts of the archive", e);
         }
-        return all.iterator();
+        return all;
     }
 
     static void write(Plan plan, ExecutionContext c) {

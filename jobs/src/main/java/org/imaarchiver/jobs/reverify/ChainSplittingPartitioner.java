@@ -12,6 +12,7 @@ import org.imaarchiver.archive.chain.ChainListing;
 import org.imaarchiver.archive.chain.SegmentUnit;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.jobs.batch.HostPartitioner;
+import org.imaarchiver.jobs.batch.OrderedParallel;
 import org.springframework.batch.core.partition.Partitioner;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.StepContext;
@@ -30,7 +31,7 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
  * not with {@code --since-receipt} (a chain after its receipt is short by design).
  *
  * <p>Planning lists the chain of each host once (one listing per host, at most
- * {@code --max-partitions} hosts). The cuts are kept in the manager step's execution context, which
+ * {@code --max-partitions} hosts, {@link OrderedParallel#PLANNING_THREADS} at a time). The cuts are kept in the manager step's execution context, which
  * a restart inherits: a resumed run re-runs parts with their first boundaries, never new ones, so no
  * segment falls between two plans.
  */
@@ -74,13 +75,19 @@ final class ChainSplittingPartitioner implements Partitioner {
         Optional<StepExecution> manager = Optional.ofNullable(StepSynchronizationManager.getContext()).map(StepContext::getStepExecution);
         Optional<Map<String, List<long[]>>> stored = manager.map(StepExecution::getExecutionContext)
                 .filter(c -> c.containsKey(SPLITS)).map(c -> decode(c.getString(SPLITS)));
+        if (in.values().stream().anyMatch(c -> !c.containsKey(HostPartitioner.HOST_ID))) return in; // range partitions: not split
+        List<String> hostIds = in.values().stream().map(c -> c.getString(HostPartitioner.HOST_ID)).toList();
+        // One chain listing per host, on a few threads (store round trips, not CPU).
+        List<List<long[]>> planned = stored.isPresent()
+                ? hostIds.stream().map(h -> stored.get().getOrDefault(h, List.<long[]>of())).toList()
+                : OrderedParallel.map(hostIds, this::plan, OrderedParallel.PLANNING_THREADS);
         Map<String, List<long[]>> splits = new LinkedHashMap<>();
         Map<String, ExecutionContext> out = new LinkedHashMap<>();
+        int i = 0;
         for (Map.Entry<String, ExecutionContext> e : in.entrySet()) {
             ExecutionContext c = e.getValue();
-            if (!c.containsKey(HostPartitioner.HOST_ID)) return in; // range partitions: not split
-            String host = c.getString(HostPartitioner.HOST_ID);
-            List<long[]> ranges = stored.isPresent() ? stored.get().getOrDefault(host, List.of()) : plan(host);
+            String host = hostIds.get(i);
+            List<long[]> ranges = planned.get(i++);
             if (ranges.isEmpty()) {
                 out.put(e.getKey(), c);
                 continue;
