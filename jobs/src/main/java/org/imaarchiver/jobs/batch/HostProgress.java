@@ -102,6 +102,9 @@ public final class HostProgress implements AutoCloseable {
 
     public long hostsDone() { return hosts.get(); }
 
+    /** False when nothing is shown ({@link Mode#NONE}): callers may skip work done only for the display. */
+    public boolean enabled() { return timer != null; }
+
     /**
      * Prints a message line (always, whatever the mode: it is not progress but something the user
      * must see), clearing a live line on a terminal first.

@@ -94,8 +94,8 @@ public class HostChainTasklet implements Tasklet {
         }
         ec.putString("failures", Json.write(kept));
         if (!o.ok()) contribution.setExitStatus(new ExitStatus(VERIFICATION_FAILED, o.findings().size() + " finding(s)"));
-        // A long chain's parts count as one host, done with its last part.
-        if (part.isPresent() && !part.get().isLast()) progress.add(o.segments(), o.records());
+        // A long chain's parts count as one host, done when all its parts are stored.
+        if (part.isPresent()) progress.partDone(host, part.get().count(), o.segments(), o.records(), results::partTally);
         else progress.hostDone(o.ok(), o.segments(), o.records());
     }
 

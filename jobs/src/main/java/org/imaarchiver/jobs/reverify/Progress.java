@@ -1,8 +1,10 @@
 package org.imaarchiver.jobs.reverify;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.imaarchiver.jobs.batch.HostProgress;
 
 /**
@@ -14,6 +16,8 @@ import org.imaarchiver.jobs.batch.HostProgress;
  */
 final class Progress implements AutoCloseable {
     private final HostProgress p;
+    /** Split hosts already counted done (at most one per partition of the run). */
+    private final ConcurrentHashMap<String, Boolean> splitHostsDone = new ConcurrentHashMap<>();
 
     private Progress(HostProgress p) {
         this.p = Objects.requireNonNull(p, "p");
@@ -37,8 +41,34 @@ final class Progress implements AutoCloseable {
 
     void hostDone(boolean ok, long segs, long recs) { p.hostDone(ok, segs, recs); }
 
-    /** Work inside a host that is not done yet (a part of a long chain). */
-    void add(long segs, long recs) { p.add(segs, recs); }
+    /** Stored parts of a split host, read after a part's row is stored. */
+    @FunctionalInterface
+    interface PartTallies {
+        ResultTable.PartTally of(String host) throws IOException;
+    }
+
+    /**
+     * A part of a long chain is done (its row stored): its segments and records count now; the host
+     * counts once all {@code parts} parts are stored (whichever finishes last, parts run in parallel,
+     * and parts stored by an earlier attempt of the run count too), failed if any part failed.
+     */
+    void partDone(String host, int parts, long segs, long recs, PartTallies tallies) {
+        p.add(segs, recs);
+        if (!p.enabled()) return;
+        // compute is atomic per host: two last parts finishing together count the host once.
+        splitHostsDone.compute(host, (h, done) -> {
+            if (done != null) return done;
+            ResultTable.PartTally t;
+            try {
+                t = tallies.of(h);
+            } catch (IOException e) {
+                return null; // progress only: the report reads the rows again
+            }
+            if (t.stored() < parts) return null;
+            p.hostDone(t.allOk(), 0, 0);
+            return Boolean.TRUE;
+        });
+    }
 
     /** Distributed mode: this run's counts, polled from the job repository. */
     void set(long hostsDone, long failedHosts, long segs, long recs) { p.set(hostsDone, failedHosts, segs, recs); }

@@ -10,7 +10,9 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -106,14 +108,15 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
     protected Set<StepExecution> doHandle(StepExecution manager, Set<StepExecution> partitions) throws Exception {
         if (partitions.isEmpty()) return partitions;
         ResultTable results = resultTable(manager);
-        ResultTable.Totals base = results.totals(); // rows of earlier executions of this instance
+        Map<String, Integer> partsOf = partsOf(manager);
+        ResultTable.Totals base = results.totals(partsOf); // rows of earlier executions of this instance
         List<StepExecution> ordered = partitions.stream().sorted(Comparator.comparing(StepExecution::getStepName)).toList();
         for (StepExecution p : ordered) {
             requests.send(MessageBuilder.withPayload(new StepExecutionRequest(stepName, p.getId())).build());
         }
         long jobExecutionId = manager.getJobExecutionId();
         try {
-            return await(jobExecutionId, partitions, results, base);
+            return await(jobExecutionId, partitions, results, partsOf, base);
         } catch (PartitionTimeoutException e) {
             throw e;
         } catch (Exception e) {
@@ -128,8 +131,8 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
         }
     }
 
-    private Set<StepExecution> await(long jobExecutionId, Set<StepExecution> partitions, ResultTable results, ResultTable.Totals base)
-            throws Exception {
+    private Set<StepExecution> await(long jobExecutionId, Set<StepExecution> partitions, ResultTable results,
+                                     Map<String, Integer> partsOf, ResultTable.Totals base) throws Exception {
         long total = partitions.size();
         Optional<Duration> timeout = request.distribution().partitionTimeout();
         long noticeNanos = timeout.map(t -> Math.min(NOTICE_EVERY.toNanos(), t.toNanos() / 2)).orElse(NOTICE_EVERY.toNanos());
@@ -140,7 +143,7 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
             Thread.sleep(POLL_MILLIS);
             Counts c = counts(jobExecutionId);
             // Hosts from the result rows, not from partitions (a partition could cover several hosts).
-            ResultTable.Totals t = results.totals().minus(base);
+            ResultTable.Totals t = results.totals(partsOf).minus(base);
             progress.set(t.hosts(), t.failedHosts(), t.segments(), t.records());
             if (c.finished() >= total) break;
             long now = System.nanoTime();
@@ -166,6 +169,15 @@ final class RemotePartitionHandler extends AbstractPartitionHandler {
         Set<Long> ids = partitions.stream().map(StepExecution::getId).collect(Collectors.toSet());
         return jobRepository.getJobExecution(jobExecutionId).getStepExecutions().stream().filter(s -> ids.contains(s.getId()))
                 .collect(Collectors.toSet());
+    }
+
+    /** The number of parts of each host split into segment ranges (the cuts in the manager's context). */
+    private static Map<String, Integer> partsOf(StepExecution manager) {
+        if (!manager.getExecutionContext().containsKey(ChainSplittingPartitioner.SPLITS)) return Map.of();
+        Map<String, Integer> parts = new HashMap<>();
+        ChainSplittingPartitioner.decode(manager.getExecutionContext().getString(ChainSplittingPartitioner.SPLITS))
+                .forEach((host, ranges) -> parts.put(host, ranges.size()));
+        return parts;
     }
 
     private ResultTable resultTable(StepExecution manager) {

@@ -173,7 +173,7 @@ final class ResultTable {
              PreparedStatement q = c.prepareStatement("SELECT HOST, ENTRY, RECEIPT FROM " + TABLE
                      + " WHERE RESULT_SET = ? AND HOST LIKE ? ESCAPE '!' ORDER BY HOST")) {
             q.setString(1, resultSet);
-            q.setString(2, host.replace("_", "!_") + "#%");
+            q.setString(2, partPattern(host));
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) consumer.accept(row(rs.getString(1), rs.getString(2), rs.getString(3)));
             }
@@ -183,24 +183,66 @@ final class ResultTable {
     }
 
     /**
-     * Hosts, failed rows, segments and records stored so far (one aggregate query: the distributed
-     * manager's progress). A long chain verified in parts counts as a host from its first part on.
+     * Hosts done, failed hosts, segments and records stored so far (the distributed manager's
+     * progress: two aggregate queries). A long chain verified in parts is a host once all of its
+     * {@code partsOf.get(host)} parts are stored, failed if any part failed; segments and records
+     * count from each part on.
      */
-    Totals totals() throws IOException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement q = c.prepareStatement("SELECT COALESCE(SUM(CASE WHEN HOST NOT LIKE '%#%' OR HOST LIKE '%#0000' THEN 1 ELSE 0 END), 0), "
-                     + "COALESCE(SUM(CASE WHEN OK = FALSE THEN 1 ELSE 0 END), 0), "
-                     + "COALESCE(SUM(SEGMENTS), 0), COALESCE(SUM(RECORDS), 0) FROM "
-                     + TABLE + " WHERE RESULT_SET = ?")) {
-            q.setString(1, resultSet);
-            try (ResultSet rs = q.executeQuery()) {
-                rs.next();
-                return new Totals(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+    Totals totals(Map<String, Integer> partsOf) throws IOException {
+        try (Connection c = dataSource.getConnection()) {
+            long hosts, failed, segments, records;
+            try (PreparedStatement q = c.prepareStatement("SELECT COALESCE(SUM(CASE WHEN HOST NOT LIKE '%#%' THEN 1 ELSE 0 END), 0), "
+                    + "COALESCE(SUM(CASE WHEN HOST NOT LIKE '%#%' AND OK = FALSE THEN 1 ELSE 0 END), 0), "
+                    + "COALESCE(SUM(SEGMENTS), 0), COALESCE(SUM(RECORDS), 0) FROM " + TABLE + " WHERE RESULT_SET = ?")) {
+                q.setString(1, resultSet);
+                try (ResultSet rs = q.executeQuery()) {
+                    rs.next();
+                    hosts = rs.getLong(1);
+                    failed = rs.getLong(2);
+                    segments = rs.getLong(3);
+                    records = rs.getLong(4);
+                }
             }
+            // One row per split host (at most --max-partitions of them): its parts stored and failed.
+            try (PreparedStatement q = c.prepareStatement("SELECT SUBSTRING(HOST, 1, POSITION('#' IN HOST) - 1) AS H, COUNT(*), "
+                    + "COALESCE(SUM(CASE WHEN OK = FALSE THEN 1 ELSE 0 END), 0) FROM " + TABLE
+                    + " WHERE RESULT_SET = ? AND HOST LIKE '%#%' GROUP BY SUBSTRING(HOST, 1, POSITION('#' IN HOST) - 1)")) {
+                q.setString(1, resultSet);
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        Integer parts = partsOf.get(rs.getString(1));
+                        if (parts != null && rs.getLong(2) < parts) continue; // (unknown split: counted from its first part)
+                        hosts++;
+                        if (rs.getLong(3) > 0) failed++;
+                    }
+                }
+            }
+            return new Totals(hosts, failed, segments, records);
         } catch (SQLException e) {
             throw new IOException("cannot count the results of " + resultSet + " in the job repository: " + e.getMessage(), e);
         }
     }
+
+    /** How many parts of {@code host} are stored, and whether all of those verified. */
+    record PartTally(long stored, boolean allOk) {}
+
+    PartTally partTally(String host) throws IOException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement q = c.prepareStatement("SELECT COUNT(*), COALESCE(SUM(CASE WHEN OK = FALSE THEN 1 ELSE 0 END), 0) FROM "
+                     + TABLE + " WHERE RESULT_SET = ? AND HOST LIKE ? ESCAPE '!'")) {
+            q.setString(1, resultSet);
+            q.setString(2, partPattern(host));
+            try (ResultSet rs = q.executeQuery()) {
+                rs.next();
+                return new PartTally(rs.getLong(1), rs.getLong(2) == 0);
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot count the parts of host " + host + " in the job repository: " + e.getMessage(), e);
+        }
+    }
+
+    /** LIKE pattern of {@code host}'s part keys, '_' escaped (a host id character, and LIKE's one-character wildcard). */
+    private static String partPattern(String host) { return host.replace("_", "!_") + "#%"; }
 
     /** Deletes every row of this result set (its reports are written). */
     void deleteAll() throws IOException {

@@ -29,13 +29,13 @@ class ResultTableTest {
         }
         try (HikariDataSource ds = ReverifyInfrastructure.open(db)) {
             ResultTable t = new ResultTable(ds, "s");
-            ResultTable.Totals base = t.totals();
+            ResultTable.Totals base = t.totals(java.util.Map.of());
             assertThat(base).isEqualTo(new ResultTable.Totals(1, 0, 0, 0)); // the old row: no verdict, no counts
             t.put("a", "{}", Optional.empty(), true, 3, 30);
             t.put("b", "{}", Optional.empty(), false, 2, 7);
             t.put("a", "{}", Optional.empty(), true, 4, 40); // a partition run again replaces its row
             new ResultTable(ds, "other").put("c", "{}", Optional.empty(), false, 100, 1000);
-            assertThat(t.totals().minus(base)).isEqualTo(new ResultTable.Totals(2, 1, 6, 47));
+            assertThat(t.totals(java.util.Map.of()).minus(base)).isEqualTo(new ResultTable.Totals(2, 1, 6, 47));
         }
     }
 
@@ -54,6 +54,34 @@ class ResultTableTest {
             java.util.List<Object> seen = new java.util.ArrayList<>();
             t.forEachPart("a_b", r -> seen.add(r.entry().get("key")));
             assertThat(seen).containsExactly("a_b#0000", "a_b#0001");
+        }
+    }
+
+    /**
+     * A host verified in parts is one host once all its parts are stored, failed if any part failed,
+     * while its segments and records count from each part on; a part of '_'-host does not complete 'axb'.
+     */
+    @Test
+    void aSplitHostCountsOnceWithAllItsPartsAndFailsIfAnyPartFailed() throws Exception {
+        ReverifyInfrastructure.RepositoryDb db = new ReverifyInfrastructure.RepositoryDb(
+                ReverifyInfrastructure.RepositoryDb.h2(dir.resolve("db"), false), 2);
+        try (HikariDataSource ds = ReverifyInfrastructure.open(db)) {
+            ResultTable t = new ResultTable(ds, "s");
+            java.util.Map<String, Integer> parts = java.util.Map.of("a_b", 3, "axb", 2);
+            t.put("whole", "{}", Optional.empty(), true, 1, 10);
+            t.put(ResultTable.partKey("a_b", 2), "{}", Optional.empty(), true, 2, 20); // the last part first
+            t.put(ResultTable.partKey("a_b", 0), "{}", Optional.empty(), false, 2, 20);
+            t.put(ResultTable.partKey("axb", 0), "{}", Optional.empty(), true, 5, 50);
+            assertThat(t.totals(parts)).isEqualTo(new ResultTable.Totals(1, 0, 10, 100));
+            assertThat(t.partTally("a_b")).isEqualTo(new ResultTable.PartTally(2, false));
+            assertThat(t.partTally("axb")).isEqualTo(new ResultTable.PartTally(1, true));
+
+            t.put(ResultTable.partKey("a_b", 1), "{}", Optional.empty(), true, 2, 20);
+            assertThat(t.totals(parts)).as("a_b complete, failed by its part 0").isEqualTo(new ResultTable.Totals(2, 1, 12, 120));
+            t.put(ResultTable.partKey("axb", 1), "{}", Optional.empty(), true, 5, 50);
+            assertThat(t.totals(parts)).isEqualTo(new ResultTable.Totals(3, 1, 17, 170));
+            assertThat(t.partTally("a_b")).isEqualTo(new ResultTable.PartTally(3, false));
+            assertThat(t.partTally("whole")).isEqualTo(new ResultTable.PartTally(0, true));
         }
     }
 }

@@ -98,4 +98,34 @@ class ReverifySplitChainTest {
         String longName = ReverifyManagerConfiguration.partitionStepName(LONG_ID);
         assertThat(steps).contains(longName + ".part-0000").allMatch(n -> n.length() <= 100);
     }
+
+    /**
+     * Progress counts a split host once, when all its parts are done, failed if any part failed:
+     * with one segment per part, long-flip's failing part is not its last (before, the host counted
+     * as done and ok with its last part, whichever parts were still running or had failed).
+     */
+    @org.junit.jupiter.api.Test
+    void progressCountsASplitHostOnceAndFailedIfAnyPartFailed() throws Exception {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        VerifyJobResult r = new VerifyJobRunner(HostVerification.HostListener.NONE,
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8), java.time.Duration.ofMillis(1))
+                .withSegmentsPerPartition(1)
+                .run(request(dir.resolve("state"), dir.resolve("out")).withProgress(VerifyJobRequest.ProgressMode.LOG));
+        assertThat(r.completed()).isTrue();
+        Map<String, Map<String, Object>> hosts = ReverifyJobTest.hostsOf(r.jsonReport());
+        long failed = hosts.values().stream().filter(h -> "failed".equals(h.get("status"))).count();
+        long segments = hosts.values().stream().mapToLong(h -> ((Number) h.get("segments")).longValue()).sum();
+        assertThat(failed).isEqualTo(3);
+        String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        List<String> lines = log.lines().filter(l -> l.startsWith("verify: hosts ")).toList();
+        assertThat(lines).as(log).isNotEmpty();
+        assertThat(lines.get(lines.size() - 1)).startsWith("verify: hosts " + hosts.size() + "/" + hosts.size() + " (" + failed
+                + " failed), segments " + segments + ", ");
+        // Never more hosts done than there are hosts (a host is not counted once per part).
+        for (String l : lines) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^verify: hosts (\\d+)/").matcher(l);
+            assertThat(m.find()).as(l).isTrue();
+            assertThat(Long.parseLong(m.group(1))).as(l).isLessThanOrEqualTo(hosts.size());
+        }
+    }
 }
