@@ -238,6 +238,37 @@ class DistributedVerifyTest {
         assertThat(partitionsRun).isBetween(2L, 4L);
     }
 
+    /**
+     * Chains cut into parts of one segment each, verified by two worker processes: local mode's
+     * whole-chain report and receipts, and the manager's progress (fed from the job repository)
+     * ends with every host counted once and the attacked ones failed.
+     */
+    @Test
+    void splitChainsOverWorkerProcessesGiveLocalModesReportAndProgress() throws Exception {
+        Path state = dir.resolve("split-state");
+        Path out = dir.resolve("out");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        VerifyJobResult r = new VerifyJobRunner(HostVerification.HostListener.NONE, new java.io.PrintStream(err, true, StandardCharsets.UTF_8),
+                java.time.Duration.ofMillis(1)).withSegmentsPerPartition(1)
+                .run(VerifyJobRequest.of(archive.root.toString(), trust, state, out)
+                        .withParallel(2, 1).withProgress(VerifyJobRequest.ProgressMode.LOG).withReceiptKey(KeyMaterial.readPem(keyDir))
+                        .withClock(Clock.fixed(ReverifyJobTest.NOW, ZoneOffset.UTC))
+                        .withDistribution(new VerifyJobRequest.Distribution(Optional.empty(), Optional.empty(), 2)));
+        String log = err.toString(StandardCharsets.UTF_8);
+        assertThat(r.completed()).as(log).isTrue();
+        assertSameAsLocal(out);
+        long parts = 0;
+        for (int i = 0; i < 2; i++) {
+            parts += Files.readString(state.resolve("worker-" + i + ".log")).lines().filter(l -> l.contains(".part-0001")).count();
+        }
+        assertThat(parts).as("chains were cut into parts").isPositive();
+        List<String> progress = log.lines().filter(l -> l.startsWith("verify: hosts ")).toList();
+        assertThat(progress).as(log).isNotEmpty();
+        long segments = localReport.values().stream().mapToLong(h -> (Long) h.get("segments")).sum();
+        assertThat(progress.get(progress.size() - 1)).startsWith("verify: hosts " + HOSTS + "/" + HOSTS + " (" + ATTACKED.size()
+                + " failed), segments " + segments + ", ");
+    }
+
     /** Fail closed: a worker whose trust directory differs from the manager's verifies nothing. */
     @Test
     void workerWithOtherTrustFailsItsPartitions() throws Exception {
