@@ -245,7 +245,10 @@ public final class VerifyCommand implements Callable<Integer> {
         human.flush();
         // An archive with no hosts verified nothing: not a success (a wrong prefix looks exactly like this).
         if (counts.hosts() == 0) {
-            human.println("no hosts in the archive: nothing verified");
+            human.println(since != null || until != null
+                    ? "no host's chain overlaps the window" + (since != null ? " --since " + since : "") + (until != null ? " --until " + until : "")
+                            + ": nothing verified"
+                    : "no hosts in the archive: nothing verified");
             return ExitCode.NOT_VERIFIED;
         }
         return result.ok() ? ExitCode.OK : ExitCode.NOT_VERIFIED;

@@ -143,6 +143,8 @@ class VerifyCommandTest {
         // a window that selects nothing verified nothing
         Result none = run(verify(a, trust, "--since", "2099-01-01"));
         assertThat(none.code()).as(none.toString()).isEqualTo(ExitCode.NOT_VERIFIED);
+        assertThat(none.toString()).contains("no host's chain overlaps the window --since 2099-01-01: nothing verified")
+                .doesNotContain("no hosts in the archive");
     }
 
     @Test
