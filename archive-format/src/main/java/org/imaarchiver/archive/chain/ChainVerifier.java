@@ -247,15 +247,37 @@ public final class ChainVerifier {
 
     // ---- chain checks (sequential) ----
 
-    /** A predecessor outside the verified range: only what the link check reads (its sidecar manifest). */
-    private static Checked manifestOnly(ArchiveStore store, String host, SegmentUnit u) {
+    /**
+     * A predecessor outside the verified range: only what the link check reads, the manifest that
+     * {@link #checkSegment} would take for it, so a range links exactly as the whole chain does: the
+     * sidecar, or without a usable one the segment file's footer manifest (downloaded only then).
+     * Its own findings belong to the range that owns it.
+     */
+    private Checked manifestOnly(ArchiveStore store, String host, SegmentUnit u) throws IOException {
         if (u.hasManifest()) {
             try {
                 Bytes b = Bytes.wrap(store.readAll(u.key(ArchiveLayout.ObjectKind.MANIFEST)));
                 return new Checked(u.firstSequence(), u.lastSequence(), Optional.of(ManifestCodec.decode(b)),
                         Optional.of(ManifestCodec.digestOf(b)), List.of());
             } catch (StoreException | MalformedManifestException e) {
-                // reported by the range that owns it; no link to check against
+                // no usable sidecar: as checkSegment, fall back to the footer
+            }
+        }
+        if (u.hasSegment()) {
+            Files.createDirectories(workDir);
+            Path local = Files.createTempFile(workDir, "link-" + host + "-" + u.firstSequence() + "-", ".parquet");
+            Files.delete(local); // download wants a fresh target
+            try {
+                store.download(u.key(ArchiveLayout.ObjectKind.SEGMENT), local);
+                Optional<SegmentReader> reader = open(host, u.firstSequence(), local, new ArrayList<>());
+                if (reader.isPresent()) {
+                    return new Checked(u.firstSequence(), u.lastSequence(), Optional.of(reader.get().manifest()),
+                            Optional.of(ManifestCodec.digestOf(reader.get().manifestBytes())), List.of());
+                }
+            } catch (StoreException e) {
+                // unreadable: nothing to link against, as in checkSegment
+            } finally {
+                Files.deleteIfExists(local);
             }
         }
         return new Checked(u.firstSequence(), u.lastSequence(), Optional.empty(), Optional.empty(), List.of());

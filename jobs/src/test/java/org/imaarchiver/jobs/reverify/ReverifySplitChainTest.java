@@ -26,6 +26,8 @@ class ReverifySplitChainTest {
     static final String GAP = "long-gap";
     static final String NO_START = "long-nostart";
     static final String FLIP = "long-flip";
+    /** Segment 2 swapped for a copy of segment 1 without sidecar: the link 2 -> 3 is broken, seen through 2's footer. */
+    static final String SWAP = "long-swap";
     static final String SHORT = "short";
     /** The longest host id (128 characters): its partition names must still fit Batch's STEP_NAME (100). */
     static final String LONG_ID = "l" + "o".repeat(100) + "ng-host-id.example.org-0001".substring(0, 27);
@@ -44,7 +46,7 @@ class ReverifySplitChainTest {
         archive = new TestArchive(shared.resolve("store"));
         int seed = 700;
         assertThat(LONG_ID).hasSize(org.imaarchiver.archive.chain.ArchiveLayout.MAX_HOST_ID_LENGTH);
-        for (String h : List.of(OK, GAP, NO_START, FLIP, LONG_ID)) {
+        for (String h : List.of(OK, GAP, NO_START, FLIP, SWAP, LONG_ID)) {
             TestArchive.Host host = archive.host(h, seed++, 70);
             for (int n = 10; n <= 70; n += 10) host.segment(n);
         }
@@ -54,7 +56,8 @@ class ReverifySplitChainTest {
         archive.deleteSegment(GAP, 2);
         archive.deleteSegment(NO_START, 0);
         archive.flipByte(FLIP, 4);
-        trust = archive.trustDir(shared.resolve("trust"), List.of(OK, BOOT, GAP, NO_START, FLIP, SHORT, LONG_ID));
+        archive.replaceWithoutSidecar(SWAP, 2, 1);
+        trust = archive.trustDir(shared.resolve("trust"), List.of(OK, BOOT, GAP, NO_START, FLIP, SWAP, SHORT, LONG_ID));
         verifierKey = KeyMaterial.generate(KeyMaterial.KeyType.P256, "verifier", TestArchive.T0.minusSeconds(60),
                 TestArchive.T0.plusSeconds(86400 * 365L));
         VerifyJobResult whole = new VerifyJobRunner().run(request(shared.resolve("whole-state"), shared.resolve("whole")));
@@ -62,7 +65,9 @@ class ReverifySplitChainTest {
         Map<String, Map<String, Object>> hosts = ReverifyJobTest.hostsOf(whole.jsonReport());
         // The fixture is what it claims: the attacked chains fail, the others verify.
         for (String h : List.of(OK, BOOT, SHORT, LONG_ID)) assertThat(hosts.get(h).get("status")).as(h).isEqualTo("ok");
-        for (String h : List.of(GAP, NO_START, FLIP)) assertThat(hosts.get(h).get("status")).as(h).isEqualTo("failed");
+        for (String h : List.of(GAP, NO_START, FLIP, SWAP)) assertThat(hosts.get(h).get("status")).as(h).isEqualTo("failed");
+        // Whole-chain verification links segment 3 to segment 2's footer manifest (segment 1's): broken.
+        assertThat(ReverifyJobTest.kinds(hosts.get(SWAP))).contains("missing-sidecar", "broken-link");
         assertThat(ReverifyJobTest.kinds(hosts.get(GAP))).contains("sequence-gap");
         assertThat(ReverifyJobTest.kinds(hosts.get(NO_START))).contains("sequence-gap");
         wholeReport = whole.jsonReport();
@@ -82,7 +87,7 @@ class ReverifySplitChainTest {
         VerifyJobResult r = new VerifyJobRunner().withSegmentsPerPartition(segmentsPerPartition).run(request(state, dir.resolve("out")));
         assertThat(r.completed()).isTrue();
         assertThat(Files.readString(r.jsonReport())).isEqualTo(Files.readString(wholeReport));
-        for (String h : List.of(OK, BOOT, GAP, NO_START, FLIP, SHORT, LONG_ID)) {
+        for (String h : List.of(OK, BOOT, GAP, NO_START, FLIP, SWAP, SHORT, LONG_ID)) {
             Path body = r.receiptsDir().resolve(h + VerificationReceipt.JSON_SUFFIX);
             Path expected = wholeReceipts.resolve(h + VerificationReceipt.JSON_SUFFIX);
             assertThat(Files.exists(body)).as(h).isEqualTo(Files.exists(expected));
@@ -115,7 +120,7 @@ class ReverifySplitChainTest {
         Map<String, Map<String, Object>> hosts = ReverifyJobTest.hostsOf(r.jsonReport());
         long failed = hosts.values().stream().filter(h -> "failed".equals(h.get("status"))).count();
         long segments = hosts.values().stream().mapToLong(h -> ((Number) h.get("segments")).longValue()).sum();
-        assertThat(failed).isEqualTo(3);
+        assertThat(failed).isEqualTo(4);
         String log = err.toString(java.nio.charset.StandardCharsets.UTF_8);
         List<String> lines = log.lines().filter(l -> l.startsWith("verify: hosts ")).toList();
         assertThat(lines).as(log).isNotEmpty();

@@ -103,6 +103,16 @@ public final class TestArchive {
         Files.delete(root.resolve(ArchiveLayout.signatureKey(host, seq)));
     }
 
+    /**
+     * Segment {@code seq} replaced by a copy of segment {@code from}'s file, its sidecar manifest and
+     * signature deleted: verifiers fall back to the footer manifest, which is {@code from}'s.
+     */
+    void replaceWithoutSidecar(String host, long seq, long from) throws IOException {
+        Files.copy(segmentFile(host, from), segmentFile(host, seq), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.delete(root.resolve(ArchiveLayout.manifestKey(host, seq)));
+        Files.delete(root.resolve(ArchiveLayout.signatureKey(host, seq)));
+    }
+
     /** Flips one byte in the middle of a segment file. */
     public void flipByte(String host, long seq) throws IOException {
         Path f = segmentFile(host, seq);
