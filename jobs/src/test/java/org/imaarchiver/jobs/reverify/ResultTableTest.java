@@ -14,10 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
 class ResultTableTest {
     @TempDir Path dir;
 
+    private ReverifyInfrastructure.RepositoryDb h2() {
+        return new ReverifyInfrastructure.RepositoryDb(ReverifyInfrastructure.RepositoryDb.h2(dir.resolve("db"), false), 2);
+    }
+
     @Test
     void totalsSumTheStoredRowsOfOneResultSetAndAnOlderTableGetsTheColumns() throws Exception {
-        ReverifyInfrastructure.RepositoryDb db = new ReverifyInfrastructure.RepositoryDb(
-                ReverifyInfrastructure.RepositoryDb.h2(dir.resolve("db"), false), 2);
+        ReverifyInfrastructure.RepositoryDb db = h2();
         try (HikariDataSource ds = ReverifyInfrastructure.open(db)) {
             // a job repository kept from before the count columns
             try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
@@ -42,9 +45,7 @@ class ResultTableTest {
     /** The parts of a host and only its parts, in order: '_' in an id is not a wildcard, a longer id is another host. */
     @Test
     void partsOfAHostAreItsOwnInPartOrder() throws Exception {
-        ReverifyInfrastructure.RepositoryDb db = new ReverifyInfrastructure.RepositoryDb(
-                ReverifyInfrastructure.RepositoryDb.h2(dir.resolve("db"), false), 2);
-        try (HikariDataSource ds = ReverifyInfrastructure.open(db)) {
+        try (HikariDataSource ds = ReverifyInfrastructure.open(h2())) {
             ResultTable t = new ResultTable(ds, "s");
             for (String key : java.util.List.of(ResultTable.partKey("a_b", 1), "a_b", ResultTable.partKey("axb", 0),
                     ResultTable.partKey("a_bc", 0), ResultTable.partKey("a_b", 0), ResultTable.partKey("a", 0))) {
@@ -63,9 +64,7 @@ class ResultTableTest {
      */
     @Test
     void aSplitHostCountsOnceWithAllItsPartsAndFailsIfAnyPartFailed() throws Exception {
-        ReverifyInfrastructure.RepositoryDb db = new ReverifyInfrastructure.RepositoryDb(
-                ReverifyInfrastructure.RepositoryDb.h2(dir.resolve("db"), false), 2);
-        try (HikariDataSource ds = ReverifyInfrastructure.open(db)) {
+        try (HikariDataSource ds = ReverifyInfrastructure.open(h2())) {
             ResultTable t = new ResultTable(ds, "s");
             java.util.Map<String, Integer> parts = java.util.Map.of("a_b", 3, "axb", 2);
             t.put("whole", "{}", Optional.empty(), true, 1, 10);
