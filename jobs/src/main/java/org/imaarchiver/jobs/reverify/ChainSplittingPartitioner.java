@@ -31,9 +31,9 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
  * not with {@code --since-receipt} (a chain after its receipt is short by design).
  *
  * <p>Planning lists the chain of each host once (one listing per host, at most
- * {@code --max-partitions} hosts, {@link OrderedParallel#PLANNING_THREADS} at a time). The cuts are kept in the manager step's execution context, which
- * a restart inherits: a resumed run re-runs parts with their first boundaries, never new ones, so no
- * segment falls between two plans.
+ * {@code --max-partitions} hosts, {@link OrderedParallel#PLANNING_THREADS} at a time). The cuts are
+ * kept in the manager step's execution context, which a restart inherits: a resumed run re-runs
+ * parts with their first boundaries, never new ones, so no segment falls between two plans.
  */
 final class ChainSplittingPartitioner implements Partitioner {
     /** The worker's input key of a part: "index,count,first,last". */
