@@ -245,13 +245,16 @@ final class ResultTable {
     private static String partPattern(String host) { return host.replace("_", "!_") + "#%"; }
 
     /** Deletes every row of this result set (its reports are written). */
-    void deleteAll() throws IOException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement del = c.prepareStatement("DELETE FROM " + TABLE + " WHERE RESULT_SET = ?")) {
+    void deleteAll() throws IOException { deleteResultSet(dataSource, TABLE, resultSet, "results"); }
+
+    /** Deletes the rows of {@code resultSet} from {@code table} (a result or receipt table; {@code what} names them in the error). */
+    static void deleteResultSet(DataSource ds, String table, String resultSet, String what) throws IOException {
+        try (Connection c = ds.getConnection();
+             PreparedStatement del = c.prepareStatement("DELETE FROM " + table + " WHERE RESULT_SET = ?")) {
             del.setString(1, resultSet);
             del.executeUpdate();
         } catch (SQLException e) {
-            throw new IOException("cannot delete the results of " + resultSet + " from the job repository: " + e.getMessage(), e);
+            throw new IOException("cannot delete the " + what + " of " + resultSet + " from the job repository: " + e.getMessage(), e);
         }
     }
 

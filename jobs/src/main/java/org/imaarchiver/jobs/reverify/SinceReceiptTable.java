@@ -196,13 +196,5 @@ final class SinceReceiptTable {
     }
 
     /** Deletes this result set's rows (its run completed). */
-    void deleteAll() throws IOException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement del = c.prepareStatement("DELETE FROM " + TABLE + " WHERE RESULT_SET = ?")) {
-            del.setString(1, resultSet);
-            del.executeUpdate();
-        } catch (SQLException e) {
-            throw new IOException("cannot delete the receipts of " + resultSet + " from the job repository: " + e.getMessage(), e);
-        }
-    }
+    void deleteAll() throws IOException { ResultTable.deleteResultSet(dataSource, TABLE, resultSet, "receipts"); }
 }
