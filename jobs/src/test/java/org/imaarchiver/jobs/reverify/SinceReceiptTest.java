@@ -90,7 +90,8 @@ class SinceReceiptTest {
         Path trust = archive.trustDir(dir.resolve("trust"), List.of("e"));
         KeyMaterial verifier = KeyMaterial.generate(KeyMaterial.KeyType.P256, "verifier", NOW.minusSeconds(86400), NOW.plusSeconds(86400));
         VerifyJobResult first = new VerifyJobRunner().run(VerifyJobRequest.of(archive.root.toString(), trust, dir.resolve("state"),
-                dir.resolve("out1")).withParallel(1, 1).withProgress(VerifyJobRequest.ProgressMode.NONE).withReceiptKey(verifier));
+                dir.resolve("out1")).withParallel(1, 1).withProgress(VerifyJobRequest.ProgressMode.NONE).withReceiptKey(verifier)
+                .withClock(Clock.fixed(NOW, ZoneOffset.UTC)));
         // A receipt claiming another manifest digest for segment 1 (signed by the verifier: a stale or mixed-up receipt).
         VerificationReceipt real = VerificationReceipt.read(first.receiptsDir(), "e",
                 org.imaarchiver.archive.sign.TrustedKeys.ofCertificates(List.of(verifier.certificate()))).orElseThrow();
@@ -100,7 +101,7 @@ class SinceReceiptTest {
         other.write(dirR, new SegmentSigner(verifier, Optional.empty()));
         VerifyJobResult second = new VerifyJobRunner().run(VerifyJobRequest.of(archive.root.toString(), trust, dir.resolve("state"),
                 dir.resolve("out2")).withParallel(1, 1).withProgress(VerifyJobRequest.ProgressMode.NONE).withReceiptKey(verifier)
-                .withSinceReceipts(dirR, Optional.empty()));
+                .withSinceReceipts(dirR, Optional.empty()).withClock(Clock.fixed(NOW.plusSeconds(3600), ZoneOffset.UTC)));
         assertThat(ReverifyJobTest.kinds(ReverifyJobTest.hostsOf(second.jsonReport()).get("e"))).containsExactly("broken-link");
     }
 }
