@@ -10,7 +10,7 @@ import org.imaarchiver.replay.testsupport.TestData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The CLI on the shared real data; expected values from /work/shared/testdata/ima/README.md. */
+/** The CLI on the public real data; expected values from that data directory's README (docs/testing.md). */
 class RealDataCliTest {
     private static final String QUOTES = "derived-swtpm-quotes-over-ibmtss-sha1log/";
     @TempDir Path dir;

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** Replays of real lists against the PCR values given or computed in shared/testdata/ima/README.md. */
+/** Replays of real lists against the PCR values given or computed in the public IMA test data's README (docs/testing.md). */
 class ReplayerRealDataTest {
     static final Set<HashAlgorithm> ALL = EnumSet.allOf(HashAlgorithm.class);
     static final Set<HashAlgorithm> SHA1_SHA256 = EnumSet.of(HashAlgorithm.SHA1, HashAlgorithm.SHA256);

@@ -7,14 +7,17 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * Locates the real IMA logs and quotes in {@code ../shared/testdata/ima/} (outside the project, never
- * copied into it). Tests call {@link #ima(String)}; when the folder is absent the test is skipped
+ * Locates the public IMA test data (real logs and quotes) in {@link #DATA_DIR} beside the checkout
+ * (outside the project, never copied into it). Tests call {@link #ima(String)}; when the folder is absent the test is skipped
  * with a message saying where it looked, except under CI ({@code CI=true}), where absence fails.
  */
 public final class TestData {
+    /** Where the public data sits relative to the checkout's parent (docs/testing.md). */
+    public static final Path DATA_DIR = Path.of("shared", "testdata", "ima");
+
     private TestData() {}
 
-    /** The folder holding the shared IMA test data, if found. */
+    /** The folder holding the public IMA test data, if found. */
     public static java.util.Optional<Path> imaRoot() {
         String override = System.getenv("IMA_TESTDATA");
         if (override != null && !override.isBlank()) {
@@ -23,9 +26,9 @@ public final class TestData {
         }
         Path start = projectRoot();
         for (Path d = start; d != null; d = d.getParent()) {
-            Path candidate = d.resolve("shared/testdata/ima");
+            Path candidate = d.resolve(DATA_DIR);
             if (d != start && Files.isDirectory(candidate)) return java.util.Optional.of(candidate);
-            Path sibling = d.resolveSibling("shared").resolve("testdata/ima");
+            Path sibling = d.resolveSibling(DATA_DIR);
             if (Files.isDirectory(sibling)) return java.util.Optional.of(sibling);
         }
         return java.util.Optional.empty();
@@ -38,10 +41,10 @@ public final class TestData {
         return root.toAbsolutePath().normalize();
     }
 
-    /** A file under the shared IMA test data; skips (or fails under CI) when it is absent. */
+    /** A file under the public IMA test data; skips (or fails under CI) when it is absent. */
     public static Path ima(String relative) {
         var root = imaRoot();
-        String msg = "shared IMA test data not found (looked for ../shared/testdata/ima beside "
+        String msg = "public IMA test data not found (looked for ../" + DATA_DIR + " beside "
                 + projectRoot() + "; set IMA_TESTDATA to override): " + relative;
         if (root.isEmpty() || !Files.exists(root.get().resolve(relative))) {
             if (Tools.inCi()) throw new AssertionError(msg);
