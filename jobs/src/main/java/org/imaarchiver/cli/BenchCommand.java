@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark our replay (as a whole process) against evmctl ima_measurement on a generated list."})
 public final class BenchCommand implements Callable<Integer> {
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Option(names = "--records", defaultValue = "1000000", description = "Records to generate (default ${DEFAULT-VALUE}).")
     long records;
@@ -60,7 +60,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
-    BenchCommand(Main.Context ctx) { this.ctx = ctx; }
+    BenchCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws Exception {
@@ -134,7 +134,7 @@ public final class BenchCommand implements Callable<Integer> {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap));
         cmd.addAll(jvmOpts);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "replay", "--json",
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ctx.mainClassName(), "replay", "--json",
                 "--banks", banks));
         cmd.addAll(List.of("--threads", Integer.toString(threads)));
         cmd.add(log.toString());

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 @Command(name = "check-quote", mixinStandardHelpOptions = true,
         description = {"Verify a TPM quote and find the list prefix it covers (the quote point)."})
 final class CheckQuoteCommand implements Callable<Integer> {
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     static final class Source {
         @Option(names = "--log", paramLabel = "LOG", description = "The measurement list to replay.")
@@ -61,7 +61,7 @@ final class CheckQuoteCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON object: verified, quotePoint, resetCount, restartCount, ...")
     boolean json;
 
-    CheckQuoteCommand(Main.Context ctx) { this.ctx = ctx; }
+    CheckQuoteCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws Exception {

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
         footer = {"", "Exit codes: 0 every night succeeded and the chain verifies, 1 it does not,",
                 "3 environment problem (no FUSE, no swtpm or tpm2-tools, emulator build failed)."})
 final class DemoCommand implements Callable<Integer> {
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Option(names = "--nights", defaultValue = "3", paramLabel = "N", description = "Nights (archive runs), default ${DEFAULT-VALUE}.")
     int nights;
@@ -41,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Measurement generator seed, default ${DEFAULT-VALUE}.")
     long seed;
 
-    DemoCommand(Main.Context ctx) { this.ctx = ctx; }
+    DemoCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws Exception {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Write a synthetic binary IMA list (deterministic by seed), or append to one."})
 final class GenerateCommand implements Callable<Integer> {
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Parameters(index = "0", paramLabel = "OUT")
     Path out;
@@ -44,7 +44,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--append", description = "Append to OUT instead of replacing it.")
     boolean append;
 
-    GenerateCommand(Main.Context ctx) { this.ctx = ctx; }
+    GenerateCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws Exception {

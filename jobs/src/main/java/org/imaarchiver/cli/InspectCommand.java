@@ -15,7 +15,7 @@ final class InspectCommand implements Callable<Integer> {
     /** Output form. */
     enum Mode { ASCII, DECODED, JSON }
 
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Parameters(index = "0", paramLabel = "LOG")
     Path log;
@@ -33,7 +33,7 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     org.imaarchiver.cli.archive.SegmentInspectOptions segment;
 
-    InspectCommand(Main.Context ctx) { this.ctx = ctx; }
+    InspectCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws Exception {

@@ -30,9 +30,9 @@ public final class Main {
     /** Runs the CLI with the given streams; returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         boolean debug = Arrays.asList(args).contains("--debug");
-        Context ctx = new Context(out, err, debug);
+        CliContext ctx = new CliContext(out, err, debug, Main::run, Main.class.getName());
         CommandLine cl = new CommandLine(new Root(ctx), new Factory(ctx));
-        org.imaarchiver.cli.archive.ArchiveCommands.register(cl, ctx);  // keygen, pack, verify, bench-verify (branch archcli)
+        org.imaarchiver.cli.archive.ArchiveCommands.register(cl, ctx);
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -48,7 +48,7 @@ public final class Main {
         return code;
     }
 
-    private static int handle(Exception ex, CommandLine c, Context ctx) {
+    private static int handle(Exception ex, CommandLine c, CliContext ctx) {
         PrintStream err = ctx.err();
         String cmd = c.getCommandSpec().qualifiedName();
         int code;
@@ -74,20 +74,17 @@ public final class Main {
         return code;
     }
 
-    /** Streams and global flags for the commands. */
-    public record Context(PrintStream out, PrintStream err, boolean debug) {}
-
     /** Builds commands with the context (no reflection magic beyond picocli's own). */
     private static final class Factory implements CommandLine.IFactory {
-        private final Context ctx;
+        private final CliContext ctx;
         private final CommandLine.IFactory fallback = CommandLine.defaultFactory();
 
-        Factory(Context ctx) { this.ctx = ctx; }
+        Factory(CliContext ctx) { this.ctx = ctx; }
 
         @Override
         public <K> K create(Class<K> cls) throws Exception {
             try {
-                return cls.getDeclaredConstructor(Context.class).newInstance(ctx);
+                return cls.getDeclaredConstructor(CliContext.class).newInstance(ctx);
             } catch (NoSuchMethodException e) {
                 return fallback.create(cls);
             }
@@ -105,12 +102,12 @@ public final class Main {
                     "`archive` adds 10 nothing to do, 11 archived but not trimmed, 12 trimming blocked,",
                     "13 another archiver runs (docs/operations.md). Docs: README.md and docs/."})
     static final class Root implements java.util.concurrent.Callable<Integer> {
-        private final Context ctx;
+        private final CliContext ctx;
 
         @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces for errors.")
         boolean debug;
 
-        Root(Context ctx) { this.ctx = ctx; }
+        Root(CliContext ctx) { this.ctx = ctx; }
 
         @Override
         public Integer call() {

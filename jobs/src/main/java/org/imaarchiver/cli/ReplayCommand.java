@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Replay an IMA measurement list into PCR values, verifying every stored template digest."})
 final class ReplayCommand implements Callable<Integer> {
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Parameters(index = "0", paramLabel = "LOG", description = "binary_runtime_measurements[_ALGO] or ascii_runtime_measurements")
     Path log;
@@ -45,7 +45,7 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON object: entries, violations, pcrs, state.")
     boolean json;
 
-    ReplayCommand(Main.Context ctx) { this.ctx = ctx; }
+    ReplayCommand(CliContext ctx) { this.ctx = ctx; }
 
     static Engine.Format format(String f) throws CliError {
         return switch (f.toLowerCase(java.util.Locale.ROOT)) {

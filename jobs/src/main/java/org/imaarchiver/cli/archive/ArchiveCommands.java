@@ -1,18 +1,18 @@
 package org.imaarchiver.cli.archive;
 
-import org.imaarchiver.cli.Main;
+import org.imaarchiver.cli.CliContext;
 import picocli.CommandLine;
 
 /**
  * The archive commands ({@code keygen}, {@code pack}, {@code verify}, {@code bench-verify}, and the
- * distributed verify's {@code worker} and {@code broker}) as one registration point, so {@link Main}
+ * distributed verify's {@code worker} and {@code broker}) as one registration point, so the entry point
  * needs one line to add them. Only {@code worker} starts Spring.
  */
 public final class ArchiveCommands {
     private ArchiveCommands() {}
 
     /** Adds the archive subcommands to the root command line. */
-    public static void register(CommandLine root, Main.Context ctx) {
+    public static void register(CommandLine root, CliContext ctx) {
         root.addSubcommand(new KeygenCommand(ctx));
         root.addSubcommand(new PackCommand(ctx));
         root.addSubcommand(new VerifyCommand(ctx));

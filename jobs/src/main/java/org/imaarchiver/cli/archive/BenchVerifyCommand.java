@@ -27,7 +27,7 @@ import java.util.stream.Stream;
 import org.imaarchiver.cli.BenchCommand;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
-import org.imaarchiver.cli.Main;
+import org.imaarchiver.cli.CliContext;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
@@ -45,7 +45,7 @@ import picocli.CommandLine.Option;
         description = {"Benchmark verify (a whole process) on a generated archive against evmctl ima_measurement.",
                 "Also reports pack throughput and archive bytes per record against the raw list."})
 public final class BenchVerifyCommand implements Callable<Integer> {
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Option(names = "--records", defaultValue = "200000", description = "Records to generate (default ${DEFAULT-VALUE}).")
     long records;
@@ -100,7 +100,7 @@ public final class BenchVerifyCommand implements Callable<Integer> {
             description = "verify --threads and --parallel per timed configuration (default ${DEFAULT-VALUE}).")
     List<Integer> threads;
 
-    public BenchVerifyCommand(Main.Context ctx) { this.ctx = ctx; }
+    public BenchVerifyCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws Exception {
@@ -250,7 +250,7 @@ public final class BenchVerifyCommand implements Callable<Integer> {
     private List<String> verifyCommand(Path store, Path trust, Path dir, int t, Optional<Path> gcLog) {
         List<String> v = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx" + heap));
         gcLog.ifPresent(g -> v.add("-Xlog:gc:file=" + g));
-        v.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "verify", store.toString(),
+        v.addAll(List.of("-cp", System.getProperty("java.class.path"), ctx.mainClassName(), "verify", store.toString(),
                 "--trust", trust.toString(), "--threads", Integer.toString(t), "--parallel", Integer.toString(parallel != null ? parallel : t),
                 "--state", dir.resolve("verify-state").toString(), "--progress", "none"));
         return v;
@@ -348,7 +348,7 @@ public final class BenchVerifyCommand implements Callable<Integer> {
     private void run(List<String> args, String what) throws CliError {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = ctx.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         if (code != 0) {
             throw CliError.environment(what + " exited " + code + ": " + (out.toString(StandardCharsets.UTF_8)

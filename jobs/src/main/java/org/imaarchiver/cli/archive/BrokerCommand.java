@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
-import org.imaarchiver.cli.Main;
+import org.imaarchiver.cli.CliContext;
 import org.imaarchiver.jobs.reverify.VerifyBroker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
                 "No authentication: listen on loopback or a private network only."},
         footer = {"", "Exit codes: 0 stopped, 2 bad usage, 3 cannot listen or use the data directory."})
 public final class BrokerCommand implements Callable<Integer> {
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:61616",
             description = "Address to listen on (default: ${DEFAULT-VALUE}).")
@@ -27,7 +27,7 @@ public final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Journal directory.")
     Path data;
 
-    public BrokerCommand(Main.Context ctx) { this.ctx = ctx; }
+    public BrokerCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws CliError, InterruptedException {

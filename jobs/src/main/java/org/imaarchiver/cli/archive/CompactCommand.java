@@ -26,7 +26,7 @@ import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.StoreOptions;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
-import org.imaarchiver.cli.Main;
+import org.imaarchiver.cli.CliContext;
 import org.imaarchiver.jobs.batch.HostProgress;
 import org.imaarchiver.jobs.compact.CompactJobRequest;
 import org.imaarchiver.jobs.compact.CompactJobResult;
@@ -81,7 +81,7 @@ import picocli.CommandLine.Parameters;
                         + "was not switched; 2 bad usage, unreadable trust directory or key; 3 store unreachable, store "
                         + "conflict, not durable, or the run did not finish (run the same command again to resume)."})
 public final class CompactCommand implements Callable<Integer> {
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Parameters(index = "0", paramLabel = "URI", description = "Archive location: a path, file:///path, s3://bucket/prefix.")
     String uri;
@@ -146,7 +146,7 @@ public final class CompactCommand implements Callable<Integer> {
     @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3 endpoint (MinIO, Ceph, ...).")
     String s3Endpoint;
 
-    public CompactCommand(Main.Context ctx) { this.ctx = ctx; }
+    public CompactCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws CliError {

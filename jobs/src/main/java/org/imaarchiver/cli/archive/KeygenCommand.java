@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
-import org.imaarchiver.cli.Main;
+import org.imaarchiver.cli.CliContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,7 +28,7 @@ public final class KeygenCommand implements Callable<Integer> {
     /** Clock skew allowance: a certificate made now must cover a manifest signed a moment "earlier" elsewhere. */
     static final Duration NOT_BEFORE_SLACK = Duration.ofMinutes(5);
 
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write into (created if missing).")
     Path out;
@@ -47,7 +47,7 @@ public final class KeygenCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace existing key and certificate files.")
     boolean force;
 
-    public KeygenCommand(Main.Context ctx) { this.ctx = ctx; }
+    public KeygenCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws CliError {

@@ -27,7 +27,7 @@ import org.imaarchiver.archive.sign.TimestampAuthority;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
-import org.imaarchiver.cli.Main;
+import org.imaarchiver.cli.CliContext;
 import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.log.LogFormat;
@@ -59,7 +59,7 @@ import picocli.CommandLine.Option;
 public final class PackCommand implements Callable<Integer> {
     static final String PRODUCER = "ima-archiver/0.1.0";
 
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Option(names = "--log", required = true, paramLabel = "LOG", description = "The measurement list (binary or ASCII), from record 0 of the boot unless --first-index.")
     Path log;
@@ -107,7 +107,7 @@ public final class PackCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
-    public PackCommand(Main.Context ctx) { this.ctx = ctx; }
+    public PackCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws CliError {

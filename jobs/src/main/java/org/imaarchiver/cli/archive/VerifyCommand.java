@@ -21,7 +21,7 @@ import org.imaarchiver.archive.sign.TrustedKeys;
 import org.imaarchiver.archive.store.StoreUri;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
-import org.imaarchiver.cli.Main;
+import org.imaarchiver.cli.CliContext;
 import org.imaarchiver.jobs.reverify.VerifyJobRequest;
 import org.imaarchiver.jobs.reverify.VerifyJobResult;
 import org.imaarchiver.jobs.reverify.VerifyJobRunner;
@@ -68,7 +68,7 @@ import picocli.CommandLine.Parameters;
                 "2 bad usage or unreadable trust directory, 3 store unreachable or the run",
                 "did not finish (run the same command again to resume)."})
 public final class VerifyCommand implements Callable<Integer> {
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Parameters(index = "0", paramLabel = "URI", description = "Archive location: a path, file:///path, s3://bucket/prefix.")
     String uri;
@@ -140,7 +140,7 @@ public final class VerifyCommand implements Callable<Integer> {
     @Mixin
     DistributedOptions distributed = new DistributedOptions();
 
-    public VerifyCommand(Main.Context ctx) { this.ctx = ctx; }
+    public VerifyCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws CliError {

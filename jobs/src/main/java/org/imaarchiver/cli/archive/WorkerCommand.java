@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
-import org.imaarchiver.cli.Main;
+import org.imaarchiver.cli.CliContext;
 import org.imaarchiver.jobs.reverify.VerifyJobRequest;
 import org.imaarchiver.jobs.reverify.VerifyWorker;
 import picocli.CommandLine.Command;
@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
         footer = {"", "The database password is read from $" + DistributedOptions.PASSWORD_ENV + " when --db-password is not given.",
                 "", "Exit codes: 0 stopped, 2 bad usage, 3 broker or job repository unreachable."})
 public final class WorkerCommand implements Callable<Integer> {
-    private final Main.Context ctx;
+    private final CliContext ctx;
 
     @Option(names = "--broker", required = true, paramLabel = "URL", description = "JMS broker (tcp://HOST:PORT).")
     String broker;
@@ -51,7 +51,7 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch directory (default: a new temporary directory).")
     Path workDir;
 
-    public WorkerCommand(Main.Context ctx) { this.ctx = ctx; }
+    public WorkerCommand(CliContext ctx) { this.ctx = ctx; }
 
     @Override
     public Integer call() throws CliError, InterruptedException {
