@@ -393,7 +393,8 @@ class DistributedVerifyTest {
         a.host("rc-3", 103, 20).segment(5).segment(10);
         TestArchive.Host h4 = a.host("rc-4", 104, 20).segment(5).segment(10);
         VerifyJobResult first = new VerifyJobRunner().run(VerifyJobRequest.of(a.root.toString(), t, shared.resolve("since-state"),
-                shared.resolve("since-out-1")).withParallel(2, 1).withProgress(VerifyJobRequest.ProgressMode.NONE).withReceiptKey(key));
+                shared.resolve("since-out-1")).withParallel(2, 1).withProgress(VerifyJobRequest.ProgressMode.NONE).withReceiptKey(key)
+                .withClock(Clock.fixed(ReverifyJobTest.NOW, ZoneOffset.UTC)));
         assertThat(first.ok()).isTrue();
         Path receipts = first.receiptsDir();
 
