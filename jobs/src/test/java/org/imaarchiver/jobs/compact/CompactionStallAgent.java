@@ -19,12 +19,13 @@ import org.imaarchiver.archive.compact.Compactor;
 /**
  * Test-only crash point for a child JVM, a Java agent: the first time a compactor reports step
  * {@code STEP}, the marker file is written and the thread stalls forever, so that the test can
- * SIGKILL the JVM exactly at that protocol boundary. It adds the stall to every {@link Compactor}
- * as its {@link Compactor.StepHook} when the compactor is constructed; production code has no such hook.
+ * SIGKILL the JVM exactly at that protocol boundary. It wraps the {@link Compactor.StepHook} every
+ * {@link Compactor} is constructed with in the stall; production code has no such hook.
  * {@link #jar} writes the agent jar (a manifest naming this class, found on the child's class path);
  * the child runs with {@code -javaagent:<jar>=STEP,MARKER}.
  */
 public final class CompactionStallAgent {
+    private static final String COMPACTOR = "org.imaarchiver.archive.compact.Compactor";
     private static volatile CompactionStep stallAt;
     private static volatile Path marker;
     private static final AtomicBoolean FIRED = new AtomicBoolean();
@@ -36,18 +37,20 @@ public final class CompactionStallAgent {
         stallAt = CompactionStep.valueOf(a[0]);
         marker = Path.of(a[1]);
         new AgentBuilder.Default()
-                .type(ElementMatchers.named(Compactor.class.getName()))
-                .transform((builder, type, loader, module, domain) -> builder.visit(
-                        Advice.to(WrapHook.class).on(ElementMatchers.isConstructor().and(ElementMatchers.takesArgument(8, Compactor.StepHook.class)))))
+                .with(AgentBuilder.Listener.StreamWriting.toSystemError().withErrorsOnly())
+                // by name: a class literal here would load Compactor before the agent can transform it
+                .type(ElementMatchers.named(COMPACTOR))
+                .transform((builder, type, loader, module, domain) -> builder.visit(Advice.to(WrapHook.class)
+                        .on(ElementMatchers.isConstructor().and(ElementMatchers.takesArgument(8, ElementMatchers.named(COMPACTOR + "$StepHook"))))))
                 .installOn(inst);
     }
 
-    /** Inlined at the end of the compactor's constructor that sets the hook. */
+    /** Inlined at the start of the compactor's constructor that takes the hook: the stall wraps its argument. */
     public static final class WrapHook {
         private WrapHook() {}
 
-        @Advice.OnMethodExit
-        static void exit(@Advice.FieldValue(value = "hook", readOnly = false) Compactor.StepHook hook) {
+        @Advice.OnMethodEnter
+        static void enter(@Advice.Argument(value = 8, readOnly = false) Compactor.StepHook hook) {
             hook = CompactionStallAgent.stalling(hook);
         }
     }
