@@ -199,34 +199,86 @@ public final class SegmentPacker {
     }
 
     /**
-     * Packs the next segment.
+     * Packs the next segment of evidence quoted without a plan (imported quotes, {@link PackNonce.External}):
+     * plans from the quote's own counters and the list's record 0 as {@link #plan} would, then
+     * {@link #pack(PackPlan, PackRequest)}. A caller that planned before quoting passes its plan instead.
+     *
+     * @return as {@link #pack(PackPlan, PackRequest)}, or the failure {@link #plan} refused with
+     */
+    public PackResult pack(PackRequest req) throws IOException {
+        Optional<PackResult> invalid = akMismatch(req);
+        if (invalid.isPresent()) return invalid.get();
+        Quote parsed;
+        try {
+            parsed = Quote.parse(req.quote().attest().toArray());
+        } catch (MalformedQuoteException e) {
+            return malformed(e);
+        }
+        Optional<MeasurementRecord> first = next(req.records());
+        PlanResult pr = plan(req.hostId(), first.filter(r -> r.index() == 0), parsed.resetCount(), parsed.restartCount(),
+                req.quote().akName());
+        if (pr instanceof Refused r) return r.failure();
+        return packPlanned(((Planned) pr).plan(), req, first);
+    }
+
+    /**
+     * Packs the next segment where {@code plan} (from {@link #plan}, before the quote was taken) put
+     * it: the head is not read again. A head that moved since the plan makes the create-only upload
+     * fail ({@link PackResult.StoreConflict}); a quote taken with another plan's nonce fails the nonce check.
      *
      * @return {@link PackResult.Packed}, {@link PackResult.NothingToPack} or a typed failure (a
-     *     concurrent packer that stored the same sequence first gives {@link PackResult.StoreConflict})
+     *     concurrent packer that stored the same sequence first gives {@link PackResult.StoreConflict};
+     *     a quote whose TPM counters, or a record 0 whose boot_aggregate, are not the plan's gives
+     *     {@link PackResult.BootUndecidable})
      * @throws IOException on I/O failures of the list, the work directory or the store (including
      *     {@code StoreOutcomeUnknownException}: do not trim before re-checking); a malformed record
      *     before the base is an IOException whose cause is the {@link MalformedLogException}, one
      *     from the base on is a replay failure ({@link PackResult.NoQuotePoint} or
      *     {@link PackResult.ReplayNotClean})
      */
-    public PackResult pack(PackRequest req) throws IOException {
-        if (req.ak().tpmName().isPresent() && !req.ak().tpmName().get().equals(req.quote().akName())) {
-            return new PackResult.AkNameMismatch(req.ak().tpmName().get(), req.quote().akName());
+    public PackResult pack(PackPlan plan, PackRequest req) throws IOException {
+        if (!plan.hostId().equals(req.hostId())) {
+            throw new IllegalArgumentException("plan for host " + plan.hostId() + ", request for " + req.hostId());
         }
-        // The quote's counters drive the boot decision; nothing decided here is trusted before the
-        // signature check below, which covers these bytes.
+        Optional<PackResult> invalid = akMismatch(req);
+        if (invalid.isPresent()) return invalid.get();
+        // The quote's counters must be the ones the plan's boot identity carries; nothing decided here
+        // is trusted before the signature check, which covers these bytes.
         Quote parsed;
         try {
             parsed = Quote.parse(req.quote().attest().toArray());
         } catch (MalformedQuoteException e) {
-            return new PackResult.QuoteInvalid(new QuoteFailure.Malformed(e.field(), e.offset(), e.kind(), e.detail()));
+            return malformed(e);
+        }
+        BootIdentity boot = plan.boot();
+        if (parsed.resetCount() != boot.resetCount() || parsed.restartCount() != boot.restartCount()) {
+            return new PackResult.BootUndecidable("the quote's resetCount/restartCount " + parsed.resetCount() + "/"
+                    + parsed.restartCount() + " are not the plan's " + boot.resetCount() + "/" + boot.restartCount());
         }
         Optional<MeasurementRecord> first = next(req.records());
-        Optional<MeasurementRecord> recordZero = first.filter(r -> r.index() == 0);
-        PlanResult pr = plan(req.hostId(), recordZero, parsed.resetCount(), parsed.restartCount(), req.quote().akName());
-        if (pr instanceof Refused r) return r.failure();
-        PackPlan plan = ((Planned) pr).plan();
+        if (first.isPresent() && first.get().index() == 0) {
+            Optional<BootAggregate> ba = BootAggregate.of(first.get());
+            if (ba.isEmpty() || ba.get().algorithm() != boot.bootAggregateAlgorithm() || !ba.get().digest().equals(boot.bootAggregate())) {
+                return new PackResult.BootUndecidable("record 0 " + ba.map(b -> "has the boot_aggregate " + b.digest().hex())
+                        .orElse("is not a boot_aggregate with a digest") + ", the plan's boot has " + boot.bootAggregate().hex());
+            }
+        }
+        return packPlanned(plan, req, first);
+    }
 
+    private static Optional<PackResult> akMismatch(PackRequest req) {
+        if (req.ak().tpmName().isPresent() && !req.ak().tpmName().get().equals(req.quote().akName())) {
+            return Optional.of(new PackResult.AkNameMismatch(req.ak().tpmName().get(), req.quote().akName()));
+        }
+        return Optional.empty();
+    }
+
+    private static PackResult malformed(MalformedQuoteException e) {
+        return new PackResult.QuoteInvalid(new QuoteFailure.Malformed(e.field(), e.offset(), e.kind(), e.detail()));
+    }
+
+    /** Verifies the quote against the plan's nonce, finds the quote point, writes, signs and uploads. */
+    private PackResult packPlanned(PackPlan plan, PackRequest req, Optional<MeasurementRecord> first) throws IOException {
         Bytes nonce = req.nonce() instanceof PackNonce.External e ? e.nonce() : Bytes.wrap(plan.derivedNonce().bytes());
         QuoteResult qr = quoteVerifier.verifyFiles(req.quote().attest().toArray(), req.quote().signature().toArray(), req.ak(), nonce);
         if (qr instanceof QuoteResult.Failed f) return new PackResult.QuoteInvalid(f.reason());

@@ -52,7 +52,7 @@ public final class ArchiveFixture {
                     // The list read after the quote holds every record (the whole boot here): more than the quote covers.
                     BinaryLogReader reader = BinaryLogReader.open(new ByteArrayInputStream(list.bytes(boot.count())),
                             LogReadOptions.of(host + "-" + boot.seed()));
-                    PackResult r = packer.pack(new PackRequest(host, reader, quote, tpm.akPublic(), new PackNonce.Derived(),
+                    PackResult r = packer.pack(plan, new PackRequest(host, reader, quote, tpm.akPublic(), new PackNonce.Derived(),
                             T0.plusSeconds(60 * minute++), "ima-archiver/test", Optional.empty()));
                     assertThat(r).isInstanceOf(PackResult.Packed.class);
                     assertThat(((PackResult.Packed) r).quotePoint()).isEqualTo(q);

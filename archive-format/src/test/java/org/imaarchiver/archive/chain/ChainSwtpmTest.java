@@ -67,7 +67,7 @@ class ChainSwtpmTest {
                 QuoteEvidence q = new QuoteEvidence(Bytes.wrap(Files.readAllBytes(state.resolve("q.msg"))),
                         Bytes.wrap(Files.readAllBytes(state.resolve("q.sig"))), akName);
                 // The whole list is offered; only the quoted prefix goes into the segment.
-                PackResult r = packer.pack(new PackRequest("sw-host", BinaryLogReader.open(new ByteArrayInputStream(list.bytes(40)),
+                PackResult r = packer.pack(plan, new PackRequest("sw-host", BinaryLogReader.open(new ByteArrayInputStream(list.bytes(40)),
                         LogReadOptions.of("sw")), q, ak, new PackNonce.Derived(), ArchiveFixture.T0.plusSeconds(seq * 60),
                         "ima-archiver/test", Optional.empty()));
                 assertThat(r).isInstanceOf(PackResult.Packed.class);

@@ -128,7 +128,7 @@ class ChainTamperTest {
                     tpm.restartCount, tpm.akName)).plan();
             assertThat(plan.sequence()).isEqualTo(3);
             assertThat(plan.newBoot()).isFalse();
-            PackResult r = packer.pack(new PackRequest("h2", org.imaarchiver.replay.log.BinaryLogReader.open(
+            PackResult r = packer.pack(plan, new PackRequest("h2", org.imaarchiver.replay.log.BinaryLogReader.open(
                     new java.io.ByteArrayInputStream(list.bytes(45)), org.imaarchiver.replay.log.LogReadOptions.of("h2")),
                     tpm.quote(Bytes.wrap(plan.derivedNonce().bytes())), tpm.akPublic(), new PackNonce.Derived(),
                     ArchiveFixture.T0, "ima-archiver/test", Optional.empty()));

@@ -437,7 +437,7 @@ class CompactorTest {
             assertThat(plan.previousManifestDigest()).hasValue(oldHeadDigest);
             QuoteEvidence q = t.quote(Bytes.wrap(plan.derivedNonce().bytes()));
             BinaryLogReader reader = BinaryLogReader.open(new ByteArrayInputStream(list.bytes(30)), LogReadOptions.of("boot2"));
-            r = packer.pack(new PackRequest(HOST, reader, q, t.akPublic(), new PackNonce.Derived(), LATER.plusSeconds(3600),
+            r = packer.pack(plan, new PackRequest(HOST, reader, q, t.akPublic(), new PackNonce.Derived(), LATER.plusSeconds(3600),
                     "ima-archiver/test", Optional.empty()));
         }
         assertThat(r).isInstanceOf(PackResult.Packed.class);

@@ -152,7 +152,7 @@ final class FleetArchive {
                         Bytes.EMPTY);
                 BinaryLogReader reader = BinaryLogReader.open(new ByteArrayInputStream(bytes), LogReadOptions.of(host).withFirstIndex(first));
                 Instant createdAt = T0.plus(Duration.ofDays(night)).plusSeconds(index % 3600);
-                PackResult r = packer.pack(new PackRequest(host, reader, quote, AkPublicKey.of(ak.getPublic()), new PackNonce.Derived(),
+                PackResult r = packer.pack(planned.plan(), new PackRequest(host, reader, quote, AkPublicKey.of(ak.getPublic()), new PackNonce.Derived(),
                         createdAt, "ima-archiver/bench-fleet", Optional.empty()));
                 if (!(r instanceof PackResult.Packed)) throw new IOException(host + " night " + night + ": " + r);
             }

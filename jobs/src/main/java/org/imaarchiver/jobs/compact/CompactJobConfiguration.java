@@ -82,9 +82,8 @@ class CompactJobConfiguration {
     Compactor compactor(ArchiveStore store, CompactJobRequest request) throws IOException {
         Path work = request.stateDir().resolve("work");
         ChainVerifier verifier = new ChainVerifier(TrustStore.load(request.trustDir()), 2, work);
-        Compactor c = new Compactor(store, verifier, new SegmentSigner(request.signingKey(), java.util.Optional.empty()), work,
+        return new Compactor(store, verifier, new SegmentSigner(request.signingKey(), java.util.Optional.empty()), work,
                 request.clock(), request.policy(), request.retention().policy(store, request.clock()), CompactJobRequest.PRODUCER);
-        return CompactionStall.fromSystemProperties().map(c::withHook).orElse(c);
     }
 
     // step 1: compact every host, one partition per host or range of hosts

@@ -49,7 +49,7 @@ public class NightlyApplication {
             ArchiveRun run = ctx.getBean(ArchiveRun.class);
             operator.start(job, new JobParametersBuilder().addString("host", run.host())
                     .addLong("run", System.currentTimeMillis()).toJobParameters());
-            RunSummary s = run.summary();
+            RunSummary s = ctx.getBean(RunLedger.class).summary();
             out.println(s.logLine());
             out.flush();
             return s.outcome().exitCode();

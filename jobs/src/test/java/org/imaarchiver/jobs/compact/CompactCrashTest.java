@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@code ima-archiver compact} in its own JVM, SIGKILLed at each compaction step boundary (the
- * test-only stall point {@link CompactionStall}): after the kill the host's chain verifies as before
+ * test-only stall point {@link CompactionStallAgent}): after the kill the host's chain verifies as before
  * with the same rows, and the same command again resumes the job instance and completes the
  * compaction. Host "even" (4 segments, one group); the kill at {@code PART_DELETED} is after the first
  * of four part deletions, the kill at {@code LEFTOVERS_REMOVED} follows a kill at {@code STAGED_SEGMENT}
@@ -62,7 +62,7 @@ class CompactCrashTest {
         Path output = dir.resolve("child-" + step + ".out");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-D" + CompactionStall.STEP + "=" + step.name(), "-D" + CompactionStall.MARKER + "=" + marker,
+                "-javaagent:" + CompactionStallAgent.jar(dir) + "=" + step.name() + "," + marker,
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(args(root, state));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();

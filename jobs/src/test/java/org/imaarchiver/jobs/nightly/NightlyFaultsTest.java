@@ -21,9 +21,9 @@ class NightlyFaultsTest {
     @TempDir
     Path dir;
 
-    /** Registers {@code listener} as the job's {@link ArchiveRun.StepListener}. */
-    private static ApplicationContextInitializer<ConfigurableApplicationContext> afterStep(ArchiveRun.StepListener listener) {
-        return ctx -> ctx.getBeanFactory().registerSingleton("testStepListener", listener);
+    /** Runs {@code listener} after each step of the job ({@link AfterStep}). */
+    private static ApplicationContextInitializer<ConfigurableApplicationContext> afterStep(AfterStep listener) {
+        return listener.installer();
     }
 
     @Test

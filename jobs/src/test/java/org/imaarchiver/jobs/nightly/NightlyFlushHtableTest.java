@@ -38,7 +38,7 @@ class NightlyFlushHtableTest {
 
     /** Measures {@code n} records after the quote and before {@code A}. */
     private static ApplicationContextInitializer<ConfigurableApplicationContext> appendAfterQuote(NightlyHarness h, int n) {
-        ArchiveRun.StepListener l = step -> {
+        AfterStep l = step -> {
             if (!step.equals("quoteTpm")) return;
             try {
                 h.measure(n);
@@ -46,7 +46,7 @@ class NightlyFlushHtableTest {
                 throw new java.io.IOException(e);
             }
         };
-        return ctx -> ctx.getBeanFactory().registerSingleton("testStepListener", l);
+        return l.installer();
     }
 
     @Test
@@ -94,8 +94,8 @@ class NightlyFlushHtableTest {
             // leave an excess so that every killed run also replays one
             h.measure(20);
             assertThat(h.archiveInProcess(appendAfterQuote(h, 2)).exitCode()).isEqualTo(RunOutcome.ARCHIVED_AND_TRIMMED.exitCode());
-            // after A (readAndReplay), after the excess is kept and journaled (journalTrimIntent), after D (trimKernelLog)
-            for (String step : List.of("readAndReplay", "journalTrimIntent", "trimKernelLog")) {
+            // after A (spoolKernelList), after the excess is kept and journaled (journalTrimIntent), after D (trimKernelLog)
+            for (String step : List.of("spoolKernelList", "journalTrimIntent", "trimKernelLog")) {
                 h.measure(6);
                 NightlyHarness.Result killed = h.archiveInChild(Optional.of(step), Optional.empty(), h.measureLater(2));
                 assertThat(killed.exitCode()).as(step + ": " + killed.output()).isEqualTo(137);

@@ -210,13 +210,18 @@ final class NightlyHarness implements AutoCloseable {
     Result archiveInChild(Optional<String> killAfter, Optional<Long> killAfterMillis, List<String> measureAfterQuote) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
-        killAfter.ifPresent(s -> cmd.add("-D" + ArchiveJobConfiguration.KILL_AFTER + "=" + s));
-        if (measureAfterQuote.isEmpty()) {
+        if (killAfter.isEmpty() && measureAfterQuote.isEmpty()) {
             cmd.add(NightlyApplication.class.getName());
         } else {
-            Path lines = Files.createTempFile(dir, "measure-", ".txt");
-            Files.write(lines, measureAfterQuote);
-            cmd.addAll(List.of(MeasuringChild.class.getName(), emu.controlSocket().toString(), lines.toString()));
+            // the test main halts after the step and sends the control lines after the quote (AfterStep)
+            cmd.addAll(List.of(ArchiveChild.class.getName(), killAfter.orElse("-")));
+            if (measureAfterQuote.isEmpty()) {
+                cmd.addAll(List.of("-", "-"));
+            } else {
+                Path lines = Files.createTempFile(dir, "measure-", ".txt");
+                Files.write(lines, measureAfterQuote);
+                cmd.addAll(List.of(emu.controlSocket().toString(), lines.toString()));
+            }
         }
         cmd.addAll(properties());
         Path log = Files.createTempFile(dir, "child-", ".log");

@@ -73,7 +73,7 @@ public final class TestArchive {
                 QuoteEvidence quote = tpm.quote(Bytes.wrap(plan.derivedNonce().bytes()));
                 BinaryLogReader reader = BinaryLogReader.open(new ByteArrayInputStream(list.bytes(list.records.size())),
                         LogReadOptions.of(id + "-" + seed));
-                PackResult r = packer.pack(new PackRequest(id, reader, quote, tpm.akPublic(), new PackNonce.Derived(),
+                PackResult r = packer.pack(plan, new PackRequest(id, reader, quote, tpm.akPublic(), new PackNonce.Derived(),
                         T0.plusSeconds(60 * minute++), "ima-archiver/test", Optional.empty()));
                 assertThat(r).as(id).isInstanceOf(PackResult.Packed.class);
             }
