@@ -57,8 +57,9 @@ final class HtmlReport implements Closeable {
     static final String ON_LOAD = "var d=document,q=d.getElementById('q'),n=d.getElementById('shown'),"
             + "all=d.querySelectorAll('[data-f]');d.body.className='js';d.getElementById('filter').hidden=false;"
             + "window.imaFilter=function(v){var t=v.toLowerCase().split(/\\s+/).filter(Boolean),f=0,o=0;"
-            + "all.forEach(function(e){var s=e.getAttribute('data-f'),m=t.every(function(w){return s.indexOf(w)!=-1});"
-            + "e.hidden=!m;if(m)if(e.tagName=='TR')o++;else f++});"
+            + "all.forEach(function(e){var h=e.getAttribute('data-f'),s=e.getAttribute('data-s'),k=e.getAttribute('data-kinds'),"
+            + "m=t.every(function(w){return w=='ok'||w=='failed'?w==s:h.indexOf(w)!=-1||k.indexOf(w)!=-1});"
+            + "e.hidden=!m;if(m)if(s=='ok')o++;else f++});"
             + "n.textContent=(f+o).toLocaleString('en')+' of '+all.length.toLocaleString('en')+' hosts shown: '+f+' failed, '+o+' ok';"
             + "if(t.length)if(o)d.getElementById('ok-hosts').open=true;"
             + "try{history.replaceState(null,'',t.length?'#q='+encodeURIComponent(v):location.pathname)}catch(x){}};"
@@ -76,7 +77,8 @@ final class HtmlReport implements Closeable {
             h2.group{font-size:1.15em;margin:1.4em 0 .5em;padding-bottom:.2em;border-bottom:2px solid #ccc}
             .verdict{font-size:1.2em;font-weight:bold;padding:.5em .8em;margin:.4em 0;border-radius:4px;color:#fff;background:#2e7d32}
             .verdict.failed{background:#c62828}
-            .counts{display:flex;flex-wrap:wrap;gap:.6em;margin:.6em 0}
+            .top{display:flex;flex-wrap:wrap;gap:.6em 2em;align-items:flex-start;margin:.6em 0}
+            .counts{display:flex;flex-wrap:wrap;gap:.6em}
             .count{border:1px solid #ccc;border-radius:4px;padding:.3em .8em;background:#f7f7f7;min-width:6em}
             .count strong{display:block;font-size:1.4em}.count.failed{border-color:#c62828;background:#fdecea}.count.failed strong{color:#c62828}
             .count.ok strong{color:#2e7d32}
@@ -93,7 +95,7 @@ final class HtmlReport implements Closeable {
             td.kind{font-weight:bold;color:#b71c1c;white-space:nowrap}
             td.hex{font-family:monospace,monospace;font-size:.95em;word-break:break-all;max-width:26em}
             .timeline{display:flex;flex-wrap:wrap;gap:2px;align-items:center;margin:.5em 0 0;font-size:.75em}
-            .boot{color:#555;margin:0 .3em 0 .8em}.boot:first-child{margin-left:0}
+            .boot{color:#555;margin:0 .3em 0 .8em}.legend{color:#555}
             .seg{display:inline-block;min-width:1.8em;text-align:center;padding:.1em .2em;background:#a5d6a7}
             .seg.failed{background:#ef9a9a;font-weight:bold}
             details summary{cursor:pointer;margin:.3em 0}details.ok-hosts>summary{font-size:1.15em;font-weight:bold;margin-top:1.4em}
@@ -128,7 +130,7 @@ final class HtmlReport implements Closeable {
         out.write(c.failedHosts() > 0
                 ? "<p class=\"verdict failed\">" + number(c.failedHosts()) + " of " + number(c.hosts()) + " hosts FAILED verification</p>\n"
                 : "<p class=\"verdict\">All " + number(c.hosts()) + " hosts verified</p>\n");
-        out.write("<div class=\"counts\">" + count("failed", c.failedHosts(), "failed hosts") + count("ok", ok, "ok hosts")
+        out.write("<div class=\"top\">\n<div class=\"counts\">" + count("failed", c.failedHosts(), "failed hosts") + count("ok", ok, "ok hosts")
                 + count("", c.hosts(), "hosts") + count("", c.segments(), "segments") + count("", c.records(), "records")
                 + count(c.failures() > 0 ? "failed" : "", c.failures(), "findings") + "</div>\n");
         if (!kinds.isEmpty()) {
@@ -139,9 +141,9 @@ final class HtmlReport implements Closeable {
             }
             out.write("</table>\n");
         }
-        out.write("<div id=\"filter\" hidden><label for=\"q\">Filter hosts</label> <input id=\"q\" type=\"search\" autocomplete=\"off\""
+        out.write("</div>\n<div id=\"filter\" hidden><label for=\"q\">Filter hosts</label> <input id=\"q\" type=\"search\" autocomplete=\"off\""
                 + " placeholder=\"host id, ok / failed, finding kind\" oninput=\"" + ON_INPUT + "\"><span id=\"shown\"></span>"
-                + "<span class=\"hint\">every word must match; click a kind above to filter by it</span></div>\n");
+                + "<span class=\"hint\">all words must match; click a kind to filter by it</span></div>\n");
         out.write(c.failedHosts() > 0 ? "<h2 class=\"group\">Failed hosts (" + number(c.failedHosts()) + ")</h2>\n"
                 : "<h2 class=\"group\">No failed hosts</h2>\n");
         return page;
@@ -186,15 +188,16 @@ final class HtmlReport implements Closeable {
         String status = Objects.toString(e.get("status"));
         List<Object> failures = e.get("failures") instanceof List<?> l ? (List<Object>) l : List.of();
         if (isOk(e)) {
-            w.write("<tr data-f=\"" + escape(searchText(host, status, List.of())) + "\"><td>" + escape(host) + " <span class=\"badge\">"
+            String receipt = receiptNote(e);
+            w.write("<tr" + filterAttributes(host, status, List.of()) + "><td>" + escape(host) + " <span class=\"badge\">"
                     + escape(status) + "</span></td><td class=\"num\">" + escape(e.get("segments")) + "</td><td class=\"num\">"
-                    + escape(e.get("records")) + "</td><td>" + indexRange(e) + "</td><td>" + archived(e) + "</td><td>" + (receiptNote(e).isEmpty() ? "–" : receiptNote(e))
-                    + "</td></tr>\n");
+                    + escape(e.get("records")) + "</td><td>" + indexRange(e) + "</td><td>" + archived(e) + "</td><td>"
+                    + (receipt.isEmpty() ? "–" : receipt) + "</td></tr>\n");
             return;
         }
         Set<String> kinds = new LinkedHashSet<>();
         for (Object o : failures) kinds.add(Objects.toString(((Map<String, Object>) o).get("kind")));
-        w.write("<section class=\"host failed\" data-f=\"" + escape(searchText(host, status, kinds)) + "\">\n<h2>" + escape(host)
+        w.write("<section class=\"host failed\"" + filterAttributes(host, status, kinds) + ">\n<h2>" + escape(host)
                 + " <span class=\"badge\">" + escape(status) + "</span><span class=\"nfind\">" + plural((long) failures.size(), "finding")
                 + "</span></h2>\n");
         StringBuilder facts = new StringBuilder();
@@ -234,7 +237,7 @@ final class HtmlReport implements Closeable {
     @SuppressWarnings("unchecked")
     private static void timeline(Writer w, List<Object> timeline) throws IOException {
         if (timeline.isEmpty()) return;
-        w.write("<div class=\"timeline\">");
+        w.write("<div class=\"timeline\"><span class=\"legend\">segments:</span>");
         String boot = null;
         for (Object o : timeline) {
             Map<String, Object> s = (Map<String, Object>) o;
@@ -255,11 +258,14 @@ final class HtmlReport implements Closeable {
 
     private static boolean isOk(Map<String, Object> e) { return ChainReport.Status.OK.id().equals(e.get("status")); }
 
-    /** What the filter matches: host id, status and finding kinds, lower case. */
-    private static String searchText(String host, String status, Iterable<String> kinds) {
-        StringBuilder sb = new StringBuilder(host).append(' ').append(status);
-        for (String k : kinds) sb.append(' ').append(k);
-        return sb.toString().toLowerCase(Locale.ROOT);
+    /**
+     * What the filter reads, lower case: the host id ({@code data-f}, matched by any part), the status
+     * ({@code data-s}: the words "ok" and "failed" match only it, so a host id containing "ok" is not
+     * a verified host) and the finding kinds ({@code data-kinds}, matched by any part).
+     */
+    private static String filterAttributes(String host, String status, Iterable<String> kinds) {
+        return " data-f=\"" + escape(host.toLowerCase(Locale.ROOT)) + "\" data-s=\"" + escape(status.toLowerCase(Locale.ROOT))
+                + "\" data-kinds=\"" + escape(String.join(" ", kinds).toLowerCase(Locale.ROOT)) + "\"";
     }
 
     private static String indexRange(Map<String, Object> e) {

@@ -124,7 +124,7 @@ class HtmlReportTest {
         assertThat(List.of(hostile, b, okTable, a, c)).allMatch(i -> i >= 0).isSorted();
         assertThat(html).contains("<h2 class=\"group\">Failed hosts (2)</h2>");
         // Collapsed (no "open") while hosts failed; ok hosts have no section of their own.
-        assertThat(html).doesNotContain("<section class=\"host ok\"").containsOnlyOnce("<section class=\"host failed\" data-f=\"host-b failed ");
+        assertThat(html).doesNotContain("<section class=\"host ok\"").containsOnlyOnce("<section class=\"host failed\" data-f=\"host-b\"");
 
         String hostB = between(html, "<h2>host-b <span", "</section>");
         assertThat(hostB).contains("2 findings").contains("3 segments · 400 records · records 0–399 of the last boot");
@@ -133,8 +133,9 @@ class HtmlReportTest {
                 List.of("kind", "segment", "record", "expected", "found", "detail"),
                 List.of("replay-mismatch", "2", "317", "aa11", "bb22", "replay ends elsewhere"),
                 List.of("bad-signature", "1", "", "", "", "CMS does not verify"));
-        // The filter text: id, status, kinds.
-        assertThat(html).contains("data-f=\"host-b failed replay-mismatch bad-signature\"").contains("<tr data-f=\"host-a ok\">");
+        // What the filter reads: id, status, kinds.
+        assertThat(html).contains("<section class=\"host failed\" data-f=\"host-b\" data-s=\"failed\" data-kinds=\"replay-mismatch bad-signature\">")
+                .contains("<tr data-f=\"host-a\" data-s=\"ok\" data-kinds=\"\">");
     }
 
     @Test
@@ -154,7 +155,7 @@ class HtmlReportTest {
                 .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;")
                 .contains("<td class=\"hex\">&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</td>")
                 .contains("<td>&lt;b&gt;bold&lt;/b&gt; &amp; co</td>")
-                .contains("data-f=\"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; failed bad-signature\"")
+                .contains("data-f=\"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\" data-s=\"failed\" data-kinds=\"bad-signature\"")
                 .contains("<title>verification of &lt;store&gt;</title>");
         // Nothing but the page's own three handlers, and nothing loaded from anywhere.
         assertThat(attributes(html, "on[a-z]+")).containsOnly("onload", "oninput", "onclick");
