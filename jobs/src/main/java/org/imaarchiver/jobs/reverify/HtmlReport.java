@@ -52,15 +52,20 @@ final class HtmlReport implements Closeable {
     /** {@code 2026-12-07 17:30:05Z}: UTC, truncated to the second. */
     static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
+    // On load: show the box; imaFilter hides every host not matching all the words, counts the rest,
+    // opens the verified hosts' table when some of them match and keeps the words in the address
+    // (#q=..., so a filtered view can be bookmarked or sent); imaKind puts a clicked kind into the
+    // box; then a #q= of the address is applied.
     // The handlers contain no '"', '&', '<' or '>': they go into attributes verbatim, so the CSP hashes
     // (over the attribute values) are over exactly this text.
     static final String ON_LOAD = "var d=document,q=d.getElementById('q'),n=d.getElementById('shown'),"
+            + "N=function(x){return x.toLocaleString('en')},"
             + "all=d.querySelectorAll('[data-f]');d.body.className='js';d.getElementById('filter').hidden=false;"
             + "window.imaFilter=function(v){var t=v.toLowerCase().split(/\\s+/).filter(Boolean),f=0,o=0;"
             + "all.forEach(function(e){var h=e.getAttribute('data-f'),s=e.getAttribute('data-s'),k=e.getAttribute('data-kinds'),"
             + "m=t.every(function(w){return w=='ok'||w=='failed'?w==s:h.indexOf(w)!=-1||k.indexOf(w)!=-1});"
             + "e.hidden=!m;if(m)if(s=='ok')o++;else f++});"
-            + "n.textContent=(f+o).toLocaleString('en')+' of '+all.length.toLocaleString('en')+' hosts shown: '+f+' failed, '+o+' ok';"
+            + "n.textContent=N(f+o)+' of '+N(all.length)+' hosts shown: '+N(f)+' failed, '+N(o)+' ok';"
             + "if(t.length)if(o)d.getElementById('ok-hosts').open=true;"
             + "try{history.replaceState(null,'',t.length?'#q='+encodeURIComponent(v):location.pathname)}catch(x){}};"
             + "window.imaKind=function(e){q.value=e.getAttribute('data-k');imaFilter(q.value);q.focus()};"
@@ -130,7 +135,7 @@ final class HtmlReport implements Closeable {
         out.write(c.failedHosts() > 0
                 ? "<p class=\"verdict failed\">" + number(c.failedHosts()) + " of " + number(c.hosts()) + " hosts FAILED verification</p>\n"
                 : "<p class=\"verdict\">All " + number(c.hosts()) + " hosts verified</p>\n");
-        out.write("<div class=\"top\">\n<div class=\"counts\">" + count("failed", c.failedHosts(), "failed hosts") + count("ok", ok, "ok hosts")
+        out.write("<div class=\"top\">\n<div class=\"counts\">" + count(c.failedHosts() > 0 ? "failed" : "", c.failedHosts(), "failed hosts") + count("ok", ok, "ok hosts")
                 + count("", c.hosts(), "hosts") + count("", c.segments(), "segments") + count("", c.records(), "records")
                 + count(c.failures() > 0 ? "failed" : "", c.failures(), "findings") + "</div>\n");
         if (!kinds.isEmpty()) {
@@ -143,7 +148,7 @@ final class HtmlReport implements Closeable {
         }
         out.write("</div>\n<div id=\"filter\" hidden><label for=\"q\">Filter hosts</label> <input id=\"q\" type=\"search\" autocomplete=\"off\""
                 + " placeholder=\"host id, ok / failed, finding kind\" oninput=\"" + ON_INPUT + "\"><span id=\"shown\"></span>"
-                + "<span class=\"hint\">all words must match; click a kind to filter by it</span></div>\n");
+                + "<span class=\"hint\">all words must match" + (kinds.isEmpty() ? "" : "; click a kind to filter by it") + "</span></div>\n");
         out.write(c.failedHosts() > 0 ? "<h2 class=\"group\">Failed hosts (" + number(c.failedHosts()) + ")</h2>\n"
                 : "<h2 class=\"group\">No failed hosts</h2>\n");
         return page;
