@@ -209,7 +209,7 @@ class HtmlReportTest {
     }
 
     @Test
-    void theReportWriterSpoolIsGoneAndThePageIsOneFile() throws Exception {
+    void thePageIsWholeAndItsSpoolIsGone() throws Exception {
         String html = render(fleet(), COUNTS);
         assertThat(html).startsWith("<!DOCTYPE html>").endsWith("</body></html>\n");
         try (var files = Files.list(dir)) {
