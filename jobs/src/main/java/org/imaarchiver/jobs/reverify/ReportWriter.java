@@ -27,7 +27,8 @@ import org.imaarchiver.replay.log.Bytes;
  *
  * <ul>
  *   <li>{@value #JSON}: {@code {"hosts": [ ...ArchiveReportJson host objects + timeline... ]}}
- *   <li>{@value #HTML}: one self-contained page ({@link HtmlReport})
+ *   <li>{@value #HTML}: one self-contained page ({@link HtmlReport}): counts and findings by kind from the
+ *       first pass, failed hosts first
  *   <li>{@value #SUMMARY}: the human summary: one line per host ({@code host: ok|FAILED, N segments, M records}),
  *       one indented line per finding, then the totals ({@link #headline}); what {@code verify} prints
  * </ul>
@@ -64,7 +65,9 @@ final class ReportWriter {
         Files.createDirectories(outputDir);
         // Pass 1: totals (the HTML shows them first).
         long[] c = new long[5]; // hosts, failed, segments, records, failures
+        HtmlReport.KindTally kinds = new HtmlReport.KindTally();
         forEachHost((e, receipt) -> {
+            kinds.add(e);
             c[0]++;
             if (!"ok".equals(e.get("status"))) c[1]++;
             c[2] += (Long) e.get("segments");
@@ -76,12 +79,13 @@ final class ReportWriter {
         Path jsonTmp = outputDir.resolve(JSON + ".tmp");
         Path htmlTmp = outputDir.resolve(HTML + ".tmp");
         Path summaryTmp = outputDir.resolve(SUMMARY + ".tmp");
+        Path htmlOkRows = outputDir.resolve(HTML + ".ok-hosts.tmp");
         StringBuilder shortSummary = new StringBuilder(headline(counts)).append('\n');
         try (Writer json = Files.newBufferedWriter(jsonTmp, StandardCharsets.UTF_8);
              BufferedWriter html = Files.newBufferedWriter(htmlTmp, StandardCharsets.UTF_8);
-             BufferedWriter summary = Files.newBufferedWriter(summaryTmp, StandardCharsets.UTF_8)) {
+             BufferedWriter summary = Files.newBufferedWriter(summaryTmp, StandardCharsets.UTF_8);
+             HtmlReport page = HtmlReport.begin(html, htmlOkRows, title, counts, kinds)) {
             json.write("{\"hosts\":[");
-            HtmlReport.begin(html, title, counts);
             boolean[] first = {true};
             long[] listed = {0};
             forEachHost((e, receipt) -> {
@@ -91,7 +95,7 @@ final class ReportWriter {
                     first[0] = false;
                     json.write('\n');
                     json.write(Json.write(e));
-                    HtmlReport.host(html, e);
+                    page.add(e);
                     summary.write(hostLines(e));
                     if (!"ok".equals(e.get("status")) && listed[0]++ < SUMMARY_HOST_LINES) {
                         shortSummary.append(failedLine(e)).append('\n');
@@ -107,7 +111,7 @@ final class ReportWriter {
             summary.write(headline(counts));
             summary.newLine();
             json.write("\n]}\n");
-            HtmlReport.end(html);
+            page.finish();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

@@ -137,6 +137,17 @@ class ReverifyJobTest {
         for (String h : hostIds) assertThat(html).contains(">" + h + " <span");
         assertThat(html).startsWith("<!DOCTYPE html>").endsWith("</html>\n").doesNotContain("<script").doesNotContain("src=")
                 .doesNotContain("href=");
+        // Failed hosts first (sections), the verified ones after them (rows of the collapsed table); no spool left.
+        int verifiedTable = html.indexOf("<details class=\"ok-hosts\"");
+        for (String h : hostIds) {
+            boolean attacked = Set.of(FLIPPED, GAP, UNTRUSTED).contains(h);
+            int at = html.indexOf(">" + h + " <span");
+            assertThat(attacked ? at < verifiedTable : at > verifiedTable).as(h).isTrue();
+            if (attacked) assertThat(html).contains("<h2>" + h + " <span");
+        }
+        try (var files = Files.list(out)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
         assertThat(result.summary()).contains(FLIPPED, GAP, UNTRUSTED);
 
         // Receipts: one per ok host, signed by the verifier key, naming the head of the chain.
