@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param targetRecords largest record count of an output segment
  * @param targetBytes   largest sum of the parts' Parquet file sizes of an output segment
  * @param minAge        only segments whose {@code createdAt} is at least this old (by the clock passed
- *                      to the compactor) are merged
+ *                      to the compactor) are merged; zero merges every segment, whatever its
+ *                      {@code createdAt}, also one ahead of the clock
  * @param maxParts      most parts (chain segments) per output segment, at least 2
  */
 public record CompactionPolicy(long targetRecords, long targetBytes, Duration minAge, int maxParts) {

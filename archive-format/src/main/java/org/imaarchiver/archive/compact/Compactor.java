@@ -153,7 +153,9 @@ public final class Compactor {
     /** Groups of consecutive chain segments to merge under the policy, in chain order. */
     public List<CompactionGroup> plan(String host) throws IOException {
         ArchiveLayout.requireValidHostId(host);
-        Instant cutoff = clock.instant().minus(policy.minAge());
+        // A zero minimum age is no age condition: a segment stamped ahead of this machine's clock
+        // (a host clock running fast) is as eligible as any other.
+        Instant cutoff = policy.minAge().isZero() ? Instant.MAX : clock.instant().minus(policy.minAge());
         List<CompactionGroup> groups = new ArrayList<>();
         List<SegmentUnit> cur = new ArrayList<>();
         long curBoot = -1;

@@ -209,6 +209,19 @@ class CompactorTest {
     }
 
     @Test
+    void aZeroMinAgeTakesSegmentsStampedAheadOfTheClock() throws Exception {
+        Path root = copy("ahead");
+        try (ArchiveStore store = LocalDirectoryStore.open(root)) {
+            // The compactor's clock a year before every segment's createdAt (a host clock running fast).
+            Instant behind = ArchiveFixture.T0.minus(Duration.ofDays(365));
+            assertThat(compactor(store, policy(100), RetentionPolicy.none(), behind).plan(HOST)).isEmpty();
+            CompactionPolicy anyAge = new CompactionPolicy(1_000_000, 1L << 30, Duration.ZERO, 100);
+            assertThat(compactor(store, anyAge, RetentionPolicy.none(), behind).plan(HOST))
+                    .extracting(g -> g.firstSequence() + "-" + g.lastSequence()).containsExactly("0-4", "5-7");
+        }
+    }
+
+    @Test
     void compactedSegmentsCompactAgainAndMinAgeAndMaxPartsHold() throws Exception {
         Path root = copy("b");
         ChainReport before = golden0;
