@@ -217,7 +217,7 @@ public final class SegmentPacker {
         // signature check below, which covers these bytes.
         Quote parsed;
         try {
-            parsed = Quote.parse(req.quote().attest().toArray());
+            parsed = req.quote().attested();
         } catch (MalformedQuoteException e) {
             return new PackResult.QuoteInvalid(new QuoteFailure.Malformed(e.field(), e.offset(), e.kind(), e.detail()));
         }
@@ -228,7 +228,7 @@ public final class SegmentPacker {
         PackPlan plan = ((Planned) pr).plan();
 
         Bytes nonce = req.nonce() instanceof PackNonce.External e ? e.nonce() : Bytes.wrap(plan.derivedNonce().bytes());
-        QuoteResult qr = quoteVerifier.verifyFiles(req.quote().attest().toArray(), req.quote().signature().toArray(), req.ak(), nonce);
+        QuoteResult qr = quoteVerifier.verify(req.quote(), req.ak(), nonce);
         if (qr instanceof QuoteResult.Failed f) return new PackResult.QuoteInvalid(f.reason());
         VerifiedQuote quote = qr.verified().orElseThrow();
 

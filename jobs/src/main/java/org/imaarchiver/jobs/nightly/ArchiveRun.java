@@ -27,7 +27,7 @@ import org.imaarchiver.archive.chain.PackRequest;
 import org.imaarchiver.archive.chain.PackResult;
 import org.imaarchiver.archive.chain.SegmentPacker;
 import org.imaarchiver.archive.segment.MalformedManifestException;
-import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.sign.HttpTimestampAuthority;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.SegmentSigner;
@@ -50,7 +50,6 @@ import org.imaarchiver.jobs.host.state.HostStateFile;
 import org.imaarchiver.jobs.host.state.RecordId;
 import org.imaarchiver.jobs.host.state.TrimIntent;
 import org.imaarchiver.jobs.host.state.TrimJournal;
-import org.imaarchiver.jobs.host.tpm.Quote;
 import org.imaarchiver.jobs.host.tpm.Tpm2;
 import org.imaarchiver.jobs.host.tpm.TpmFailure;
 import org.imaarchiver.jobs.host.tpm.TpmTransports;
@@ -355,7 +354,7 @@ public final class ArchiveRun {
             try {
                 List<PcrSelection> selection = selection();
                 // resetCount as this AK reports it (obfuscated for owner-hierarchy AKs, C.4): a probe quote
-                org.imaarchiver.replay.quote.Quote probe = parse(tpm.quote(ak.handle(), Bytes.wrap(new byte[32]), selection));
+                org.imaarchiver.replay.quote.Quote probe = tpm.quote(ak.handle(), ak.publicArea().name(), Bytes.wrap(new byte[32]), selection).attested();
                 if (bootAmbiguous && head.isPresent() && probe.clockInfo().resetCount() != head.get().boot().resetCount()) {
                     trimmedSoFar = 0; // a reboot: the list starting with this boot_aggregate is a new one
                     recordZero = kernelHead;
@@ -367,8 +366,7 @@ public final class ArchiveRun {
                     return;
                 }
                 plan = ((SegmentPacker.Planned) pr).plan();
-                Quote q = tpm.quote(ak.handle(), Bytes.wrap(plan.derivedNonce().bytes()), selection);
-                quote = new QuoteEvidence(q.attest(), q.signature(), ak.publicArea().name());
+                quote = tpm.quote(ak.handle(), ak.publicArea().name(), Bytes.wrap(plan.derivedNonce().bytes()), selection);
                 akPublic = AkPublicKey.fromTpm2bPublic(ak.publicArea().tpm2bPublic().toArray());
             } finally {
                 ak.release(tpm);
@@ -845,10 +843,6 @@ public final class ArchiveRun {
             s.add(PcrSelection.of(HashAlgorithm.byKernelName(b).orElseThrow(() -> new IllegalArgumentException("unknown bank " + b)), pcrs));
         }
         return s;
-    }
-
-    private static org.imaarchiver.replay.quote.Quote parse(Quote q) throws MalformedQuoteException {
-        return org.imaarchiver.replay.quote.Quote.parse(q.attest().toArray());
     }
 
     private SegmentPacker packer() throws IOException {

@@ -15,6 +15,7 @@ import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.quote.PcrSelection;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.replay.testsupport.Swtpm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -134,8 +135,8 @@ class Tpm2QuoteTest {
         Path d = Files.createDirectories(dir.resolve(name));
         byte[] nonce = new byte[20];
         new Random(name.hashCode()).nextBytes(nonce);
-        Quote q = tpm.quote(ak.handle(), Bytes.wrap(nonce), SELECTION);
-        PcrValues values = tpm.pcrRead(SELECTION);
+        QuoteEvidence q = tpm.quote(ak.handle(), ak.publicArea().name(), Bytes.wrap(nonce), SELECTION);
+        PcrRead values = tpm.pcrRead(SELECTION);
         Files.writeString(d.resolve("ak.pem"), ak.publicArea().pem(), StandardCharsets.US_ASCII);
         Files.write(d.resolve("ak.pub"), ak.publicArea().tpm2bPublic().toArray());
         Files.write(d.resolve("quote.msg"), q.attest().toArray());
