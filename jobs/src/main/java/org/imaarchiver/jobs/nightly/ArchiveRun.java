@@ -367,7 +367,7 @@ public final class ArchiveRun {
                 }
                 plan = ((SegmentPacker.Planned) pr).plan();
                 quote = tpm.quote(ak.handle(), ak.publicArea().name(), Bytes.wrap(plan.derivedNonce().bytes()), selection);
-                akPublic = AkPublicKey.fromTpm2bPublic(ak.publicArea().tpm2bPublic().toArray());
+                akPublic = ak.publicArea().akPublicKey();
             } finally {
                 ak.release(tpm);
             }

@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
+import org.imaarchiver.replay.quote.AkPublicKey;
 import org.imaarchiver.replay.quote.MalformedQuoteException;
 import org.imaarchiver.replay.quote.TpmReader;
 
@@ -117,6 +118,14 @@ public record TpmPublic(Bytes area, HashAlgorithm nameAlg, int objectAttributes,
     /** TPM2B_PUBLIC: u16 size + TPMT_PUBLIC, the format of {@code tpm2_createak -u} and {@code tpm2_readpublic -o}. */
     public Bytes tpm2bPublic() {
         return Bytes.wrap(new TpmWriter().tpm2b(area.toArray()).toByteArray());
+    }
+
+    /**
+     * This key as the verifier's AK type, made from what was already read and checked (the area, its
+     * name, the JCA key): the TPMT_PUBLIC is not parsed a second time.
+     */
+    public AkPublicKey akPublicKey() {
+        return new AkPublicKey(publicKey, Optional.of(area), Optional.of(name()));
     }
 
     /** True for an RSA key, false for ECC. */

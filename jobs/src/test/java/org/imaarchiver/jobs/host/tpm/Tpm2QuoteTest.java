@@ -149,6 +149,7 @@ class Tpm2QuoteTest {
                 assertThat(q.signatureScheme().hash()).isEqualTo(HashAlgorithm.SHA256);
 
                 AkPublicKey akPublic = AkPublicKey.fromTpm2bPublic(ak.publicArea().tpm2bPublic().toArray());
+                assertThat(ak.publicArea().akPublicKey()).isEqualTo(akPublic); // the area as read, not parsed again
                 QuoteVerifier verifier = new QuoteVerifier();
                 VerifiedQuote v = verifier.verify(q, akPublic, nonce).verified().orElseThrow();
                 // the verifier used the decoding that came with the quote: nothing was parsed again
