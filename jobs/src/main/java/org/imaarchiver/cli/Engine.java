@@ -23,6 +23,7 @@ import org.imaarchiver.replay.quote.AkPublicKey;
 import org.imaarchiver.replay.quote.MalformedQuoteException;
 import org.imaarchiver.replay.quote.PcrValues;
 import org.imaarchiver.replay.quote.Quote;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.replay.quote.QuoteResult;
 import org.imaarchiver.replay.quote.QuoteSignature;
 import org.imaarchiver.replay.quote.QuoteVerifier;
@@ -186,28 +187,31 @@ final class Engine {
         byte[] msg = Inputs.readBytes(quotePath, "--quote");
         byte[] sigBytes = Inputs.readBytes(signaturePath, "--signature");
         byte[] akBytes = Inputs.readBytes(akPath, "--ak");
-        Quote quote;
-        QuoteSignature sig;
         AkPublicKey ak;
-        try {
-            quote = Quote.parse(msg);
-        } catch (MalformedQuoteException e) {
-            throw CliError.usage("--quote " + quotePath + ": " + e.getMessage(), e);
-        }
-        try {
-            sig = QuoteSignature.parse(sigBytes);
-        } catch (MalformedQuoteException e) {
-            throw CliError.usage("--signature " + signaturePath + ": " + e.getMessage(), e);
-        }
         try {
             ak = AkPublicKey.load(akBytes);
         } catch (MalformedQuoteException e) {
             throw CliError.usage("--ak " + akPath + ": " + e.getMessage(), e);
         }
+        if (msg.length == 0) throw CliError.usage("--quote " + quotePath + ": empty file");
+        if (sigBytes.length == 0) throw CliError.usage("--signature " + signaturePath + ": empty file");
+        QuoteEvidence taken = new QuoteEvidence(Bytes.wrap(msg), Bytes.wrap(sigBytes), ak.tpmName().orElse(Bytes.EMPTY));
+        Quote quote;
+        QuoteSignature sig;
+        try {
+            quote = taken.attested();
+        } catch (MalformedQuoteException e) {
+            throw CliError.usage("--quote " + quotePath + ": " + e.getMessage(), e);
+        }
+        try {
+            sig = taken.signatureScheme();
+        } catch (MalformedQuoteException e) {
+            throw CliError.usage("--signature " + signaturePath + ": " + e.getMessage(), e);
+        }
         QuoteVerifier verifier = new QuoteVerifier();
         QuoteResult result = nonce.isPresent()
-                ? verifier.verify(Bytes.wrap(msg), sig, ak, Bytes.wrap(nonce.get()))
-                : verifier.verifyWithoutNonce(Bytes.wrap(msg), sig, ak);
+                ? verifier.verify(taken, ak, Bytes.wrap(nonce.get()))
+                : verifier.verifyWithoutNonce(taken, ak);
         List<String> problems = new ArrayList<>();
         result.failure().ifPresent(f -> problems.add(f.describe()));
         // Reported facts come from the parsed quote; they are trustworthy only when verified is true.

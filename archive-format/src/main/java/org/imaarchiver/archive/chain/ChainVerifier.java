@@ -528,7 +528,7 @@ public final class ChainVerifier {
         String what = "checkpoint " + c.sequence() + ": ";
         List<AkPublicKey> aks = trust.aksOf(host);
         for (AkPublicKey ak : aks) {
-            QuoteResult r = quoteVerifier.verifyFiles(c.quote().attest().toArray(), c.quote().signature().toArray(), ak,
+            QuoteResult r = quoteVerifier.verify(c.quote(), ak,
                     c.nonceDerivation().nonce());
             if (r instanceof QuoteResult.Verified v) {
                 VerifiedQuote q = v.value();
@@ -559,13 +559,11 @@ public final class ChainVerifier {
     }
 
     private Optional<VerifiedQuote> verifyQuote(String host, long seq, SegmentManifest m, List<ChainFinding> out) {
-        byte[] attest = m.quote().attest().toArray();
-        byte[] sig = m.quote().signature().toArray();
         Bytes nonce = m.nonceDerivation().nonce();
         List<AkPublicKey> aks = trust.aksOf(host);
         QuoteFailure lastSignatureFailure = null;
         for (AkPublicKey ak : aks) {
-            QuoteResult r = quoteVerifier.verifyFiles(attest, sig, ak, nonce);
+            QuoteResult r = quoteVerifier.verify(m.quote(), ak, nonce);
             if (r instanceof QuoteResult.Verified v) {
                 VerifiedQuote q = v.value();
                 checkQuoteAgainstManifest(host, seq, m, q, out);

@@ -3,7 +3,7 @@ package org.imaarchiver.archive.chain;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.replay.log.LogReader;
 import org.imaarchiver.replay.quote.AkPublicKey;
 

@@ -210,7 +210,7 @@ public final class SegmentPacker {
         if (invalid.isPresent()) return invalid.get();
         Quote parsed;
         try {
-            parsed = Quote.parse(req.quote().attest().toArray());
+            parsed = req.quote().attested();
         } catch (MalformedQuoteException e) {
             return malformed(e);
         }
@@ -246,7 +246,7 @@ public final class SegmentPacker {
         // is trusted before the signature check, which covers these bytes.
         Quote parsed;
         try {
-            parsed = Quote.parse(req.quote().attest().toArray());
+            parsed = req.quote().attested();
         } catch (MalformedQuoteException e) {
             return malformed(e);
         }
@@ -280,7 +280,7 @@ public final class SegmentPacker {
     /** Verifies the quote against the plan's nonce, finds the quote point, writes, signs and uploads. */
     private PackResult packPlanned(PackPlan plan, PackRequest req, Optional<MeasurementRecord> first) throws IOException {
         Bytes nonce = req.nonce() instanceof PackNonce.External e ? e.nonce() : Bytes.wrap(plan.derivedNonce().bytes());
-        QuoteResult qr = quoteVerifier.verifyFiles(req.quote().attest().toArray(), req.quote().signature().toArray(), req.ak(), nonce);
+        QuoteResult qr = quoteVerifier.verify(req.quote(), req.ak(), nonce);
         if (qr instanceof QuoteResult.Failed f) return new PackResult.QuoteInvalid(f.reason());
         VerifiedQuote quote = qr.verified().orElseThrow();
 

@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.PcrState;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 
 /**
  * One component quote kept inside a compacted segment (docs/archive-format.md "Compaction"): the

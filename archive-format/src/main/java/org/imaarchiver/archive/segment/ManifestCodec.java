@@ -28,6 +28,7 @@ import org.imaarchiver.replay.pcr.ExtendMode;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 import org.imaarchiver.replay.pcr.PcrState;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 
 /**
  * Canonical JSON encoding of {@link SegmentManifest} (docs/archive-format.md §6): {@link Json#canonical}

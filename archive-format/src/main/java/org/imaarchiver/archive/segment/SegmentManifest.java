@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.PcrState;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 
 /**
  * The signed description of one segment: the records {@code firstIndex .. firstIndex+recordCount-1}

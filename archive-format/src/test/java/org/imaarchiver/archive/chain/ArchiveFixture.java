@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.SegmentSigner;
 import org.imaarchiver.archive.store.ArchiveStore;

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.imaarchiver.archive.segment.ManifestCodec;
-import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.segment.SegmentManifest;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.SegmentSigner;

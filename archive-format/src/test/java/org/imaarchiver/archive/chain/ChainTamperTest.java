@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.parquet.example.data.Group;
 import org.imaarchiver.archive.segment.ManifestCodec;
-import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.segment.SegmentManifest;
 import org.imaarchiver.archive.segment.SegmentSchema;
 import org.imaarchiver.archive.sign.KeyMaterial;

@@ -9,7 +9,7 @@ import java.util.Optional;
 import org.imaarchiver.archive.segment.BootIdentity;
 import org.imaarchiver.archive.segment.ManifestCodec;
 import org.imaarchiver.archive.segment.NonceDerivation;
-import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.segment.QuoteNonce;
 import org.imaarchiver.archive.segment.ReplayFacts;
 import org.imaarchiver.archive.segment.SegmentManifest;

@@ -21,7 +21,7 @@ import org.imaarchiver.archive.chain.SegmentPacker;
 import org.imaarchiver.archive.chain.TrustStore;
 import org.imaarchiver.archive.segment.Checkpoint;
 import org.imaarchiver.archive.segment.ManifestCodec;
-import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.segment.SegmentManifest;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.SegmentSigner;

@@ -18,6 +18,7 @@ import org.imaarchiver.replay.pcr.ExtendMode;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 import org.imaarchiver.replay.pcr.PcrState;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.junit.jupiter.api.Test;
 
 class ManifestCodecTest {

@@ -12,6 +12,7 @@ import org.imaarchiver.replay.pcr.ExtendMode;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 import org.imaarchiver.replay.pcr.PcrState;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 
 /** Test-only manifests with fixed, recognisable values. */
 final class TestManifests {

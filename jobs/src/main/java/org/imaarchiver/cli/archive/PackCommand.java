@@ -19,7 +19,7 @@ import org.imaarchiver.archive.chain.PackNonce;
 import org.imaarchiver.archive.chain.PackRequest;
 import org.imaarchiver.archive.chain.PackResult;
 import org.imaarchiver.archive.chain.SegmentPacker;
-import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.sign.HttpTimestampAuthority;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.SegmentSigner;
@@ -36,8 +36,6 @@ import org.imaarchiver.replay.log.LogReader;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.quote.AkPublicKey;
 import org.imaarchiver.replay.quote.MalformedQuoteException;
-import org.imaarchiver.replay.quote.Quote;
-import org.imaarchiver.replay.quote.QuoteSignature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -121,29 +119,26 @@ public final class PackCommand implements Callable<Integer> {
         byte[] msg = Inputs.readBytes(quote, "--quote");
         byte[] sig = Inputs.readBytes(signature, "--signature");
         byte[] akBytes = Inputs.readBytes(ak, "--ak");
-        // Parse up front: a file that is not a quote is malformed input (2), not failed evidence (1).
-        try {
-            Quote.parse(msg);
-        } catch (MalformedQuoteException e) {
-            throw CliError.usage("--quote " + quote + ": " + e.getMessage(), e);
-        }
-        try {
-            QuoteSignature.parse(sig);
-        } catch (MalformedQuoteException e) {
-            throw CliError.usage("--signature " + signature + ": " + e.getMessage(), e);
-        }
         AkPublicKey akKey;
         try {
             akKey = AkPublicKey.load(akBytes);
         } catch (MalformedQuoteException e) {
             throw CliError.usage("--ak " + ak + ": " + e.getMessage(), e);
         }
+        if (msg.length == 0) throw CliError.usage("--quote " + quote + ": empty file");
+        if (sig.length == 0) throw CliError.usage("--signature " + signature + ": empty file");
         Bytes name = akName != null ? Bytes.wrap(Inputs.readBytes(akName, "--ak-name")) : akKey.tpmName().orElse(Bytes.EMPTY);
-        QuoteEvidence evidence;
+        QuoteEvidence evidence = new QuoteEvidence(Bytes.wrap(msg), Bytes.wrap(sig), name);
+        // Decoded up front: a file that is not a quote is malformed input (2), not failed evidence (1).
         try {
-            evidence = new QuoteEvidence(Bytes.wrap(msg), Bytes.wrap(sig), name);
-        } catch (IllegalArgumentException e) {
+            evidence.attested();
+        } catch (MalformedQuoteException e) {
             throw CliError.usage("--quote " + quote + ": " + e.getMessage(), e);
+        }
+        try {
+            evidence.signatureScheme();
+        } catch (MalformedQuoteException e) {
+            throw CliError.usage("--signature " + signature + ": " + e.getMessage(), e);
         }
         PackNonce packNonce = nonce == null ? new PackNonce.Derived() : new PackNonce.External(Bytes.wrap(Inputs.hex(nonce, "--nonce")));
         KeyMaterial km = SigningFiles.read(key, cert);

@@ -18,7 +18,7 @@ import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.cms.SignerInformation;
 import org.imaarchiver.archive.segment.ManifestCodec;
 import org.imaarchiver.archive.segment.MalformedManifestException;
-import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.segment.SegmentFormatException;
 import org.imaarchiver.archive.segment.SegmentManifest;
 import org.imaarchiver.archive.segment.SegmentReader;
@@ -191,7 +191,7 @@ public final class SegmentInspector {
     private static void quote(PrintStream out, String key, QuoteEvidence q) {
         String facts;
         try {
-            Quote parsed = Quote.parse(q.attest().toArray());
+            Quote parsed = q.attested();
             facts = "resetCount " + parsed.resetCount() + ", restartCount " + parsed.restartCount()
                     + ", nonce " + parsed.extraData().hex();
         } catch (MalformedQuoteException e) {

@@ -5,8 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.imaarchiver.archive.chain.PackPlan;
 import org.imaarchiver.archive.chain.SegmentPacker;
-import org.imaarchiver.archive.segment.QuoteEvidence;
-import org.imaarchiver.jobs.host.tpm.Quote;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.jobs.host.tpm.Tpm2;
 import org.imaarchiver.jobs.host.tpm.TpmFailure;
 import org.imaarchiver.jobs.host.tpm.TpmTransports;
@@ -34,7 +33,7 @@ final class QuoteTpmStep extends NightlyStep {
             try {
                 List<PcrSelection> selection = run.selection();
                 // resetCount as this AK reports it (obfuscated for owner-hierarchy AKs, C.4): a probe quote
-                org.imaarchiver.replay.quote.Quote probe = parse(tpm.quote(ak.handle(), Bytes.wrap(new byte[32]), selection));
+                org.imaarchiver.replay.quote.Quote probe = parse(tpm.quote(ak.handle(), ak.publicArea().name(), Bytes.wrap(new byte[32]), selection));
                 long trimmedSoFar = recovered.trimmedSoFar();
                 Optional<MeasurementRecord> recordZero = recovered.recordZero();
                 if (recovered.bootAmbiguous() && recovered.head().isPresent()
@@ -47,9 +46,8 @@ final class QuoteTpmStep extends NightlyStep {
                         probe.clockInfo().restartCount(), ak.publicArea().name());
                 if (pr instanceof SegmentPacker.Refused r) throw RunStopped.refused(r.failure()).failure();
                 PackPlan plan = ((SegmentPacker.Planned) pr).plan();
-                Quote q = tpm.quote(ak.handle(), Bytes.wrap(plan.derivedNonce().bytes()), selection);
-                ledger.record(new StepResult.Quoted(plan, new QuoteEvidence(q.attest(), q.signature(), ak.publicArea().name()),
-                        AkPublicKey.fromTpm2bPublic(ak.publicArea().tpm2bPublic().toArray())));
+                QuoteEvidence q = tpm.quote(ak.handle(), ak.publicArea().name(), Bytes.wrap(plan.derivedNonce().bytes()), selection);
+                ledger.record(new StepResult.Quoted(plan, q, ak.publicArea().akPublicKey()));
             } finally {
                 ak.release(tpm);
             }
@@ -58,7 +56,7 @@ final class QuoteTpmStep extends NightlyStep {
         }
     }
 
-    private static org.imaarchiver.replay.quote.Quote parse(Quote q) throws MalformedQuoteException {
-        return org.imaarchiver.replay.quote.Quote.parse(q.attest().toArray());
+    private static org.imaarchiver.replay.quote.Quote parse(QuoteEvidence q) throws MalformedQuoteException {
+        return q.attested();
     }
 }

@@ -6,7 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.imaarchiver.archive.chain.ChainHead;
 import org.imaarchiver.archive.chain.PackPlan;
-import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.jobs.host.securityfs.SecurityfsFeatures;
 import org.imaarchiver.jobs.host.securityfs.SecurityfsLog;

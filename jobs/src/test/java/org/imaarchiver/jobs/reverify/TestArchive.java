@@ -16,7 +16,7 @@ import org.imaarchiver.archive.chain.PackPlan;
 import org.imaarchiver.archive.chain.PackRequest;
 import org.imaarchiver.archive.chain.PackResult;
 import org.imaarchiver.archive.chain.SegmentPacker;
-import org.imaarchiver.archive.segment.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.SegmentSigner;
 import org.imaarchiver.archive.store.ArchiveStore;

@@ -105,7 +105,7 @@ public record AkPublicKey(PublicKey publicKey, Optional<Bytes> tpmtPublic, Optio
 
     /** TPM2B_PUBLIC: u16 size then TPMT_PUBLIC (tpm-tools.md §4.3 ak.pub). */
     public static AkPublicKey fromTpm2bPublic(byte[] input) throws MalformedQuoteException {
-        TpmReader r = new TpmReader(input);
+        TpmReader<MalformedQuoteException> r = TpmReader.of(input);
         int size = r.u16("TPM2B_PUBLIC.size");
         if (size != input.length - 2) {
             throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, "TPM2B_PUBLIC.size", 0,
@@ -124,7 +124,7 @@ public record AkPublicKey(PublicKey publicKey, Optional<Bytes> tpmtPublic, Optio
             throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, "TPMT_PUBLIC", base,
                     tpmt.length + " bytes exceeds bound " + MAX_PUBLIC);
         }
-        TpmReader r = new TpmReader(tpmt);
+        TpmReader<MalformedQuoteException> r = TpmReader.of(tpmt);
         int typeAt = r.position();
         int type = r.u16("TPMT_PUBLIC.type");
         HashAlgorithm nameAlg = r.hashAlg("TPMT_PUBLIC.nameAlg");
@@ -193,7 +193,7 @@ public record AkPublicKey(PublicKey publicKey, Optional<Bytes> tpmtPublic, Optio
     }
 
     /** TPMT_SYM_DEF_OBJECT: a signing AK has NULL; anything else is decoded only to skip it. */
-    private static void readSymmetric(TpmReader r, int base) throws MalformedQuoteException {
+    private static void readSymmetric(TpmReader<MalformedQuoteException> r, int base) throws MalformedQuoteException {
         int alg = r.u16("TPMT_SYM_DEF_OBJECT.algorithm");
         if (alg == TPM_ALG_NULL) return;
         if (alg == TPM_ALG_XOR) {
@@ -206,7 +206,7 @@ public record AkPublicKey(PublicKey publicKey, Optional<Bytes> tpmtPublic, Optio
     }
 
     /** TPMT_RSA_SCHEME / TPMT_ECC_SCHEME / TPMT_KDF_SCHEME: scheme, then its details. */
-    private static void readScheme(TpmReader r, String field) throws MalformedQuoteException {
+    private static void readScheme(TpmReader<MalformedQuoteException> r, String field) throws MalformedQuoteException {
         int scheme = r.u16(field + ".scheme");
         if (scheme == TPM_ALG_NULL || scheme == TPM_ALG_RSAES) return; // no details (TPMS_EMPTY)
         r.u16(field + ".details.hashAlg"); // every other scheme starts with a hash algorithm

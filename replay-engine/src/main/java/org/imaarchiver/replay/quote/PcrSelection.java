@@ -28,6 +28,21 @@ public record PcrSelection(HashAlgorithm bank, SortedSet<Integer> pcrs) {
         return new PcrSelection(bank, s);
     }
 
+    /**
+     * The PCRs a TPMS_PCR_SELECTION bitmap selects: PCR i is bit (i mod 8) of byte (i div 8)
+     * (ima-kernel.md C.1). A set bit beyond {@link PcrBank#MAX_PCR} is an IllegalArgumentException.
+     */
+    static SortedSet<Integer> pcrsOfBitmap(byte[] bitmap) {
+        TreeSet<Integer> pcrs = new TreeSet<>();
+        for (int i = 0; i < bitmap.length * 8; i++) {
+            if ((bitmap[i / 8] & (1 << (i % 8))) != 0) {
+                if (i > PcrBank.MAX_PCR) throw new IllegalArgumentException("PCR " + i + " beyond " + PcrBank.MAX_PCR);
+                pcrs.add(i);
+            }
+        }
+        return pcrs;
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder(bank.kernelName()).append(':');

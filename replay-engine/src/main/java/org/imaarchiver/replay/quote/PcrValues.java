@@ -49,10 +49,10 @@ public record PcrValues(SortedMap<PcrBank, Digest> values) {
             throw new MalformedQuoteException(MalformedQuoteException.Kind.TRUNCATED, "serialized PCRs", in.length,
                     in.length + " bytes, a serialized PCR file has at least " + (SELECTION_DUMP + 4));
         }
-        boolean little = u32(in, 0, true) <= Quote.MAX_SELECTIONS;
-        if (!little && u32(in, 0, false) > Quote.MAX_SELECTIONS) {
+        boolean little = u32(in, 0, true) <= TpmReader.MAX_SELECTIONS;
+        if (!little && u32(in, 0, false) > TpmReader.MAX_SELECTIONS) {
             throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, "TPML_PCR_SELECTION.count", 0,
-                    "count exceeds " + Quote.MAX_SELECTIONS + " in either byte order");
+                    "count exceeds " + TpmReader.MAX_SELECTIONS + " in either byte order");
         }
         long count = u32(in, 0, little);
         List<PcrSelection> selection = new ArrayList<>();
@@ -63,12 +63,16 @@ public record PcrValues(SortedMap<PcrBank, Digest> values) {
             HashAlgorithm bank = HashAlgorithm.byTpmAlgId(alg).orElseThrow(() -> new MalformedQuoteException(
                     MalformedQuoteException.Kind.UNSUPPORTED_ALGORITHM, f + ".hash", at, String.format("hash algorithm 0x%04x", alg)));
             int sizeofSelect = in[at + 2] & 0xff;
-            if (sizeofSelect > Quote.MAX_SIZEOF_SELECT) {
+            if (sizeofSelect > TpmReader.MAX_SIZEOF_SELECT) {
                 throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, f + ".sizeofSelect", at + 2,
-                        sizeofSelect + " exceeds " + Quote.MAX_SIZEOF_SELECT);
+                        sizeofSelect + " exceeds " + TpmReader.MAX_SIZEOF_SELECT);
             }
             byte[] bitmap = java.util.Arrays.copyOfRange(in, at + 3, at + 3 + sizeofSelect);
-            selection.add(Quote.selectionFromBitmap(bank, bitmap, f + ".pcrSelect", at + 3));
+            try {
+                selection.add(new PcrSelection(bank, PcrSelection.pcrsOfBitmap(bitmap)));
+            } catch (IllegalArgumentException e) {
+                throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, f + ".pcrSelect", at + 3, e.getMessage());
+            }
         }
         long blocks = u32(in, SELECTION_DUMP, little);
         if (blocks > MAX_BLOCKS || in.length != SELECTION_DUMP + 4 + blocks * DIGEST_BLOCK) {

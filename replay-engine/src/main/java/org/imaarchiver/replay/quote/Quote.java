@@ -1,10 +1,7 @@
 package org.imaarchiver.replay.quote;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import java.util.TreeSet;
 import java.util.function.Function;
 import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
@@ -13,10 +10,10 @@ import org.imaarchiver.replay.pcr.PcrBank;
 
 /**
  * A decoded TPMS_ATTEST of type TPM_ST_ATTEST_QUOTE (ima-kernel.md C.1): the {@code tpm2_quote -m}
- * file. <b>Unverified</b>: nothing here has been checked against a signature. Only
- * {@link QuoteVerifier} turns the raw bytes into a {@link VerifiedQuote}, and it re-decodes
- * {@link #attest()} rather than trusting these fields, so a hand-built {@code Quote} cannot smuggle
- * values past it.
+ * file. <b>Unverified</b>: nothing here has been checked against a signature. A quote travels as
+ * a {@link QuoteEvidence}, which decodes this once from the bytes it carries; {@link QuoteVerifier}
+ * uses only that decoding, after checking the signature over those very bytes, so a hand-built
+ * {@code Quote} cannot smuggle values past it.
  *
  * @param magic           TPM_GENERATED_VALUE (0xFF544347) on anything the TPM made; not checked here
  * @param type            TPMI_ST_ATTEST, always {@link #TPM_ST_ATTEST_QUOTE} (the parser requires it)
@@ -40,12 +37,8 @@ public record Quote(long magic, int type, Bytes qualifiedSigner, Bytes extraData
     static final int MAX_DATA = 2 + 64;
     /** The largest digest of a supported hash. */
     static final int MAX_DIGEST = 64;
-    /** HASH_COUNT bound: no TPM has more banks than hash algorithms; 16 is generous. */
-    static final int MAX_SELECTIONS = 16;
-    /** PCR_SELECT_MAX for 24 PCRs is 3; allow up to 32 PCRs' worth so larger bitmaps with high bits clear pass. */
-    static final int MAX_SIZEOF_SELECT = 4;
     /** The largest TPMS_ATTEST of a quote: header + 16 selections + digest, far below 1 KiB. */
-    static final int MAX_ATTEST = 1024;
+    public static final int MAX_ATTEST = 1024;
 
     public Quote {
         Objects.requireNonNull(qualifiedSigner, "qualifiedSigner");
@@ -61,22 +54,31 @@ public record Quote(long magic, int type, Bytes qualifiedSigner, Bytes extraData
     public long restartCount() { return clockInfo.restartCount(); }
 
     /**
-     * Decodes a TPMS_ATTEST quote. A TPM2B_ATTEST (u16 size prefix) is unwrapped when the size equals
-     * the rest of the input and the magic follows it. Banks outside {@link HashAlgorithm} fail closed.
+     * Decodes a TPMS_ATTEST quote file. A TPM2B_ATTEST (u16 size prefix) is unwrapped when the size
+     * equals the rest of the input and the magic follows it; offsets in errors are then positions in
+     * the unwrapped TPMS_ATTEST. Banks outside {@link HashAlgorithm} fail closed.
      */
     public static Quote parse(byte[] input) throws MalformedQuoteException {
         byte[] attest = unwrapTpm2bAttest(input);
-        if (attest.length > MAX_ATTEST) {
-            throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, "TPMS_ATTEST", 0,
-                    attest.length + " bytes exceeds bound " + MAX_ATTEST);
+        return read(TpmReader.of(attest), "TPMS_ATTEST");
+    }
+
+    /**
+     * Decodes the TPMS_ATTEST that fills {@code r} (a file, or a TPM2B_ATTEST's content in a TPM
+     * response), to its end. {@code structure} names it in size and trailing-bytes errors.
+     */
+    public static <E extends Exception> Quote read(TpmReader<E> r, String structure) throws E {
+        int start = r.position();
+        if (r.remaining() > MAX_ATTEST) {
+            throw r.error(MalformedQuoteException.Kind.BAD_VALUE, structure, start,
+                    r.remaining() + " bytes exceeds bound " + MAX_ATTEST);
         }
-        TpmReader r = new TpmReader(attest);
         long magic = r.u32("TPMS_ATTEST.magic");
         int typeAt = r.position();
         int type = r.u16("TPMS_ATTEST.type");
         if (type != TPM_ST_ATTEST_QUOTE) {
             // The attested union is selected by type: any other type is not a TPMS_QUOTE_INFO.
-            throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, "TPMS_ATTEST.type", typeAt,
+            throw r.error(MalformedQuoteException.Kind.BAD_VALUE, "TPMS_ATTEST.type", typeAt,
                     String.format("0x%04x is not TPM_ST_ATTEST_QUOTE (0x8018)", type));
         }
         Bytes signer = r.tpm2bBytes("TPMS_ATTEST.qualifiedSigner", MAX_NAME);
@@ -87,15 +89,14 @@ public record Quote(long magic, int type, Bytes qualifiedSigner, Bytes extraData
         int safeAt = r.position();
         int safe = r.u8("TPMS_CLOCK_INFO.safe");
         if (safe > 1) {
-            throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, "TPMS_CLOCK_INFO.safe", safeAt,
-                    "TPMI_YES_NO is " + safe);
+            throw r.error(MalformedQuoteException.Kind.BAD_VALUE, "TPMS_CLOCK_INFO.safe", safeAt, "TPMI_YES_NO is " + safe);
         }
         long firmware = r.u64("TPMS_ATTEST.firmwareVersion");
-        List<PcrSelection> selection = readPcrSelection(r, "TPMS_QUOTE_INFO.pcrSelect");
+        List<PcrSelection> selection = r.pcrSelection("TPMS_QUOTE_INFO.pcrSelect", TpmReader.UnknownBank.REJECT);
         Digest digest = Digest.wrap(r.tpm2b("TPMS_QUOTE_INFO.pcrDigest", MAX_DIGEST));
-        r.expectEnd("TPMS_ATTEST");
+        r.expectEnd(structure);
         return new Quote(magic, type, signer, extra, new ClockInfo(clock, reset, restart, safe == 1), firmware,
-                selection, digest, Bytes.wrap(attest));
+                selection, digest, r.slice(start, r.position()));
     }
 
     static byte[] unwrapTpm2bAttest(byte[] in) {
@@ -110,46 +111,6 @@ public record Quote(long magic, int type, Bytes qualifiedSigner, Bytes extraData
 
     private static boolean startsWithMagic(byte[] b, int at) {
         return b.length >= at + 4 && (b[at] & 0xff) == 0xFF && b[at + 1] == 'T' && b[at + 2] == 'C' && b[at + 3] == 'G';
-    }
-
-    /** TPML_PCR_SELECTION (ima-kernel.md C.1): PCR i is bit (i mod 8) of byte (i div 8). */
-    static List<PcrSelection> readPcrSelection(TpmReader r, String field) throws MalformedQuoteException {
-        int countAt = r.position();
-        long count = r.u32(field + ".count");
-        if (count > MAX_SELECTIONS) {
-            throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, field + ".count", countAt,
-                    count + " selections exceeds bound " + MAX_SELECTIONS);
-        }
-        List<PcrSelection> out = new ArrayList<>((int) count);
-        for (int i = 0; i < count; i++) {
-            String f = field + "[" + i + "]";
-            HashAlgorithm bank = r.hashAlg(f + ".hash");
-            int sizeAt = r.position();
-            int sizeofSelect = r.u8(f + ".sizeofSelect");
-            if (sizeofSelect > MAX_SIZEOF_SELECT) {
-                throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, f + ".sizeofSelect", sizeAt,
-                        sizeofSelect + " exceeds bound " + MAX_SIZEOF_SELECT);
-            }
-            int bitmapAt = r.position();
-            byte[] bitmap = r.bytes(sizeofSelect, f + ".pcrSelect");
-            out.add(selectionFromBitmap(bank, bitmap, f + ".pcrSelect", bitmapAt));
-        }
-        return Collections.unmodifiableList(out);
-    }
-
-    static PcrSelection selectionFromBitmap(HashAlgorithm bank, byte[] bitmap, String field, long at)
-            throws MalformedQuoteException {
-        TreeSet<Integer> pcrs = new TreeSet<>();
-        for (int i = 0; i < bitmap.length * 8; i++) {
-            if ((bitmap[i / 8] & (1 << (i % 8))) != 0) {
-                if (i > PcrBank.MAX_PCR) {
-                    throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, field, at,
-                            "PCR " + i + " beyond " + PcrBank.MAX_PCR);
-                }
-                pcrs.add(i);
-            }
-        }
-        return new PcrSelection(bank, pcrs);
     }
 
     /**

@@ -60,26 +60,30 @@ public sealed interface QuoteSignature permits QuoteSignature.Rsa, QuoteSignatur
         public int sigAlg() { return TPM_ALG_ECDSA; }
     }
 
-    /** Decodes exactly one TPMT_SIGNATURE. */
+    /** Decodes exactly one TPMT_SIGNATURE (a {@code tpm2_quote -s} file). */
     public static QuoteSignature parse(byte[] input) throws MalformedQuoteException {
-        TpmReader r = new TpmReader(input);
+        TpmReader<MalformedQuoteException> r = TpmReader.of(input);
+        QuoteSignature sig = read(r);
+        r.expectEnd("TPMT_SIGNATURE");
+        return sig;
+    }
+
+    /** Decodes one TPMT_SIGNATURE at {@code r}'s position (in a file or a TPM2_Quote response). */
+    public static <E extends Exception> QuoteSignature read(TpmReader<E> r) throws E {
         int sigAlgAt = r.position();
         int sigAlg = r.u16("TPMT_SIGNATURE.sigAlg");
-        QuoteSignature sig;
         if (sigAlg == TPM_ALG_RSASSA || sigAlg == TPM_ALG_RSAPSS) {
             HashAlgorithm hash = r.hashAlg("TPMS_SIGNATURE_RSA.hash");
             Bytes s = r.tpm2bBytes("TPMS_SIGNATURE_RSA.sig", MAX_RSA_BYTES);
-            sig = new Rsa(sigAlg == TPM_ALG_RSASSA ? RsaScheme.RSASSA : RsaScheme.RSAPSS, hash, s);
-        } else if (sigAlg == TPM_ALG_ECDSA) {
+            return new Rsa(sigAlg == TPM_ALG_RSASSA ? RsaScheme.RSASSA : RsaScheme.RSAPSS, hash, s);
+        }
+        if (sigAlg == TPM_ALG_ECDSA) {
             HashAlgorithm hash = r.hashAlg("TPMS_SIGNATURE_ECC.hash");
             Bytes sr = r.tpm2bBytes("TPMS_SIGNATURE_ECC.signatureR", MAX_ECC_BYTES);
             Bytes ss = r.tpm2bBytes("TPMS_SIGNATURE_ECC.signatureS", MAX_ECC_BYTES);
-            sig = new Ecdsa(hash, sr, ss);
-        } else {
-            throw new MalformedQuoteException(MalformedQuoteException.Kind.UNSUPPORTED_ALGORITHM,
-                    "TPMT_SIGNATURE.sigAlg", sigAlgAt, String.format("signature scheme 0x%04x", sigAlg));
+            return new Ecdsa(hash, sr, ss);
         }
-        r.expectEnd("TPMT_SIGNATURE");
-        return sig;
+        throw r.error(MalformedQuoteException.Kind.UNSUPPORTED_ALGORITHM, "TPMT_SIGNATURE.sigAlg", sigAlgAt,
+                String.format("signature scheme 0x%04x", sigAlg));
     }
 }

@@ -36,15 +36,28 @@ import org.imaarchiver.replay.pcr.PcrBank;
  */
 public final class QuoteVerifier {
 
-    /** Verifies and requires extraData to equal {@code expectedNonce}. */
-    public QuoteResult verify(Bytes attest, QuoteSignature signature, AkPublicKey ak, Bytes expectedNonce) {
-        return run(attest.toArray(), signature, ak, Optional.of(expectedNonce));
+    /**
+     * Verifies a quote as it travels ({@link QuoteEvidence}: from the TPM or a manifest) and requires
+     * extraData to equal {@code expectedNonce}. Uses the evidence's own decoding; parses nothing again.
+     */
+    public QuoteResult verify(QuoteEvidence quote, AkPublicKey ak, Bytes expectedNonce) {
+        return run(quote, ak, Optional.of(expectedNonce));
     }
 
     /**
      * Verifies without a nonce. The result proves the TPM made the quote at some time, not that it is
      * fresh: use only where freshness comes from elsewhere (e.g. re-verifying an archived quote).
      */
+    public QuoteResult verifyWithoutNonce(QuoteEvidence quote, AkPublicKey ak) {
+        return run(quote, ak, Optional.empty());
+    }
+
+    /** Verifies a TPMS_ATTEST under an already decoded signature and requires extraData to equal {@code expectedNonce}. */
+    public QuoteResult verify(Bytes attest, QuoteSignature signature, AkPublicKey ak, Bytes expectedNonce) {
+        return run(attest.toArray(), signature, ak, Optional.of(expectedNonce));
+    }
+
+    /** {@link #verifyWithoutNonce(QuoteEvidence, AkPublicKey)} for a TPMS_ATTEST and a decoded signature. */
     public QuoteResult verifyWithoutNonce(Bytes attest, QuoteSignature signature, AkPublicKey ak) {
         return run(attest.toArray(), signature, ak, Optional.empty());
     }
@@ -60,9 +73,29 @@ public final class QuoteVerifier {
         return run(attestFile, sig, ak, Optional.of(expectedNonce));
     }
 
+    private QuoteResult run(QuoteEvidence evidence, AkPublicKey ak, Optional<Bytes> expectedNonce) {
+        QuoteSignature sig;
+        try {
+            sig = evidence.signatureScheme();
+        } catch (MalformedQuoteException e) {
+            return new QuoteResult.Failed(QuoteFailure.Malformed.from(e));
+        }
+        return run(Quote.unwrapTpm2bAttest(evidence.attest().toArray()), evidence::attested, sig, ak, expectedNonce);
+    }
+
     private QuoteResult run(byte[] input, QuoteSignature sig, AkPublicKey ak, Optional<Bytes> expectedNonce) {
         byte[] attest = Quote.unwrapTpm2bAttest(input);
+        return run(attest, () -> Quote.parse(attest), sig, ak, expectedNonce);
+    }
 
+    /** The decoded form of the bytes whose signature {@link #run} checks. */
+    @FunctionalInterface
+    private interface Decoding {
+        Quote decode() throws MalformedQuoteException;
+    }
+
+    private QuoteResult run(byte[] attest, Decoding decoding, QuoteSignature sig, AkPublicKey ak,
+                            Optional<Bytes> expectedNonce) {
         // 1. Signature over exactly the bytes the TPM signed.
         Optional<QuoteFailure> sigFailure = checkSignature(attest, sig, ak.publicKey());
         if (sigFailure.isPresent()) return new QuoteResult.Failed(sigFailure.get());
@@ -82,10 +115,10 @@ public final class QuoteVerifier {
             return new QuoteResult.Failed(new QuoteFailure.WrongType(Quote.TPM_ST_ATTEST_QUOTE, type));
         }
 
-        // 4. Decode the signed structure.
+        // 4. The signed structure, decoded once from these very bytes.
         Quote quote;
         try {
-            quote = Quote.parse(attest);
+            quote = decoding.decode();
         } catch (MalformedQuoteException e) {
             return new QuoteResult.Failed(QuoteFailure.Malformed.from(e));
         }

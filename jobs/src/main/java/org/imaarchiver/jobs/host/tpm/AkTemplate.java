@@ -17,11 +17,8 @@ public enum AkTemplate {
     static final int ALG_SHA256 = 0x000B;
     static final int ALG_NULL = 0x0010;
     static final int ALG_RSASSA = 0x0014;
-    static final int ALG_RSAPSS = 0x0016;
     static final int ALG_ECDSA = 0x0018;
     static final int ALG_ECDAA = 0x001A;
-    static final int ALG_SM2 = 0x001B;
-    static final int ALG_ECSCHNORR = 0x001C;
     static final int ALG_ECC = 0x0023;
     static final int ECC_NIST_P256 = 0x0003;
     static final int ECC_NIST_P384 = 0x0004;

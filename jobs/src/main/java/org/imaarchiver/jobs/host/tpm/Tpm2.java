@@ -17,7 +17,11 @@ import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
+import org.imaarchiver.replay.quote.MalformedQuoteException;
 import org.imaarchiver.replay.quote.PcrSelection;
+import org.imaarchiver.replay.quote.PcrValues;
+import org.imaarchiver.replay.quote.QuoteEvidence;
+import org.imaarchiver.replay.quote.TpmReader;
 
 /**
  * A minimal TPM 2.0 client speaking the command/response protocol directly (TCG TPM 2.0 Library
@@ -46,6 +50,9 @@ public final class Tpm2 implements AutoCloseable {
     private static final int PCR_READ_ATTEMPTS = 5;
     /** EK certificates are a few KiB; refuse absurd sizes before allocating. */
     private static final int NV_MAX_READ = 16 * 1024;
+
+    /** Any TPM2B in a response: no TPM buffer (MAX_NV_BUFFER_SIZE, MAX_CONTEXT_SIZE) comes near 4 KiB. */
+    private static final int MAX_TPM2B = 4096;
 
     /** Resends of a command answered with a retry warning before giving up. */
     private static final int MAX_RETRIES = 16;
@@ -78,12 +85,13 @@ public final class Tpm2 implements AutoCloseable {
     public List<PcrSelection> pcrBanks() throws TpmFailure {
         Response rsp = execute(TpmCommandCode.GET_CAPABILITY, new int[0], 0,
                 new TpmWriter().u32(CAP_PCRS).u32(0).u32(1), 0);
-        TpmReader r = rsp.params();
-        r.u8(); // moreData: the whole selection fits in one response
-        int cap = r.u32();
-        if (cap != CAP_PCRS) throw r.error("capability " + cap + " returned for TPM_CAP_PCRS");
+        TpmReader<TpmProtocolException> r = rsp.params();
+        r.u8("TPMI_YES_NO moreData"); // the whole selection fits in one response
+        long cap = r.u32("TPMS_CAPABILITY_DATA.capability");
+        if (cap != CAP_PCRS) throw r.error("TPMS_CAPABILITY_DATA.capability", "capability " + cap + " returned for TPM_CAP_PCRS");
         List<PcrSelection> banks = new ArrayList<>();
-        for (PcrSelection s : r.pcrSelection(new ArrayList<>())) {
+        // a TPM may allocate banks (SM3, SHA3) nothing here uses: they are left out, not an error
+        for (PcrSelection s : r.pcrSelection("TPML_PCR_SELECTION", TpmReader.UnknownBank.SKIP)) {
             if (!s.pcrs().isEmpty()) banks.add(s);
         }
         r.expectEnd("TPMS_CAPABILITY_DATA");
@@ -103,14 +111,16 @@ public final class Tpm2 implements AutoCloseable {
     public Optional<Integer> fixedProperty(int property) throws TpmFailure {
         Response rsp = execute(TpmCommandCode.GET_CAPABILITY, new int[0], 0,
                 new TpmWriter().u32(CAP_TPM_PROPERTIES).u32(property).u32(1), 0);
-        TpmReader r = rsp.params();
-        r.u8();
-        if (r.u32() != CAP_TPM_PROPERTIES) throw r.error("wrong capability in TPM_CAP_TPM_PROPERTIES response");
-        int count = r.u32();
+        TpmReader<TpmProtocolException> r = rsp.params();
+        r.u8("TPMI_YES_NO moreData");
+        if (r.u32("TPMS_CAPABILITY_DATA.capability") != CAP_TPM_PROPERTIES) {
+            throw r.error("TPMS_CAPABILITY_DATA.capability", "wrong capability in TPM_CAP_TPM_PROPERTIES response");
+        }
+        long count = r.u32("TPML_TAGGED_TPM_PROPERTY.count");
         Optional<Integer> out = Optional.empty();
-        for (int i = 0; i < count; i++) {
-            int p = r.u32();
-            int v = r.u32();
+        for (long i = 0; i < count; i++) {
+            int p = r.u32Bits("TPMS_TAGGED_PROPERTY.property");
+            int v = r.u32Bits("TPMS_TAGGED_PROPERTY.value");
             if (p == property) out = Optional.of(v);
         }
         r.expectEnd("TPML_TAGGED_TPM_PROPERTY");
@@ -123,7 +133,7 @@ public final class Tpm2 implements AutoCloseable {
      * pcrUpdateCounter, else the whole read starts again, so the result is one consistent snapshot.
      * PCRs of an unallocated bank are absent from the result.
      */
-    public PcrValues pcrRead(List<PcrSelection> selection) throws TpmFailure {
+    public PcrRead pcrRead(List<PcrSelection> selection) throws TpmFailure {
         for (int attempt = 0; attempt < PCR_READ_ATTEMPTS; attempt++) {
             Map<HashAlgorithm, SortedSet<Integer>> remaining = new LinkedHashMap<>();
             for (PcrSelection s : selection) remaining.computeIfAbsent(s.bank(), b -> new TreeSet<>()).addAll(s.pcrs());
@@ -134,26 +144,27 @@ public final class Tpm2 implements AutoCloseable {
             while (!remaining.isEmpty()) {
                 List<PcrSelection> ask = new ArrayList<>();
                 remaining.forEach((bank, pcrs) -> ask.add(new PcrSelection(bank, pcrs)));
-                TpmReader r = execute(TpmCommandCode.PCR_READ, new int[0], 0, new TpmWriter().pcrSelection(ask), 0).params();
-                long c = r.u32() & 0xffffffffL;
-                List<PcrSelection> got = r.pcrSelection(new ArrayList<>());
-                int digestCount = r.u32();
+                TpmReader<TpmProtocolException> r =
+                        execute(TpmCommandCode.PCR_READ, new int[0], 0, new TpmWriter().pcrSelection(ask), 0).params();
+                long c = r.u32("pcrUpdateCounter");
+                List<PcrSelection> got = r.pcrSelection("pcrSelectionOut", TpmReader.UnknownBank.REJECT);
+                long digestCount = r.u32("TPML_DIGEST.count");
                 List<PcrBank> order = new ArrayList<>();
                 for (PcrSelection s : got) {
                     for (int pcr : s.pcrs()) {
                         SortedSet<Integer> want = remaining.get(s.bank());
                         if (want == null || !want.contains(pcr)) {
-                            throw r.error("TPM returned " + PcrBank.of(pcr, s.bank()) + ", which was not asked for");
+                            throw r.error("pcrSelectionOut", "TPM returned " + PcrBank.of(pcr, s.bank()) + ", which was not asked for");
                         }
                         order.add(PcrBank.of(pcr, s.bank()));
                     }
                 }
                 if (digestCount != order.size()) {
-                    throw r.error("pcrSelectionOut selects " + order.size() + " PCRs but " + digestCount + " digests follow");
+                    throw r.error("TPML_DIGEST.count", "pcrSelectionOut selects " + order.size() + " PCRs but " + digestCount + " digests follow");
                 }
                 for (PcrBank pb : order) {
-                    byte[] d = r.tpm2b();
-                    if (d.length != pb.algorithm().digestLength()) throw r.error(pb + " has " + d.length + " bytes");
+                    byte[] d = r.tpm2b("TPM2B_DIGEST", pb.algorithm().digestLength());
+                    if (d.length != pb.algorithm().digestLength()) throw r.error("TPM2B_DIGEST", pb + " has " + d.length + " bytes");
                     values.put(pb, Digest.wrap(d));
                 }
                 r.expectEnd("PCR_Read response");
@@ -166,7 +177,7 @@ public final class Tpm2 implements AutoCloseable {
                 for (PcrBank pb : order) remaining.get(pb.algorithm()).remove(pb.index());
                 remaining.values().removeIf(SortedSet::isEmpty);
             }
-            if (!moved) return new PcrValues(counter == null ? 0 : counter, values);
+            if (!moved) return new PcrRead(counter == null ? 0 : counter, new PcrValues(values));
         }
         throw new TpmProtocolException(TpmCommandCode.PCR_READ, 0,
                 "pcrUpdateCounter changed during each of " + PCR_READ_ATTEMPTS + " chunked reads");
@@ -200,31 +211,32 @@ public final class Tpm2 implements AutoCloseable {
         w.u16(0);                 // outsideInfo
         w.u32(0);                 // creationPCR: none
         Response rsp = execute(TpmCommandCode.CREATE_PRIMARY, new int[] {hierarchy.handle()}, 1, w, 1);
-        TpmReader r = rsp.params();
-        TpmPublic pub = TpmPublic.parse(TpmCommandCode.CREATE_PRIMARY, r.tpm2b());
-        r.tpm2b();                // creationData
-        r.tpm2b();                // creationHash
-        r.u16();                  // creationTicket: tag
-        r.u32();                  //   hierarchy
-        r.tpm2b();                //   digest
-        byte[] name = r.tpm2b();
+        TpmReader<TpmProtocolException> r = rsp.params();
+        TpmPublic pub = TpmPublic.read(r.sub(r.u16("TPM2B_PUBLIC.size"), "TPM2B_PUBLIC"));
+        r.tpm2b("TPM2B_CREATION_DATA", MAX_TPM2B);
+        r.tpm2b("creationHash", MAX_TPM2B);
+        r.u16("TPMT_TK_CREATION.tag");
+        r.u32("TPMT_TK_CREATION.hierarchy");
+        r.tpm2b("TPMT_TK_CREATION.digest", MAX_TPM2B);
+        byte[] name = r.tpm2b("TPM2B_NAME", MAX_TPM2B);
         r.expectEnd("CreatePrimary response");
         if (!Arrays.equals(name, pub.name().toArray())) {
             flushQuietly(rsp.handles()[0]);
-            throw r.error("returned name does not match the hash of the returned public area");
+            throw r.error("TPM2B_NAME", "returned name does not match the hash of the returned public area");
         }
         return new PrimaryKey(rsp.handles()[0], pub);
     }
 
     /** TPM2_ReadPublic of a loaded or persistent object; the TPM's name must equal our computed name. */
     public TpmPublic readPublic(int handle) throws TpmFailure {
-        TpmReader r = execute(TpmCommandCode.READ_PUBLIC, new int[] {handle}, 0, new TpmWriter(), 0).params();
-        TpmPublic pub = TpmPublic.parse(TpmCommandCode.READ_PUBLIC, r.tpm2b());
-        byte[] name = r.tpm2b();
-        r.tpm2b(); // qualifiedName
+        TpmReader<TpmProtocolException> r =
+                execute(TpmCommandCode.READ_PUBLIC, new int[] {handle}, 0, new TpmWriter(), 0).params();
+        TpmPublic pub = TpmPublic.read(r.sub(r.u16("TPM2B_PUBLIC.size"), "TPM2B_PUBLIC"));
+        byte[] name = r.tpm2b("TPM2B_NAME", MAX_TPM2B);
+        r.tpm2b("qualifiedName", MAX_TPM2B);
         r.expectEnd("ReadPublic response");
         if (!Arrays.equals(name, pub.name().toArray())) {
-            throw r.error("returned name does not match the hash of the returned public area");
+            throw r.error("TPM2B_NAME", "returned name does not match the hash of the returned public area");
         }
         return pub;
     }
@@ -246,27 +258,18 @@ public final class Tpm2 implements AutoCloseable {
     /**
      * TPM2_Quote with the key's own scheme (inScheme TPM_ALG_NULL). {@code nonce} goes into extraData.
      * The TPM drops unallocated PCRs from the selection; the signed selection is the one in the
-     * attest bytes (ima-kernel.md C.2), which the verifier must use.
+     * attest bytes (ima-kernel.md C.2), which the verifier must use. A response that does not decode
+     * as TPM2B_ATTEST and a supported TPMT_SIGNATURE is a {@link TpmProtocolException} at its offset.
+     *
+     * @param akName the TPM name of the key at {@code keyHandle}, carried with the quote
      */
-    public Quote quote(int keyHandle, Bytes nonce, List<PcrSelection> selection) throws TpmFailure {
+    public QuoteEvidence quote(int keyHandle, Bytes akName, Bytes nonce, List<PcrSelection> selection) throws TpmFailure {
         TpmWriter w = new TpmWriter().tpm2b(nonce.toArray()).u16(AkTemplate.ALG_NULL).pcrSelection(selection);
-        TpmReader r = execute(TpmCommandCode.QUOTE, new int[] {keyHandle}, 1, w, 0).params();
-        byte[] attest = r.tpm2b();
-        int sigStart = r.position();
-        int sigAlg = r.u16();
-        if (sigAlg == AkTemplate.ALG_RSASSA || sigAlg == AkTemplate.ALG_RSAPSS) {
-            r.u16();
-            r.tpm2b();
-        } else if (sigAlg == AkTemplate.ALG_ECDSA || sigAlg == AkTemplate.ALG_SM2 || sigAlg == AkTemplate.ALG_ECSCHNORR) {
-            r.u16();
-            r.tpm2b();
-            r.tpm2b();
-        } else {
-            throw r.error(String.format("unsupported signature algorithm 0x%04x", sigAlg));
-        }
-        int sigEnd = r.position();
+        TpmReader<TpmProtocolException> r = execute(TpmCommandCode.QUOTE, new int[] {keyHandle}, 1, w, 0).params();
+        // decoded here, once: the attest and signature travel on in decoded form with their bytes
+        QuoteEvidence quote = QuoteEvidence.readQuoteResponse(r, akName);
         r.expectEnd("Quote response");
-        return new Quote(Bytes.wrap(attest), rsp(r, sigStart, sigEnd));
+        return quote;
     }
 
     /** TPM2_FlushContext of a transient object or session. */
@@ -276,23 +279,25 @@ public final class Tpm2 implements AutoCloseable {
 
     /** TPM2_NV_ReadPublic; empty when the index is not defined (TPM_RC_HANDLE). */
     public Optional<NvPublic> nvReadPublic(int nvIndex) throws TpmFailure {
-        TpmReader r;
+        TpmReader<TpmProtocolException> r;
         try {
             r = execute(TpmCommandCode.NV_READ_PUBLIC, new int[] {nvIndex}, 0, new TpmWriter(), 0).params();
         } catch (TpmException e) {
             if (e.responseCode().baseCode() == TpmResponseCode.HANDLE) return Optional.empty();
             throw e;
         }
-        TpmReader pub = r.sub(r.u16());
-        int index = pub.u32();
-        int nameAlg = pub.u16();
-        int attributes = pub.u32();
-        pub.tpm2b(); // authPolicy
-        int dataSize = pub.u16();
+        TpmReader<TpmProtocolException> pub = r.sub(r.u16("TPM2B_NV_PUBLIC.size"), "TPM2B_NV_PUBLIC");
+        int index = pub.u32Bits("TPMS_NV_PUBLIC.nvIndex");
+        int nameAlg = pub.u16("TPMS_NV_PUBLIC.nameAlg");
+        int attributes = pub.u32Bits("TPMS_NV_PUBLIC.attributes");
+        pub.tpm2b("TPMS_NV_PUBLIC.authPolicy", MAX_TPM2B);
+        int dataSize = pub.u16("TPMS_NV_PUBLIC.dataSize");
         pub.expectEnd("TPMS_NV_PUBLIC");
-        byte[] name = r.tpm2b();
+        byte[] name = r.tpm2b("TPM2B_NAME", MAX_TPM2B);
         r.expectEnd("NV_ReadPublic response");
-        if (index != nvIndex) throw r.error(String.format("asked for NV index 0x%08x, got 0x%08x", nvIndex, index));
+        if (index != nvIndex) {
+            throw r.error("TPMS_NV_PUBLIC.nvIndex", String.format("asked for NV index 0x%08x, got 0x%08x", nvIndex, index));
+        }
         return Optional.of(new NvPublic(index, nameAlg, attributes, dataSize, Bytes.wrap(name)));
     }
 
@@ -318,11 +323,11 @@ public final class Tpm2 implements AutoCloseable {
         ByteArrayOutputStream out = new ByteArrayOutputStream(nv.dataSize());
         while (out.size() < nv.dataSize()) {
             int n = Math.min(chunk, nv.dataSize() - out.size());
-            TpmReader r = execute(TpmCommandCode.NV_READ, new int[] {auth, nv.index()}, 1,
+            TpmReader<TpmProtocolException> r = execute(TpmCommandCode.NV_READ, new int[] {auth, nv.index()}, 1,
                     new TpmWriter().u16(n).u16(out.size()), 0).params();
-            byte[] data = r.tpm2b();
+            byte[] data = r.tpm2b("TPM2B_MAX_NV_BUFFER", n);
             r.expectEnd("NV_Read response");
-            if (data.length != n) throw r.error("asked for " + n + " NV bytes, got " + data.length);
+            if (data.length != n) throw r.error("TPM2B_MAX_NV_BUFFER", "asked for " + n + " NV bytes, got " + data.length);
             out.write(data, 0, data.length);
         }
         return Bytes.wrap(out.toByteArray());
@@ -344,10 +349,6 @@ public final class Tpm2 implements AutoCloseable {
 
     // ------------------------------------------------------------------------------ marshalling
 
-    private static Bytes rsp(TpmReader r, int from, int to) {
-        return r.slice(from, to);
-    }
-
     private void flushQuietly(int handle) {
         try {
             flushContext(handle);
@@ -357,7 +358,7 @@ public final class Tpm2 implements AutoCloseable {
     }
 
     /** A checked response: response handles and a reader bounded to the parameter area. */
-    record Response(int[] handles, TpmReader params) {}
+    record Response(int[] handles, TpmReader<TpmProtocolException> params) {}
 
     /**
      * Builds a command (header, handles, password auth area for the first {@code authCount}
@@ -379,15 +380,17 @@ public final class Tpm2 implements AutoCloseable {
         byte[] command = new TpmWriter().u16(authCount > 0 ? ST_SESSIONS : ST_NO_SESSIONS)
                 .u32(TpmTransport.HEADER_SIZE + bodyBytes.length).u32(cc.code()).bytes(bodyBytes).toByteArray();
 
-        TpmReader r;
+        TpmReader<TpmProtocolException> r;
         int tag;
         for (int attempt = 1; ; attempt++) {
             byte[] response = transport.transmit(command);
-            r = new TpmReader(cc, response, 0, response.length);
-            tag = r.u16();
-            int size = r.u32();
-            int rc = r.u32();
-            if (size != response.length) throw r.error("header size " + size + " but " + response.length + " bytes received");
+            r = TpmReader.over(response, 0, response.length, TpmProtocolException.reading(cc));
+            tag = r.u16("TPM_ST tag");
+            long size = r.u32("responseSize");
+            int rc = r.u32Bits("responseCode");
+            if (size != response.length) {
+                throw r.error("responseSize", "header size " + size + " but " + response.length + " bytes received");
+            }
             if (rc == TpmResponseCode.SUCCESS) break;
             TpmResponseCode code = new TpmResponseCode(rc);
             // RETRY/YIELDED/TESTING mean "not executed, send it again" (Part 2 §6.6.3). swtpm answers
@@ -395,16 +398,18 @@ public final class Tpm2 implements AutoCloseable {
             if (!code.isRetryable() || attempt >= MAX_RETRIES) throw new TpmException(cc, code);
         }
         int expectedTag = authCount > 0 ? ST_SESSIONS : ST_NO_SESSIONS;
-        if (tag != expectedTag) throw r.error(String.format("tag 0x%04x, expected 0x%04x", tag, expectedTag));
+        if (tag != expectedTag) {
+            throw r.error(MalformedQuoteException.Kind.BAD_VALUE, "TPM_ST tag", 0,
+                    String.format("tag 0x%04x, expected 0x%04x", tag, expectedTag));
+        }
         int[] outHandles = new int[responseHandles];
-        for (int i = 0; i < responseHandles; i++) outHandles[i] = r.u32();
-        if (authCount == 0) return new Response(outHandles, r.sub(r.remaining()));
-        int paramSize = r.u32();
-        TpmReader p = r.sub(paramSize);
+        for (int i = 0; i < responseHandles; i++) outHandles[i] = r.u32Bits("response handle");
+        if (authCount == 0) return new Response(outHandles, r.sub(r.remaining(), "parameters"));
+        TpmReader<TpmProtocolException> p = r.sub(r.u32("parameterSize"), "parameters");
         for (int i = 0; i < authCount; i++) { // TPMS_AUTH_RESPONSE for a password session: all empty
-            r.tpm2b();
-            r.u8();
-            r.tpm2b();
+            r.tpm2b("TPMS_AUTH_RESPONSE.nonce", MAX_TPM2B);
+            r.u8("TPMS_AUTH_RESPONSE.sessionAttributes");
+            r.tpm2b("TPMS_AUTH_RESPONSE.hmac", MAX_TPM2B);
         }
         r.expectEnd("response authorization area");
         return new Response(outHandles, p);

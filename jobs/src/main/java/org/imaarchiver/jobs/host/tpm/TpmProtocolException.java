@@ -1,5 +1,7 @@
 package org.imaarchiver.jobs.host.tpm;
 
+import org.imaarchiver.replay.quote.TpmReader;
+
 /**
  * A response that does not parse as the command's response structure (truncated, trailing bytes,
  * wrong tag, a name that does not match the public area). Fails closed: nothing from it is used.
@@ -13,6 +15,11 @@ public final class TpmProtocolException extends TpmFailure {
         super(command + " response, byte " + offset + ": " + reason);
         this.command = command;
         this.offset = offset;
+    }
+
+    /** How a {@link TpmReader} over {@code command}'s response reports a field it cannot accept. */
+    static TpmReader.Errors<TpmProtocolException> reading(TpmCommandCode command) {
+        return (kind, field, offset, detail) -> new TpmProtocolException(command, offset, kind + " in " + field + ": " + detail);
     }
 
     public TpmCommandCode command() { return command; }

@@ -57,7 +57,7 @@ class Tpm2ErrorTest {
 
     @Test
     void quoteWithANonKeyHandleIsATpmError() {
-        assertThatThrownBy(() -> tpm.quote(0x80FFFFFF, Bytes.EMPTY, List.of(PcrSelection.of(HashAlgorithm.SHA256, 10))))
+        assertThatThrownBy(() -> tpm.quote(0x80FFFFFF, Bytes.EMPTY, Bytes.EMPTY, List.of(PcrSelection.of(HashAlgorithm.SHA256, 10))))
                 .isInstanceOfSatisfying(TpmException.class, e -> {
                     assertThat(e.command()).isEqualTo(TpmCommandCode.QUOTE);
                     assertThat(e.responseCode().location()).isEqualTo(TpmResponseCode.Location.HANDLE);

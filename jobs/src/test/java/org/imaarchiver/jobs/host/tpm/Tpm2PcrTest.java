@@ -63,7 +63,7 @@ class Tpm2PcrTest {
 
         tpm.pcrExtend(pcr, Map.of(HashAlgorithm.SHA1, d1, HashAlgorithm.SHA256, d256));
 
-        PcrValues ours = tpm.pcrRead(List.of(PcrSelection.of(HashAlgorithm.SHA1, pcr), PcrSelection.of(HashAlgorithm.SHA256, pcr)));
+        PcrRead ours = tpm.pcrRead(List.of(PcrSelection.of(HashAlgorithm.SHA1, pcr), PcrSelection.of(HashAlgorithm.SHA256, pcr)));
         Map<PcrBank, Digest> peer = TpmPeers.pcrread(swtpm, "sha1:10+sha256:10");
         assertThat(ours.values()).isEqualTo(peer);
         assertThat(ours.value(PcrBank.of(pcr, HashAlgorithm.SHA1)))
@@ -77,7 +77,7 @@ class Tpm2PcrTest {
         tpm.pcrExtend(16, Map.of(HashAlgorithm.SHA256, Digest.filled(32, (byte) 0x5a)));
         int[] all = new int[24];
         for (int i = 0; i < 24; i++) all[i] = i;
-        PcrValues ours = tpm.pcrRead(List.of(PcrSelection.of(HashAlgorithm.SHA1, all), PcrSelection.of(HashAlgorithm.SHA256, all)));
+        PcrRead ours = tpm.pcrRead(List.of(PcrSelection.of(HashAlgorithm.SHA1, all), PcrSelection.of(HashAlgorithm.SHA256, all)));
         assertThat(ours.values()).hasSize(48);
         assertThat(ours.values()).isEqualTo(TpmPeers.pcrread(swtpm, "sha1:all+sha256:all"));
     }

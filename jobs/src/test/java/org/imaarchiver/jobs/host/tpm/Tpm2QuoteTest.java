@@ -14,7 +14,13 @@ import java.util.regex.Pattern;
 import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
+import org.imaarchiver.replay.quote.AkPublicKey;
 import org.imaarchiver.replay.quote.PcrSelection;
+import org.imaarchiver.replay.quote.Quote;
+import org.imaarchiver.replay.quote.QuoteEvidence;
+import org.imaarchiver.replay.quote.QuoteFailure;
+import org.imaarchiver.replay.quote.QuoteVerifier;
+import org.imaarchiver.replay.quote.VerifiedQuote;
 import org.imaarchiver.replay.testsupport.Swtpm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -129,13 +135,43 @@ class Tpm2QuoteTest {
                         e -> assertThat(e.responseCode().baseCode()).isEqualTo(TpmResponseCode.HANDLE));
     }
 
+    @Test
+    void quoteFromTheTpmIsVerifiedAsItCameWithoutReMarshalling() throws Exception {
+        for (AkTemplate t : AkTemplate.values()) {
+            PrimaryKey ak = tpm.createPrimary(Hierarchy.ENDORSEMENT, t);
+            try {
+                Bytes nonce = Bytes.ofHex("00112233445566778899aabbccddeeff00112233");
+                QuoteEvidence q = tpm.quote(ak.handle(), ak.publicArea().name(), nonce, SELECTION);
+                Quote decoded = q.attested();
+                // what the manifest stores is what the TPM returned and what was decoded
+                assertThat(q.attest()).isEqualTo(decoded.attest());
+                assertThat(q.akName()).isEqualTo(ak.publicArea().name());
+                assertThat(q.signatureScheme().hash()).isEqualTo(HashAlgorithm.SHA256);
+
+                AkPublicKey akPublic = AkPublicKey.fromTpm2bPublic(ak.publicArea().tpm2bPublic().toArray());
+                assertThat(ak.publicArea().akPublicKey()).isEqualTo(akPublic); // the area as read, not parsed again
+                QuoteVerifier verifier = new QuoteVerifier();
+                VerifiedQuote v = verifier.verify(q, akPublic, nonce).verified().orElseThrow();
+                // the verifier used the decoding that came with the quote: nothing was parsed again
+                assertThat(v.quote()).as(t.name()).isSameAs(decoded);
+                assertThat(v.signature()).isSameAs(q.signatureScheme());
+                assertThat(v.nonceChecked()).isTrue();
+                assertThat(verifier.checkPcrDigest(v, tpm.pcrRead(SELECTION).pcrs())).as(t.name()).isEmpty();
+                assertThat(verifier.verify(q, akPublic, Bytes.ofHex("00")).failure())
+                        .containsInstanceOf(QuoteFailure.NonceMismatch.class);
+            } finally {
+                tpm.flushContext(ak.handle());
+            }
+        }
+    }
+
     /** Quotes with a fresh nonce and writes ak.pem, ak.pub, quote.msg, quote.sig, pcrs, nonce into a directory. */
     private static Path quoteArtifacts(String name, PrimaryKey ak) throws Exception {
         Path d = Files.createDirectories(dir.resolve(name));
         byte[] nonce = new byte[20];
         new Random(name.hashCode()).nextBytes(nonce);
-        Quote q = tpm.quote(ak.handle(), Bytes.wrap(nonce), SELECTION);
-        PcrValues values = tpm.pcrRead(SELECTION);
+        QuoteEvidence q = tpm.quote(ak.handle(), ak.publicArea().name(), Bytes.wrap(nonce), SELECTION);
+        PcrRead values = tpm.pcrRead(SELECTION);
         Files.writeString(d.resolve("ak.pem"), ak.publicArea().pem(), StandardCharsets.US_ASCII);
         Files.write(d.resolve("ak.pub"), ak.publicArea().tpm2bPublic().toArray());
         Files.write(d.resolve("quote.msg"), q.attest().toArray());
