@@ -11,7 +11,6 @@ import org.imaarchiver.jobs.host.tpm.TpmFailure;
 import org.imaarchiver.jobs.host.tpm.TpmTransports;
 import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.log.MeasurementRecord;
-import org.imaarchiver.replay.quote.AkPublicKey;
 import org.imaarchiver.replay.quote.MalformedQuoteException;
 import org.imaarchiver.replay.quote.PcrSelection;
 
