@@ -81,8 +81,9 @@ class VerifyCommandTest {
         a.flipByte("charlie", 1);
         Path trust = a.trustDir(dir.resolve("trust"), List.of("alpha", "bravo", "charlie"));
         Path receiptKey = dir.resolve("receipt-key");
-        KeyMaterial.generate(KeyMaterial.KeyType.P256, "verifier", TestArchive.T0.minusSeconds(86400),
-                java.time.Instant.now().plusSeconds(86400)).writePem(receiptKey);
+        // The command signs receipts on the real clock: the certificate is valid around it, whatever today is.
+        java.time.Instant now = java.time.Instant.now();
+        KeyMaterial.generate(KeyMaterial.KeyType.P256, "verifier", now.minusSeconds(86400), now.plusSeconds(86400)).writePem(receiptKey);
         Path out = dir.resolve("out");
 
         Result r = run(verify(a, trust, "--out", out.toString(), "--receipt-key", receiptKey.toString(), "--threads", "2", "--json", "-"));
@@ -118,8 +119,7 @@ class VerifyCommandTest {
 
         // receipts signed by a key that is not among the accepted signers: refused, whole chain verified
         Path other = dir.resolve("other-signers");
-        KeyMaterial.generate(KeyMaterial.KeyType.P256, "someone", TestArchive.T0, java.time.Instant.now().plusSeconds(86400))
-                .writePem(other);
+        KeyMaterial.generate(KeyMaterial.KeyType.P256, "someone", now.minusSeconds(86400), now.plusSeconds(86400)).writePem(other);
         Files.delete(other.resolve(KeyMaterial.KEY_FILE));
         Result refused = run(verify(a, trust, "--host", "alpha", "--since-receipt", receipts.toString(),
                 "--receipt-signers", other.toString(), "--json", "-"));
@@ -153,7 +153,8 @@ class VerifyCommandTest {
         a.host("alpha", 31, 10).segment(10);
         Path trust = a.trustDir(dir.resolve("trust"), List.of("alpha"));
         Path key = dir.resolve("k");
-        KeyMaterial.generate(KeyMaterial.KeyType.P256, "v", TestArchive.T0, java.time.Instant.now().plusSeconds(86400)).writePem(key);
+        java.time.Instant now = java.time.Instant.now();
+        KeyMaterial.generate(KeyMaterial.KeyType.P256, "v", now.minusSeconds(86400), now.plusSeconds(86400)).writePem(key);
         List<String> fancy = new ArrayList<>(verify(a, trust));
         fancy.set(fancy.indexOf("none"), "fancy");
         List<List<String>> bad = List.of(
