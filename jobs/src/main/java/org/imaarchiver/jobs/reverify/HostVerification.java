@@ -21,6 +21,7 @@ import org.imaarchiver.archive.chain.ChainFinding;
 import org.imaarchiver.archive.chain.ChainReport;
 import org.imaarchiver.archive.chain.ChainVerifier;
 import org.imaarchiver.archive.chain.FindingKind;
+import org.imaarchiver.archive.receipt.VerificationReceipt;
 import org.imaarchiver.archive.segment.BootIdentity;
 import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.segment.ManifestCodec;

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.imaarchiver.archive.receipt.VerificationReceipt;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.SegmentSigner;
 import org.imaarchiver.archive.sign.SigningException;
