@@ -17,6 +17,7 @@ import org.imaarchiver.archive.chain.ArchiveLayout;
 import org.imaarchiver.archive.chain.ArchiveReport;
 import org.imaarchiver.archive.chain.ArchiveReportJson;
 import org.imaarchiver.archive.chain.ChainFinding;
+import org.imaarchiver.archive.chain.ChainFindingCodec;
 import org.imaarchiver.archive.chain.ChainReport;
 import org.imaarchiver.archive.chain.ChainVerifier;
 import org.imaarchiver.archive.receipt.VerificationReceipt;
@@ -164,11 +165,17 @@ final class HostVerification {
 
     static Path receiptsDir(VerifyJobRequest request) { return request.outputDir().resolve("receipts"); }
 
-    /** One host's object of the JSON report, in ArchiveReportJson's encoding. */
+    /**
+     * One host's object of the JSON report, in ArchiveReportJson's encoding, except that its
+     * {@code failures} are the typed findings ({@link ChainFindingCodec}): {@link ResultTable} gives
+     * them back typed and renders the report's text from them.
+     */
     @SuppressWarnings("unchecked")
     static Map<String, Object> hostEntry(ChainReport report) {
         List<Object> hosts = (List<Object>) ArchiveReportJson.toJson(new ArchiveReport(List.of(report))).get("hosts");
-        return new LinkedHashMap<>((Map<String, Object>) hosts.get(0));
+        Map<String, Object> entry = new LinkedHashMap<>((Map<String, Object>) hosts.get(0));
+        entry.put("failures", report.findings().stream().<Object>map(ChainFindingCodec::toJson).toList());
+        return entry;
     }
 
     // ---- timeline ----
