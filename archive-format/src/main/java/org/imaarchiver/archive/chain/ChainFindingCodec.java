@@ -5,10 +5,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -149,7 +147,4 @@ public final class ChainFindingCodec {
         }
         throw new IllegalStateException("no JSON form for " + c);
     }
-
-    /** Every record type of the hierarchy, by its JSON type name (for tests that cover all of them). */
-    static List<Class<?>> types() { return new ArrayList<>(TYPES.values()); }
 }

@@ -34,7 +34,9 @@ import org.imaarchiver.replay.pcr.PcrState;
  * whose sidecar manifest has digest {@link #manifestDigest}, ending in boot {@link #boot} with PCRs
  * {@link #end}. Stored as canonical JSON ({@code <host>.receipt.json}, {@link Json#canonical}) and a
  * detached CMS over those bytes ({@code <host>.receipt.cms}, {@link SegmentSigner}: the same profile
- * as segment manifests), signed by the verifier's key.
+ * as segment manifests), signed by the verifier's key (docs/archive-format.md §17). A later run takes
+ * a trusted receipt as the predecessor of the chain segments after it
+ * ({@link org.imaarchiver.archive.chain.ChainVerifier#verifyAfter}).
  */
 public record VerificationReceipt(String host, BootIdentity boot, long sequence, Digest manifestDigest, PcrState end,
                                   Instant verifiedAt, String verifier) {

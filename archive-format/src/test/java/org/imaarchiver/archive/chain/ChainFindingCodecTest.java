@@ -28,8 +28,8 @@ class ChainFindingCodecTest {
     @Test
     void everyFindingTypeRoundTrips() throws Exception {
         List<ChainFinding> samples = new ArrayList<>();
-        for (Class<?> c : ChainFindingCodec.types()) {
-            if (ChainFinding.class.isAssignableFrom(c) && c != SegmentCheck.class) samples.add((ChainFinding) sample(c));
+        for (Class<?> c : records(ChainFinding.class)) {
+            if (c != SegmentCheck.class) samples.add((ChainFinding) sample(c));
         }
         for (Class<?> c : SegmentFinding.class.getPermittedSubclasses()) {
             samples.add(new SegmentCheck("host-1", 5, (SegmentFinding) sample(c)));
@@ -48,6 +48,14 @@ class ChainFindingCodecTest {
     void anUnknownTypeIsAnError() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ChainFindingCodec.fromJson(Json.parse("{\"type\":\"Nope\"}")))
                 .isInstanceOf(Json.JsonException.class);
+    }
+
+    /** The records of a sealed hierarchy. */
+    static List<Class<?>> records(Class<?> c) {
+        if (c.isRecord()) return List.of(c);
+        List<Class<?>> out = new ArrayList<>();
+        for (Class<?> p : c.getPermittedSubclasses()) out.addAll(records(p));
+        return out;
     }
 
     /** A value for every component, through the canonical constructor. */
