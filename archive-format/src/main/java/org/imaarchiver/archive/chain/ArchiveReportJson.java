@@ -37,22 +37,25 @@ public final class ArchiveReportJson {
             h.put("firstCreatedAt", r.firstCreatedAt().<Object>map(Object::toString).orElse(Json.NULL));
             h.put("lastCreatedAt", r.lastCreatedAt().<Object>map(Object::toString).orElse(Json.NULL));
             List<Object> failures = new ArrayList<>();
-            for (ChainFinding f : r.findings()) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("kind", f.kind().id());
-                o.put("segment", f.segment().isPresent() ? (Object) f.segment().getAsLong() : Json.NULL);
-                o.put("record", f.record().isPresent() ? (Object) f.record().getAsLong() : Json.NULL);
-                o.put("expected", f.expected());
-                o.put("found", f.found());
-                o.put("detail", f.detail());
-                failures.add(o);
-            }
+            for (ChainFinding f : r.findings()) failures.add(toJson(f));
             h.put("failures", failures);
             hosts.add(h);
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("hosts", hosts);
         return root;
+    }
+
+    /** One element of a host's {@code failures}: the finding's kind id, segment, record and its rendered text. */
+    public static Map<String, Object> toJson(ChainFinding f) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("kind", f.kind().id());
+        o.put("segment", f.segment().isPresent() ? (Object) f.segment().getAsLong() : Json.NULL);
+        o.put("record", f.record().isPresent() ? (Object) f.record().getAsLong() : Json.NULL);
+        o.put("expected", f.expected());
+        o.put("found", f.found());
+        o.put("detail", f.detail());
+        return o;
     }
 
     /** Compact JSON text (no trailing newline). */

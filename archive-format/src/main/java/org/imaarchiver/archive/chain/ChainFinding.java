@@ -1,14 +1,21 @@
 package org.imaarchiver.archive.chain;
 
-import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
- * One thing wrong with a host's archive. Every finding names the host and a {@link FindingKind};
- * segment findings the segment sequence, record findings also the absolute record index. Expected
- * and found are short values (hex digests, indices) or empty when the kind has none.
+ * One thing wrong with a host's archive, as its typed cause: every finding names the host and a
+ * {@link FindingKind}, a segment finding the segment's (first) sequence, a record finding also the
+ * absolute record index, and each cause the values it is about (digests, PCR states, boot
+ * identities, sequences). The report's text ({@link #expected}, {@link #found}, {@link #detail}) is
+ * rendered from those fields and never read back to decide anything.
+ *
+ * <p>The causes are grouped by the step that raises them: {@link ObjectFinding} (the objects of a
+ * segment and their decoding), {@link QuoteFinding} (the end quote), {@link ReplayFinding} (the rows
+ * replayed), {@link CheckpointFinding} (a compacted segment's checkpoints), {@link LinkFinding} (the
+ * chain rules between segments, {@link ChainLink}) and {@link SegmentCheck} (the per-segment checks
+ * of {@code archive.segment}, carried as their own typed {@link org.imaarchiver.archive.segment.SegmentFinding}).
  */
-public sealed interface ChainFinding permits ChainFinding.HostFinding, ChainFinding.SegmentFinding, ChainFinding.RecordFinding {
+public sealed interface ChainFinding permits ObjectFinding, QuoteFinding, ReplayFinding, CheckpointFinding, LinkFinding, SegmentCheck {
     String host();
 
     FindingKind kind();
@@ -19,42 +26,12 @@ public sealed interface ChainFinding permits ChainFinding.HostFinding, ChainFind
     /** The absolute record index, if the finding is about one record. */
     OptionalLong record();
 
+    /** The expected value as report text (a hex digest, an index, a PCR summary), or empty. */
     String expected();
 
+    /** The value found, as report text, or empty. */
     String found();
 
     /** One line for operators. */
     String detail();
-
-    /** About the host's archive as a whole (e.g. no segments). */
-    record HostFinding(String host, FindingKind kind, String expected, String found, String detail) implements ChainFinding {
-        public HostFinding {
-            Objects.requireNonNull(host); Objects.requireNonNull(kind); Objects.requireNonNull(expected);
-            Objects.requireNonNull(found); Objects.requireNonNull(detail);
-        }
-        @Override public OptionalLong segment() { return OptionalLong.empty(); }
-        @Override public OptionalLong record() { return OptionalLong.empty(); }
-    }
-
-    /** About one segment (its objects, manifest, quote or link). */
-    record SegmentFinding(String host, long sequence, FindingKind kind, String expected, String found, String detail)
-            implements ChainFinding {
-        public SegmentFinding {
-            Objects.requireNonNull(host); Objects.requireNonNull(kind); Objects.requireNonNull(expected);
-            Objects.requireNonNull(found); Objects.requireNonNull(detail);
-        }
-        @Override public OptionalLong segment() { return OptionalLong.of(sequence); }
-        @Override public OptionalLong record() { return OptionalLong.empty(); }
-    }
-
-    /** About one record of one segment. */
-    record RecordFinding(String host, long sequence, long recordIndex, FindingKind kind, String expected, String found,
-                         String detail) implements ChainFinding {
-        public RecordFinding {
-            Objects.requireNonNull(host); Objects.requireNonNull(kind); Objects.requireNonNull(expected);
-            Objects.requireNonNull(found); Objects.requireNonNull(detail);
-        }
-        @Override public OptionalLong segment() { return OptionalLong.of(sequence); }
-        @Override public OptionalLong record() { return OptionalLong.of(recordIndex); }
-    }
 }

@@ -24,13 +24,12 @@ record RunStopped(RunOutcome outcome, String detail, Optional<String> block) {
 
     /** The packer refused: which side is in the way decides the outcome. */
     static RunStopped refused(PackResult.Failure f) {
-        RunOutcome o = switch (f.kind()) {
-            // store-conflict: an object already holds the next sequence (a leftover of an interrupted
-            // upload, or a second packer): the store, not the evidence, is in the way (docs/operations.md)
-            case "head-unreadable", "not-durable", "store-conflict" -> RunOutcome.ENVIRONMENT_ERROR;
-            case "boot-undecidable", "records-missing" -> RunOutcome.TRIM_BLOCKED;
-            default -> RunOutcome.VERIFICATION_FAILED;
-        };
+        // StoreConflict: an object already holds the next sequence (a leftover of an interrupted
+        // upload, or a second packer): the store, not the evidence, is in the way (docs/operations.md)
+        RunOutcome o = f instanceof PackResult.HeadUnreadable || f instanceof PackResult.NotDurable
+                || f instanceof PackResult.StoreConflict ? RunOutcome.ENVIRONMENT_ERROR
+                : f instanceof PackResult.BootUndecidable || f instanceof PackResult.RecordsMissing ? RunOutcome.TRIM_BLOCKED
+                : RunOutcome.VERIFICATION_FAILED;
         String why = f.kind() + ": " + f.describe();
         return new RunStopped(o, why, o == RunOutcome.TRIM_BLOCKED ? Optional.of(why) : Optional.empty());
     }

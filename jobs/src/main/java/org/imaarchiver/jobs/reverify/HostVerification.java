@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -18,20 +17,18 @@ import org.imaarchiver.archive.chain.ArchiveLayout;
 import org.imaarchiver.archive.chain.ArchiveReport;
 import org.imaarchiver.archive.chain.ArchiveReportJson;
 import org.imaarchiver.archive.chain.ChainFinding;
+import org.imaarchiver.archive.chain.ChainFindingCodec;
 import org.imaarchiver.archive.chain.ChainReport;
 import org.imaarchiver.archive.chain.ChainVerifier;
-import org.imaarchiver.archive.chain.FindingKind;
-import org.imaarchiver.archive.segment.BootIdentity;
+import org.imaarchiver.archive.receipt.VerificationReceipt;
 import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.segment.ManifestCodec;
 import org.imaarchiver.archive.segment.SegmentManifest;
 import org.imaarchiver.archive.store.ArchiveStore;
-import org.imaarchiver.archive.store.ObjectMissingException;
 import org.imaarchiver.archive.store.StoreException;
 import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
-import org.imaarchiver.replay.pcr.PcrState;
 
 /**
  * What the worker step does for one host: verify its chain (whole, or after its receipt) and store
@@ -84,7 +81,7 @@ final class HostVerification {
         Optional<SinceReceiptTable.Verdict> verdict = receiptVerdict(host);
         if (verdict.isPresent() && verdict.get() instanceof SinceReceiptTable.Accepted a) receipt = Optional.of(a.receipt());
         if (verdict.isPresent() && verdict.get() instanceof SinceReceiptTable.Rejected r) receiptRejected = Optional.of(r.reason()); // fail closed: whole chain
-        ChainReport report = receipt.isPresent() ? verifyAfter(host, receipt.get()) : verifier.verifyHost(store, host);
+        ChainReport report = receipt.isPresent() ? verifier.verifyAfter(store, host, receipt.get()) : verifier.verifyHost(store, host);
         long from = receipt.map(r -> r.sequence() + 1).orElse(0L);
         Timeline timeline = timeline(host, from, Long.MAX_VALUE, report);
 
@@ -168,104 +165,17 @@ final class HostVerification {
 
     static Path receiptsDir(VerifyJobRequest request) { return request.outputDir().resolve("receipts"); }
 
-    /** One host's object of the JSON report, in ArchiveReportJson's encoding. */
+    /**
+     * One host's object of the JSON report, in ArchiveReportJson's encoding, except that its
+     * {@code failures} are the typed findings ({@link ChainFindingCodec}): {@link ResultTable} gives
+     * them back typed and renders the report's text from them.
+     */
     @SuppressWarnings("unchecked")
     static Map<String, Object> hostEntry(ChainReport report) {
         List<Object> hosts = (List<Object>) ArchiveReportJson.toJson(new ArchiveReport(List.of(report))).get("hosts");
-        return new LinkedHashMap<>((Map<String, Object>) hosts.get(0));
-    }
-
-    // ---- since a receipt ----
-
-    /**
-     * Verifies the segments after the receipt's: ChainVerifier over a view hiding the older ones,
-     * then the checks the view removes: the receipt's manifest is still the stored one, and the
-     * first new segment links to it (previousManifestDigest, boot, base = receipt's end PCRs;
-     * docs/archive-format-draft.md, chain rules).
-     */
-    ChainReport verifyAfter(String host, VerificationReceipt r) throws IOException {
-        long s = r.sequence();
-        ChainReport raw = verifier.verifyHost(new SinceSequenceStore(store, host, s), host);
-        List<ChainFinding> findings = new ArrayList<>();
-        String receiptKey = ArchiveLayout.manifestKey(host, s);
-        try {
-            Digest stored = ManifestCodec.digestOf(Bytes.wrap(store.readAll(receiptKey)));
-            if (!stored.equals(r.manifestDigest())) {
-                findings.add(seg(host, s, FindingKind.BROKEN_LINK, r.manifestDigest().hex(), stored.hex(),
-                        "the stored manifest of the receipt's segment is not the one the receipt names"));
-            }
-        } catch (ObjectMissingException e) {
-            findings.add(seg(host, s, FindingKind.MISSING_SEGMENT, receiptKey, "absent", "the receipt's segment manifest is gone"));
-        } catch (StoreException e) {
-            findings.add(seg(host, s, FindingKind.STORE_ERROR, "", e.reason(), receiptKey + ": " + e.getMessage()));
-        }
-        OptionalLong first = firstSequenceAfter(host, s);
-        for (ChainFinding f : raw.findings()) {
-            if (f.kind() == FindingKind.NO_SEGMENTS && first.isEmpty()) continue; // nothing new since the receipt
-            if (f.kind() == FindingKind.SEQUENCE_GAP && first.isPresent() && f.segment().equals(first) && f.expected().equals("0")) {
-                if (first.getAsLong() != s + 1) {
-                    findings.add(seg(host, first.getAsLong(), FindingKind.SEQUENCE_GAP, Long.toString(s + 1),
-                            Long.toString(first.getAsLong()), "sequences " + (s + 1) + ".." + (first.getAsLong() - 1)
-                                    + " after the receipt are missing"));
-                }
-                continue; // ChainVerifier's "does not start at 0": the receipt is the start
-            }
-            findings.add(f);
-        }
-        if (first.isPresent() && first.getAsLong() == s + 1) linkToReceipt(host, r, findings);
-        return new ChainReport(host, raw.segments(), raw.records(), raw.firstIndex(), raw.lastIndex(), raw.firstCreatedAt(),
-                raw.lastCreatedAt(), findings);
-    }
-
-    private OptionalLong firstSequenceAfter(String host, long s) throws IOException {
-        try (Stream<String> keys = store.list(ArchiveLayout.segmentsPrefix(host))) {
-            return keys.map(ArchiveLayout::parse).flatMap(Optional::stream).filter(n -> n.host().equals(host))
-                    .mapToLong(ArchiveLayout.ObjectName::sequence).filter(q -> q > s).min();
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-    }
-
-    private void linkToReceipt(String host, VerificationReceipt r, List<ChainFinding> out) throws IOException {
-        long seq = r.sequence() + 1;
-        SegmentManifest m;
-        try {
-            m = ManifestCodec.decode(Bytes.wrap(store.readAll(ArchiveLayout.manifestKey(host, seq))));
-        } catch (StoreException | MalformedManifestException e) {
-            return; // ChainVerifier reported the missing or undecodable sidecar
-        }
-        if (!m.previousManifestDigest().equals(Optional.of(r.manifestDigest()))) {
-            out.add(seg(host, seq, FindingKind.BROKEN_LINK, r.manifestDigest().hex(), m.previousManifestDigest().map(Digest::hex).orElse("none"),
-                    "previousManifestDigest is not the digest of the receipt's manifest (segment " + r.sequence() + ")"));
-        }
-        BootIdentity pb = r.boot();
-        BootIdentity cb = m.boot();
-        if (cb.bootCounter() == pb.bootCounter()) {
-            if (cb.bootAggregateAlgorithm() != pb.bootAggregateAlgorithm() || !cb.bootAggregate().equals(pb.bootAggregate())
-                    || cb.resetCount() != pb.resetCount()) {
-                out.add(seg(host, seq, FindingKind.BOOT_SPLICE, pb.bootAggregate().hex() + " reset " + pb.resetCount(),
-                        cb.bootAggregate().hex() + " reset " + cb.resetCount(), "boot identity changes inside boot " + cb.bootCounter()));
-            }
-            if (!sameState(r.end(), m.base())) {
-                out.add(seg(host, seq, FindingKind.BASE_MISMATCH, "nextIndex " + r.end().nextIndex(), "nextIndex " + m.base().nextIndex(),
-                        "base is not the end state of the receipt's segment " + r.sequence()));
-            }
-        } else if (cb.bootCounter() == pb.bootCounter() + 1) {
-            if (m.base().nextIndex() != 0 || m.base().values().values().stream().anyMatch(d -> !d.isAllZero())) {
-                out.add(seg(host, seq, FindingKind.BOOT_SPLICE, "base at index 0 with all-zero PCRs", "nextIndex " + m.base().nextIndex(),
-                        "a boot's first segment does not start at its boot"));
-            }
-        } else {
-            out.add(seg(host, seq, FindingKind.BOOT_SPLICE, pb.bootCounter() + " or " + (pb.bootCounter() + 1),
-                    Long.toString(cb.bootCounter()), "boot counter jumps after the receipt"));
-        }
-    }
-
-    /** Equal states, absent and explicit zero values alike: the chain verifier's rule. */
-    static boolean sameState(PcrState a, PcrState b) { return ChainVerifier.sameState(a, b); }
-
-    private static ChainFinding seg(String host, long seq, FindingKind kind, String expected, String found, String detail) {
-        return new ChainFinding.SegmentFinding(host, seq, kind, expected, found, detail);
+        Map<String, Object> entry = new LinkedHashMap<>((Map<String, Object>) hosts.get(0));
+        entry.put("failures", report.findings().stream().<Object>map(ChainFindingCodec::toJson).toList());
+        return entry;
     }
 
     // ---- timeline ----

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.imaarchiver.archive.chain.ChainFinding;
+import org.imaarchiver.archive.receipt.VerificationReceipt;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.SegmentSigner;
 import org.imaarchiver.archive.sign.SigningException;
@@ -188,11 +190,13 @@ final class ReportWriter {
     private Optional<ResultTable.Row> mergedParts(String host) throws IOException {
         Map<String, Object>[] merged = new Map[1];
         Optional<Bytes>[] receipt = new Optional[] {Optional.empty()};
+        List<ChainFinding> findings = new java.util.ArrayList<>();
         boolean[] ok = {true};
         results.forEachPart(host, row -> {
             Map<String, Object> e = row.entry();
             ok[0] &= "ok".equals(e.get("status"));
             receipt[0] = row.receiptBody();
+            findings.addAll(row.findings());
             if (merged[0] == null) {
                 merged[0] = new java.util.LinkedHashMap<>(e);
                 merged[0].put("failures", new java.util.ArrayList<>((List<Object>) e.get("failures")));
@@ -209,7 +213,7 @@ final class ReportWriter {
         });
         if (merged[0] == null) return Optional.empty();
         merged[0].put("status", ok[0] ? "ok" : "failed");
-        return Optional.of(new ResultTable.Row(merged[0], ok[0] ? receipt[0] : Optional.empty()));
+        return Optional.of(new ResultTable.Row(merged[0], findings, ok[0] ? receipt[0] : Optional.empty()));
     }
 
     /** Signs and writes one receipt; returns its file name for the report entry. */

@@ -8,10 +8,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.imaarchiver.archive.chain.ArchiveReportJson;
+import org.imaarchiver.archive.chain.ChainFinding;
+import org.imaarchiver.archive.chain.ChainFindingCodec;
 import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.log.Bytes;
 
@@ -31,10 +36,14 @@ final class ResultTable {
     private static final String DDL = "CREATE TABLE IF NOT EXISTS " + TABLE + " (RESULT_SET VARCHAR(100) NOT NULL, "
             + "HOST VARCHAR(255) NOT NULL, ENTRY TEXT NOT NULL, RECEIPT TEXT, OK BOOLEAN, SEGMENTS BIGINT, RECORDS BIGINT, PRIMARY KEY (RESULT_SET, HOST))";
 
-    /** One host's stored result. */
-    record Row(Map<String, Object> entry, Optional<Bytes> receiptBody) {
+    /**
+     * One host's stored result: its report entry (whose {@code failures} are the report's rendering
+     * of {@code findings}), its findings typed, and the receipt body if it verified.
+     */
+    record Row(Map<String, Object> entry, List<ChainFinding> findings, Optional<Bytes> receiptBody) {
         Row {
             Objects.requireNonNull(entry, "entry");
+            findings = List.copyOf(findings);
             Objects.requireNonNull(receiptBody, "receiptBody");
         }
     }
@@ -153,7 +162,18 @@ final class ResultTable {
     private Row row(String key, String entry, String receipt) throws IOException {
         try {
             Map<String, Object> e = Json.asObject(Json.parse(entry), TABLE + " " + resultSet + "/" + key);
-            return new Row(e, Optional.ofNullable(receipt).map(s -> Bytes.wrap(s.getBytes(StandardCharsets.UTF_8))));
+            List<ChainFinding> findings = new ArrayList<>();
+            if (e.containsKey("failures")) {
+                // Stored typed (HostVerification.hostEntry); the report gets their rendered text.
+                List<Object> rendered = new ArrayList<>();
+                for (Object f : Json.asArray(e.get("failures"), "failures")) {
+                    ChainFinding typed = ChainFindingCodec.fromJson(f);
+                    findings.add(typed);
+                    rendered.add(ArchiveReportJson.toJson(typed));
+                }
+                e.put("failures", rendered);
+            }
+            return new Row(e, findings, Optional.ofNullable(receipt).map(s -> Bytes.wrap(s.getBytes(StandardCharsets.UTF_8))));
         } catch (Json.JsonException e) {
             throw new IOException(TABLE + " " + resultSet + "/" + key + ": corrupt result: " + e.getMessage(), e);
         }

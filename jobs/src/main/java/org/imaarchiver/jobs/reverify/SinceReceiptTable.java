@@ -21,6 +21,7 @@ import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.archive.receipt.VerificationReceipt;
 import org.imaarchiver.archive.sign.TrustedKeys;
 import org.imaarchiver.replay.log.Bytes;
 

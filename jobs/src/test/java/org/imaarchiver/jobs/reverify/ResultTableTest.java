@@ -83,4 +83,35 @@ class ResultTableTest {
             assertThat(t.partTally("whole")).isEqualTo(new ResultTable.PartTally(0, true));
         }
     }
+
+    /**
+     * A host's typed findings come back from the row typed and equal, and the row's entry carries the
+     * report's rendering of them (the JSON report's keys and values).
+     */
+    @Test
+    void findingsRoundTripTypedThroughARow() throws Exception {
+        org.imaarchiver.replay.pcr.Digest link = org.imaarchiver.replay.pcr.Digest.filled(32, (byte) 0x11);
+        java.util.List<org.imaarchiver.archive.chain.ChainFinding> findings = java.util.List.of(
+                new org.imaarchiver.archive.chain.LinkFinding.BrokenLink("h1", 3, org.imaarchiver.archive.chain.LinkFinding.Source.RECEIPT, 2,
+                        link, Optional.empty()),
+                new org.imaarchiver.archive.chain.ObjectFinding.MissingObject("h1", 4,
+                        org.imaarchiver.archive.chain.ObjectFinding.Role.SIGNATURE, "hosts/h1/segments/0000000004.manifest.cms"));
+        org.imaarchiver.archive.chain.ChainReport report = new org.imaarchiver.archive.chain.ChainReport("h1", 2, 20,
+                java.util.OptionalLong.of(0), java.util.OptionalLong.of(19), Optional.empty(), Optional.empty(), findings);
+        try (HikariDataSource ds = ReverifyInfrastructure.open(h2())) {
+            ResultTable t = new ResultTable(ds, "s");
+            t.put("h1", org.imaarchiver.replay.json.Json.write(HostVerification.hostEntry(report)), Optional.empty(), false, 2, 20);
+            ResultTable.Row row = t.get("h1").orElseThrow();
+            assertThat(row.findings()).isEqualTo(findings);
+            assertThat(row.entry().get("failures")).isEqualTo(java.util.List.of(
+                    java.util.Map.of("kind", "broken-link", "segment", 3L, "record", org.imaarchiver.replay.json.Json.NULL,
+                            "expected", "11".repeat(32), "found", "none",
+                            "detail", "previousManifestDigest is not the digest of the receipt's manifest (segment 2)"),
+                    java.util.Map.of("kind", "missing-sidecar", "segment", 4L, "record", org.imaarchiver.replay.json.Json.NULL,
+                            "expected", "hosts/h1/segments/0000000004.manifest.cms", "found", "absent",
+                            "detail", "segment without its CMS signature")));
+            assertThat(new java.util.ArrayList<>(row.entry().keySet()))
+                    .isEqualTo(new java.util.ArrayList<>(HostVerification.hostEntry(report).keySet()));
+        }
+    }
 }

@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.imaarchiver.archive.receipt.VerificationReceipt;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;

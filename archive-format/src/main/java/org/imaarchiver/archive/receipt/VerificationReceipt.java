@@ -1,9 +1,13 @@
-package org.imaarchiver.jobs.reverify;
+package org.imaarchiver.archive.receipt;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -30,7 +34,9 @@ import org.imaarchiver.replay.pcr.PcrState;
  * whose sidecar manifest has digest {@link #manifestDigest}, ending in boot {@link #boot} with PCRs
  * {@link #end}. Stored as canonical JSON ({@code <host>.receipt.json}, {@link Json#canonical}) and a
  * detached CMS over those bytes ({@code <host>.receipt.cms}, {@link SegmentSigner}: the same profile
- * as segment manifests), signed by the verifier's key.
+ * as segment manifests), signed by the verifier's key (docs/archive-format.md §17). A later run takes
+ * a trusted receipt as the predecessor of the chain segments after it
+ * ({@link org.imaarchiver.archive.chain.ChainVerifier#verifyAfter}).
  */
 public record VerificationReceipt(String host, BootIdentity boot, long sequence, Digest manifestDigest, PcrState end,
                                   Instant verifiedAt, String verifier) {
@@ -80,8 +86,8 @@ public record VerificationReceipt(String host, BootIdentity boot, long sequence,
         Bytes content = canonicalBytes();
         Bytes cms = signer.sign(content, verifiedAt);
         Files.createDirectories(dir);
-        ResultFiles.writeAtomically(dir.resolve(host + CMS_SUFFIX), cms.toArray());
-        ResultFiles.writeAtomically(dir.resolve(host + JSON_SUFFIX), content.toArray());
+        writeAtomically(dir.resolve(host + CMS_SUFFIX), cms.toArray());
+        writeAtomically(dir.resolve(host + JSON_SUFFIX), content.toArray());
     }
 
     /**
@@ -132,6 +138,22 @@ public record VerificationReceipt(String host, BootIdentity boot, long sequence,
                     Json.asString(Json.require(o, "verifier", "receipt"), "verifier"));
         } catch (Json.JsonException | MalformedManifestException | DateTimeParseException | IllegalArgumentException e) {
             throw new ReceiptException("malformed receipt: " + e.getMessage(), e);
+        }
+    }
+
+    /** Replaces {@code target} with {@code content}: a synced temporary file moved into place. */
+    private static void writeAtomically(Path target, byte[] content) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
+            while (b.hasRemaining()) ch.write(b);
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

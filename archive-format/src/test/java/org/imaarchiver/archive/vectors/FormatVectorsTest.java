@@ -1,0 +1,122 @@
+package org.imaarchiver.archive.vectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.imaarchiver.archive.chain.ChainFinding;
+import org.imaarchiver.archive.chain.ChainLink;
+import org.imaarchiver.archive.chain.ChainPredecessor;
+import org.imaarchiver.archive.chain.TrustStore;
+import org.imaarchiver.archive.receipt.VerificationReceipt;
+import org.imaarchiver.archive.segment.ManifestCodec;
+import org.imaarchiver.archive.segment.SegmentManifest;
+import org.imaarchiver.archive.sign.SignatureVerificationException;
+import org.imaarchiver.archive.sign.SignatureVerifier;
+import org.imaarchiver.archive.sign.TrustedKeys;
+import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.pcr.HashAlgorithm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The test vectors of docs/archive-format.md Appendix A, as committed files (src/test/resources/vectors):
+ * a real CMS signature over the A.1 manifest (A.3), a verification receipt with its signature and
+ * the verifier's certificate (A.4), and a chain with a gap (A.5). The expected values are the
+ * document's, typed in here; OpenSSL verifies both signatures too (the command is in the document).
+ */
+class FormatVectorsTest {
+    static final String A1_DIGEST = "c9d9596c455c0ea5b5f01989596d3751bbb4b1906ac90d396c4902a792d1cd83";
+
+    @TempDir Path tmp;
+
+    static Path vectors() throws Exception { return Path.of(FormatVectorsTest.class.getResource("/vectors").toURI()); }
+
+    static Bytes read(String name) throws Exception { return Bytes.wrap(Files.readAllBytes(vectors().resolve(name))); }
+
+    @Test
+    void a1IsTheDocumentsManifest() throws Exception {
+        Bytes a1 = read("a1.manifest.json");
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(a1.toArray()))).isEqualTo(A1_DIGEST);
+        assertThat(ManifestCodec.encode(ManifestCodec.decode(a1))).isEqualTo(a1);
+    }
+
+    @Test
+    void a3TheManifestSignatureVerifiesUnderTheArchiversCertificateOnly() throws Exception {
+        Bytes a1 = read("a1.manifest.json");
+        Bytes cms = read("a1.manifest.cms");
+        TrustedKeys archiver = TrustStore.loadSigners(vectors().resolve("signers"));
+        assertThat(SignatureVerifier.trusting(archiver).verify(a1, cms)).isNotNull();
+        byte[] flipped = a1.toArray();
+        flipped[flipped.length - 2] ^= 1;
+        assertThatThrownBy(() -> SignatureVerifier.trusting(archiver).verify(Bytes.wrap(flipped), cms))
+                .isInstanceOf(SignatureVerificationException.class);
+        TrustedKeys verifierOnly = TrustStore.loadSigners(vectors().resolve("receipt-signers"));
+        assertThatThrownBy(() -> SignatureVerifier.trusting(verifierOnly).verify(a1, cms)).isInstanceOf(SignatureVerificationException.class);
+    }
+
+    @Test
+    void a4TheReceiptVerifiesAndSaysWhatTheDocumentSays() throws Exception {
+        TrustedKeys verifier = TrustStore.loadSigners(vectors().resolve("receipt-signers"));
+        VerificationReceipt r = VerificationReceipt.read(vectors().resolve("receipt"), "host-1", verifier).orElseThrow();
+        assertThat(r.host()).isEqualTo("host-1");
+        assertThat(r.sequence()).isZero();
+        assertThat(r.manifestDigest().hex()).isEqualTo(A1_DIGEST);
+        assertThat(r.boot().bootAggregateAlgorithm()).isEqualTo(HashAlgorithm.SHA1);
+        assertThat(r.boot().bootAggregate().hex()).isEqualTo("aa".repeat(20));
+        assertThat(List.of(r.boot().resetCount(), r.boot().restartCount(), r.boot().bootCounter())).containsExactly(7L, 1L, 0L);
+        assertThat(r.end().nextIndex()).isEqualTo(2);
+        assertThat(r.verifiedAt()).isEqualTo(Instant.parse("2026-01-02T00:00:00Z"));
+        assertThat(r.verifier()).isEqualTo("ima-archiver/1");
+        assertThat(r.canonicalBytes()).isEqualTo(read("receipt/host-1.receipt.json"));
+        // Its end and boot are A.1's: the receipt stands in for A.1 as a chain predecessor.
+        SegmentManifest a1 = ManifestCodec.decode(read("a1.manifest.json"));
+        assertThat(r.end()).isEqualTo(a1.end());
+        assertThat(r.boot()).isEqualTo(a1.boot());
+    }
+
+    @Test
+    void a4AChangedReceiptOrAnotherSignerIsRefused() throws Exception {
+        Path dir = tmp.resolve("r");
+        Files.createDirectories(dir);
+        Files.copy(vectors().resolve("receipt/host-1.receipt.cms"), dir.resolve("host-1.receipt.cms"));
+        String json = Files.readString(vectors().resolve("receipt/host-1.receipt.json")).replace("\"sequence\":0", "\"sequence\":1");
+        Files.writeString(dir.resolve("host-1.receipt.json"), json);
+        TrustedKeys verifier = TrustStore.loadSigners(vectors().resolve("receipt-signers"));
+        assertThatThrownBy(() -> VerificationReceipt.read(dir, "host-1", verifier)).isInstanceOf(VerificationReceipt.ReceiptException.class);
+        TrustedKeys archiver = TrustStore.loadSigners(vectors().resolve("signers"));
+        assertThatThrownBy(() -> VerificationReceipt.read(vectors().resolve("receipt"), "host-1", archiver))
+                .isInstanceOf(VerificationReceipt.ReceiptException.class);
+    }
+
+    @Test
+    void a5AChainWithAGapIsOneSequenceGapAfterTheSegmentAndAfterTheReceipt() throws Exception {
+        Bytes a1Bytes = read("a1.manifest.json");
+        SegmentManifest a1 = ManifestCodec.decode(a1Bytes);
+        SegmentManifest two = ManifestCodec.decode(read("gap/2.manifest.json"));
+        assertThat(two.previousManifestDigest().orElseThrow().hex()).isEqualTo(A1_DIGEST);
+        assertThat(ChainLink.check("host-1", new ChainPredecessor.Start(0), 0, Optional.of(a1))).isEmpty();
+
+        List<ChainFinding> afterSegment = ChainLink.check("host-1", new ChainPredecessor.Segment(0, a1, ManifestCodec.digestOf(a1Bytes)), 2,
+                Optional.of(two));
+        assertThat(afterSegment).singleElement().satisfies(f -> {
+            assertThat(f.kind().id()).isEqualTo("sequence-gap");
+            assertThat(f.segment()).hasValue(2);
+            assertThat(f.expected()).isEqualTo("1");
+            assertThat(f.found()).isEqualTo("2");
+        });
+        VerificationReceipt r = VerificationReceipt.read(vectors().resolve("receipt"), "host-1",
+                TrustStore.loadSigners(vectors().resolve("receipt-signers"))).orElseThrow();
+        List<ChainFinding> afterReceipt = ChainLink.check("host-1", new ChainPredecessor.Receipt(r), 2, Optional.of(two));
+        assertThat(afterReceipt).extracting(ChainFinding::kind, ChainFinding::expected, ChainFinding::found)
+                .isEqualTo(afterSegment.stream().map(f -> org.assertj.core.groups.Tuple.tuple(f.kind(), f.expected(), f.found())).toList());
+        // Renumbered as 1, the same manifest would link: the gap is the only thing wrong.
+        assertThat(ChainLink.check("host-1", new ChainPredecessor.Receipt(r), 1, Optional.of(two))).isEmpty();
+    }
+}
