@@ -1,7 +1,7 @@
 /*
  * imafs-emulator: the Linux 7.2 IMA securityfs measurement interface (CONFIG_IMA_STAGING) as a
  * FUSE filesystem, driven by a line protocol on a UNIX socket. See README.md.
- * Section references ("A.8", "B.3", ...) point into /work/shared/reference/ima-kernel.md.
+ * Section references ("A.8", "B.3", ...) point into docs/kernel-interface.md.
  */
 #define FUSE_USE_VERSION 34
 #define _GNU_SOURCE

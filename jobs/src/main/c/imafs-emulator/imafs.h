@@ -1,6 +1,6 @@
 /*
  * imafs-emulator: a FUSE emulation of the Linux 7.2 IMA securityfs measurement interface.
- * Section references ("A.8", "B.3", ...) point into /work/shared/reference/ima-kernel.md.
+ * Section references ("A.8", "B.3", ...) point into docs/kernel-interface.md.
  */
 #ifndef IMAFS_H
 #define IMAFS_H

@@ -1,4 +1,4 @@
-/* Template descriptors, record layout and template digests: ima-kernel.md B.3..B.8. */
+/* Template descriptors, record layout and template digests: kernel-interface.md B.3..B.8. */
 #include "imafs.h"
 
 #include <stdarg.h>

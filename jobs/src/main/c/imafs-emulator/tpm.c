@@ -1,6 +1,6 @@
 /*
  * Raw TPM 2.0 commands over swtpm's TCP command port (`swtpm socket --server type=tcp`, which
- * carries bare TPM command/response bytes; tpm-tools.md §1). One connection per command, because
+ * carries bare TPM command/response bytes; kernel-interface.md T.1). One connection per command, because
  * swtpm serves one client at a time and tests run tpm2-tools against the same port.
  * TPM structures are big-endian.
  */

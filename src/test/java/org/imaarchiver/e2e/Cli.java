@@ -51,7 +51,7 @@ final class Cli {
 
     static Result run(List<String> args) { return run(args.toArray(String[]::new)); }
 
-    /** 24 lines PCR-00..PCR-23 for evmctl --pcrs (tpm-tools.md §3). */
+    /** 24 lines PCR-00..PCR-23 for evmctl --pcrs (kernel-interface.md T.3). */
     static Path evmctlPcrFile(Path file, Map<PcrBank, Digest> pcrs, HashAlgorithm bank) throws Exception {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i <= PcrBank.MAX_PCR; i++) {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Our replay against evmctl, the independent peer, on generated lists: violations, mixed templates,
  * several PCRs. One evmctl run per bank with {@code --verify-bank=ALG}, grepping "Matched"
- * (evmctl exits 0 even when it compared nothing; tpm-tools.md §3).
+ * (evmctl exits 0 even when it compared nothing; kernel-interface.md T.3).
  */
 class EvmctlAgreementTest {
     private static final List<HashAlgorithm> BANKS = List.of(HashAlgorithm.SHA1, HashAlgorithm.SHA256);

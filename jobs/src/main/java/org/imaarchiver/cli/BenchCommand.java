@@ -77,7 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
 
         long g0 = System.nanoTime();
         // Unsigned ima-sig records: evmctl would otherwise stat and hash local files named by signed records
-        // (tpm-tools.md §3), which measures the file system, not the replay.
+        // (kernel-interface.md T.3), which measures the file system, not the replay.
         LogGenerator.Summary gen = LogGenerator.writeFile(log, records,
                 LogGenerator.Options.defaults(seed).withSignatureRate(0).withExpectedBanks(EnumSet.noneOf(HashAlgorithm.class)));
         o.printf("generated  %s: %d records, %d violations, %.1f MB in %.1f s%n", log, records, gen.violations(),
@@ -103,7 +103,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             evm.add(log.toString());
             o.println("evmctl     " + String.join(" ", evm));
-            // evmctl exits 0 even when it compared nothing: an untimed -v run must say "Matched" (tpm-tools.md §3)
+            // evmctl exits 0 even when it compared nothing: an untimed -v run must say "Matched" (kernel-interface.md T.3)
             List<String> verbose = new ArrayList<>(evm);
             verbose.add(1, "-v");
             Run check = time(verbose, dir);
@@ -180,7 +180,7 @@ public final class BenchCommand implements Callable<Integer> {
         return m;
     }
 
-    /** 24 lines from PCR-00 (tpm-tools.md §3). */
+    /** 24 lines from PCR-00 (kernel-interface.md T.3). */
     static String evmctlFile(Map<PcrBank, Digest> pcrs, HashAlgorithm bank) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i <= PcrBank.MAX_PCR; i++) {

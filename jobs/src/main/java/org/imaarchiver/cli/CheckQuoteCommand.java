@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code check-quote}: verifies a tpm2_quote (signature, magic/type, nonce) and finds the first prefix
- * of the list whose replayed PCRs give the quoted pcrDigest (ima-kernel.md C.3), or checks the
+ * of the list whose replayed PCRs give the quoted pcrDigest (kernel-interface.md C.3), or checks the
  * quote against a PCR file when there is no list.
  */
 @Command(name = "check-quote", mixinStandardHelpOptions = true,

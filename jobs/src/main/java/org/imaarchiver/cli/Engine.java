@@ -166,7 +166,7 @@ final class Engine {
      * @param verified      signature, magic/type, nonce and digest all check, and (with a log) a prefix matched
      * @param problems      one line per failed check, in check order (empty when verified)
      * @param quotePoint    with a log: the absolute index k such that records [0, k) give the quoted digest
-     * @param resetCount    from the quote's clockInfo (obfuscated per AK, ima-kernel.md C.4)
+     * @param resetCount    from the quote's clockInfo (obfuscated per AK, kernel-interface.md C.4)
      * @param restartCount  likewise
      * @param selection     the quote's PCR selection
      * @param pcrDigest     the quote's pcrDigest
@@ -245,7 +245,7 @@ final class Engine {
                 Optional.of(verified ? search.atPoint().orElseThrow() : search.end()), search.entries());
     }
 
-    /** The result of replaying a list while comparing every prefix with a quote (ima-kernel.md C.3). */
+    /** The result of replaying a list while comparing every prefix with a quote (kernel-interface.md C.3). */
     record QuotePointSearch(long firstIndex, long entries, OptionalLong quotePoint, Optional<PcrState> atPoint,
                             PcrState end, List<ReplayFailure> failures) {}
 

@@ -39,7 +39,7 @@ public sealed interface PackResult permits PackResult.Packed, PackResult.Nothing
         @Override public String describe() { return "quote does not verify: " + reason.describe(); }
     }
 
-    /** No prefix of the list from the base gives the quote's pcrDigest (ima-kernel.md C.3). */
+    /** No prefix of the list from the base gives the quote's pcrDigest (kernel-interface.md C.3). */
     record NoQuotePoint(long baseIndex, ReplayFailure reason) implements Failure {
         public NoQuotePoint { Objects.requireNonNull(reason, "reason"); }
         @Override public String kind() { return "no-quote-point"; }

@@ -92,7 +92,7 @@ final class RowChecks {
         }
     }
 
-    /** Record 0 of a boot is the boot_aggregate the manifest's boot identity names (ima-kernel.md B.9). */
+    /** Record 0 of a boot is the boot_aggregate the manifest's boot identity names (kernel-interface.md B.9). */
     static void bootAggregate(String host, long seq, Optional<MeasurementRecord> first, SegmentManifest m, List<ChainFinding> out) {
         // No first record (none, or it does not parse) is reported by the data check.
         if (first.isEmpty() || first.get().index() != 0) return; // reported as an index gap

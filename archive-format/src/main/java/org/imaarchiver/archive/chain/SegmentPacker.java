@@ -67,13 +67,13 @@ import org.imaarchiver.replay.template.RecordDecoder;
  *   <li>another AK (resetCounts are then incomparable, C.4) and record 0's boot_aggregate differs:
  *       new boot;
  *   <li>another AK and the boot_aggregate equal or unknown: {@link PackResult.BootUndecidable}
- *       (boot_aggregate hashes PCRs 0-9, ima-kernel.md B.9, and repeats across boots of a host).
+ *       (boot_aggregate hashes PCRs 0-9, kernel-interface.md B.9, and repeats across boots of a host).
  * </ol>
  * A new boot's segment starts at record 0, which must be the boot_aggregate, from all-zero PCRs in
  * the banks the quote selects (extend mode per-bank-hash); its boot counter is the head's + 1.
  */
 public final class SegmentPacker {
-    /** Template name of record 0 of every boot (ima-kernel.md B.9). */
+    /** Template name of record 0 of every boot (kernel-interface.md B.9). */
     public static final String BOOT_AGGREGATE = "boot_aggregate";
 
     private final ArchiveStore store;
@@ -180,7 +180,7 @@ public final class SegmentPacker {
         return new Planned(new PackPlan(host, seq, prev, boot, true, Optional.empty(), QuoteNonce.derive(host, boot, seq, prev)));
     }
 
-    /** The boot_aggregate's file digest (ima-kernel.md B.9). */
+    /** The boot_aggregate's file digest (kernel-interface.md B.9). */
     record BootAggregate(HashAlgorithm algorithm, org.imaarchiver.replay.pcr.Digest digest) {
         static Optional<BootAggregate> of(MeasurementRecord r) {
             DecodedRecord d;

@@ -7,7 +7,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 /**
  * Which boot of a host a segment belongs to.
  *
- * @param bootAggregateAlgorithm the algorithm of the boot_aggregate's file digest (ima-kernel.md B.9)
+ * @param bootAggregateAlgorithm the algorithm of the boot_aggregate's file digest (kernel-interface.md B.9)
  * @param bootAggregate          the boot_aggregate record's file digest (record 0 of the boot)
  * @param resetCount             TPM resetCount from the quotes of this boot (C.4); as the AK reports it
  * @param restartCount           TPM restartCount of the segment's end quote (C.4)

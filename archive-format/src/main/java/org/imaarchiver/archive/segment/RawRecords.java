@@ -16,7 +16,7 @@ import org.imaarchiver.replay.pcr.PcrBank;
 
 /**
  * Rebuilds a {@link MeasurementRecord} from the {@code raw} column: only the record header
- * (ima-kernel.md B.3) is parsed; template fields are the replay engine's business. Strict: the raw
+ * (kernel-interface.md B.3) is parsed; template fields are the replay engine's business. Strict: the raw
  * bytes must be exactly one record.
  */
 public final class RawRecords {
@@ -71,7 +71,7 @@ public final class RawRecords {
         return new MeasurementRecord(index, offset, pcr, Digest.wrap(d), name, data, order, raw);
     }
 
-    /** The built-in template names (ima-kernel.md B.4), shared instead of a new string per record. */
+    /** The built-in template names (kernel-interface.md B.4), shared instead of a new string per record. */
     private static final String[] KNOWN_NAMES = {"ima-ng", "ima-sig", "ima", "ima-buf", "ima-modsig", "evm-sig", "ima-ngv2", "ima-sigv2"};
     private static final byte[][] KNOWN_NAME_BYTES = java.util.Arrays.stream(KNOWN_NAMES)
             .map(x -> x.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);

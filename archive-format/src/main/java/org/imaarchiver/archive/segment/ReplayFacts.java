@@ -10,7 +10,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
  * base and end {@code PcrState}s.
  *
  * @param templateDigestAlgorithm the bank of the source list file, which fixes the size of the stored
- *                                template digests (20 bytes in the legacy file; ima-kernel.md B.3)
+ *                                template digests (20 bytes in the legacy file; kernel-interface.md B.3)
  * @param byteOrder               byte order of the length fields in {@code raw} (B.2)
  * @param kernelVersion           {@code uname -r} of the host, when known
  */

@@ -21,7 +21,7 @@ public final class SegmentSchema {
     /** Absolute record index within the boot (0 = the first boot_aggregate). int64, required. */
     public static final int RECORD_INDEX_ID = 1;
     public static final String RECORD_INDEX = "record_index";
-    /** PCR index (ima-kernel.md B.3 field 1). int32, required. */
+    /** PCR index (kernel-interface.md B.3 field 1). int32, required. */
     public static final int PCR_ID = 2;
     public static final String PCR = "pcr";
     /** Template name or custom format string (B.3 field 4). STRING, required. */

@@ -86,7 +86,7 @@ public interface ArchiveStore extends AutoCloseable {
     /**
      * Re-reads the whole object from the store and compares its SHA-256 with {@code expectedSha256}.
      * The nightly job calls this before trimming the kernel log: persist, then trim
-     * (ima-kernel.md D.1 item 4, D.2 step 5).
+     * (kernel-interface.md D.1 item 4, D.2 step 5).
      *
      * @return true only if the stored bytes hash to {@code expectedSha256}
      * @throws ObjectMissingException if the object does not exist (distinct from a mismatch: the

@@ -39,7 +39,7 @@ import org.imaarchiver.replay.pcr.Digest;
  * to the final name. link(2) fails with EEXIST when the name exists, so the no-overwrite check and
  * the publish are one atomic step: of two concurrent writers exactly one wins, and a reader never
  * sees a partial file. The directory is fsynced afterwards, and so is the parent of every
- * directory this store creates, so a published key survives a crash (ima-kernel.md D.1 item 4).
+ * directory this store creates, so a published key survives a crash (kernel-interface.md D.1 item 4).
  * A file system without hard links is refused (fail closed) rather than falling back to a racy
  * check-then-rename.
  *

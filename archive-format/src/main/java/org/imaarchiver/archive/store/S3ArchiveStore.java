@@ -88,7 +88,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * exponential jittered backoff, {@link StoreOptions#maxAttempts} attempts.
  *
  * <p>Request checksums and response validation are WHEN_REQUIRED: the SDK defaults (a CRC32
- * aws-chunked trailer on every put) break some S3 emulators (java-stack.md §4), and we send our
+ * aws-chunked trailer on every put) break some S3 emulators (architecture.md L.4), and we send our
  * own SHA-256.
  */
 public final class S3ArchiveStore implements ArchiveStore {

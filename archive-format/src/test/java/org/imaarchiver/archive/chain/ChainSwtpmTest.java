@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The archiver's own quote flow against a real TPM (swtpm + tpm2-tools, tpm-tools.md §4): a generated
+ * The archiver's own quote flow against a real TPM (swtpm + tpm2-tools, kernel-interface.md T.4): a generated
  * list extended into PCR 10 (sha1 + sha256) with tpm2_pcrextend, counters read with tpm2_readclock,
  * quotes taken with the derived nonce from {@link SegmentPacker#plan}; two segments, verified offline
  * with the AK as TPM2B_PUBLIC.

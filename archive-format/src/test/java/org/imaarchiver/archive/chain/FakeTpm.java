@@ -16,7 +16,7 @@ import org.imaarchiver.replay.quote.AkPublicKey;
 
 /**
  * A TPM stand-in for generated lists: PCR 10 in the sha1 and sha256 banks, extended by the test's
- * own loop (PCR = H(PCR || H(template data)), ima-kernel.md B.10), and TPM2_Quote structures
+ * own loop (PCR = H(PCR || H(template data)), kernel-interface.md B.10), and TPM2_Quote structures
  * (TPMS_ATTEST, C.1) signed RSASSA-SHA256 with a test AK. Independent of the replay engine.
  */
 public final class FakeTpm {

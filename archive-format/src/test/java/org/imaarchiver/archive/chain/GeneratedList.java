@@ -12,7 +12,7 @@ import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.pcr.Digest;
 
 /**
- * A generated ima-ng list of one boot (ima-kernel.md B.3/B.5): record 0 is the boot_aggregate
+ * A generated ima-ng list of one boot (kernel-interface.md B.3/B.5): record 0 is the boot_aggregate
  * (sha256 d-ng), then file records on PCR 10; template digests are SHA-1 over the template data
  * (B.7), little-endian, as in the legacy binary_runtime_measurements.
  */

@@ -12,7 +12,7 @@ import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.pcr.Digest;
 
-/** Test-only splitter of little-endian binary lists with 20-byte template digests (ima-kernel.md B.3). */
+/** Test-only splitter of little-endian binary lists with 20-byte template digests (kernel-interface.md B.3). */
 final class BinaryLists {
     private BinaryLists() {}
 

@@ -13,7 +13,7 @@ import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
- * Test-only generator of binary ima-ng / ima-sig records (ima-kernel.md B.3, B.5) with realistic,
+ * Test-only generator of binary ima-ng / ima-sig records (kernel-interface.md B.3, B.5) with realistic,
  * repetitive paths, unique sha256 file digests and SHA-1 template digests over the template data
  * (the legacy {@code binary_runtime_measurements} layout). Offsets are cumulative from 0.
  */

@@ -101,7 +101,7 @@ class SegmentRealDataTest {
                 Bytes.wrap(Files.readAllBytes(TestData.ima(DIR + "ak.name"))));
     }
 
-    /** Just enough of TPMS_ATTEST (ima-kernel.md C.1) for the test: extraData and clockInfo counters. */
+    /** Just enough of TPMS_ATTEST (kernel-interface.md C.1) for the test: extraData and clockInfo counters. */
     private record Attest(Bytes extraData, long resetCount, long restartCount) {
         static Attest parse(Bytes attest) {
             ByteBuffer b = attest.asReadOnlyBuffer(); // big-endian TPM marshalling

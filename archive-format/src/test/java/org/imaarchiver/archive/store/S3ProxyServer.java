@@ -12,7 +12,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * An in-process s3proxy 4.1.0 on 127.0.0.1 with an in-memory blob store (java-stack.md §4). Public
+ * An in-process s3proxy 4.1.0 on 127.0.0.1 with an in-memory blob store (architecture.md L.4). Public
  * so the end-to-end module (through archive-format's test-jar) runs its S3 tests on the same server.
  */
 public final class S3ProxyServer implements AutoCloseable {

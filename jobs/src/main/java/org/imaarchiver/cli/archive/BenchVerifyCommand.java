@@ -377,7 +377,7 @@ public final class BenchVerifyCommand implements Callable<Integer> {
     }
 
     /**
-     * TPMS_ATTEST of a quote (TPM 2.0 Part 2 §10.12.8, ima-kernel.md C.1) over the sha256 bank of
+     * TPMS_ATTEST of a quote (TPM 2.0 Part 2 §10.12.8, kernel-interface.md C.1) over the sha256 bank of
      * every PCR the list touched: pcrDigest = SHA-256 of the selected values in PCR order.
      */
     static byte[] attest(SortedMap<PcrBank, Digest> pcrs, byte[] nonce) throws Exception {

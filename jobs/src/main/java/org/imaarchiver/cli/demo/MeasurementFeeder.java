@@ -15,7 +15,7 @@ import org.imaarchiver.replay.synth.LogGenerator;
  * generator builds each record (boot_aggregate first, then ima-ng / ima-sig / ima-buf / d-ng|n-ng
  * records with distinct paths and mostly sha256 file digests, a few violations), and its template
  * data goes through the emulator's control socket, which appends the record and then extends the
- * swtpm (ima-kernel.md A.8, B.3-B.5, B.8). Duplicates are dropped by the emulator's hash table, as
+ * swtpm (kernel-interface.md A.8, B.3-B.5, B.8). Duplicates are dropped by the emulator's hash table, as
  * by IMA's; they are counted, not recorded.
  */
 final class MeasurementFeeder {

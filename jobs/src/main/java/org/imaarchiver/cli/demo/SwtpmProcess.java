@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A software TPM (swtpm, Debian package) on 127.0.0.1 with its own state directory, started and with
  * TPM2_Startup done: the production-side twin of the tests' {@code testsupport.Swtpm}. tpm2-tools
- * reach it through {@link #tcti()} ({@code swtpm:}, not {@code mssim:}, tpm-tools.md §1).
+ * reach it through {@link #tcti()} ({@code swtpm:}, not {@code mssim:}, kernel-interface.md T.1).
  */
 public final class SwtpmProcess implements AutoCloseable {
     /** Thrown when swtpm or tpm2-tools are missing or misbehave (the CLI's exit 3). */

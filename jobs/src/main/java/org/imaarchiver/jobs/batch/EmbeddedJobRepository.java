@@ -16,7 +16,7 @@ import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 
 /**
  * The Spring Batch job repository of a single-machine run: an H2 file database in the job's state
- * directory, so an interrupted run resumes with the same command (java-stack.md §1). Shared by the
+ * directory, so an interrupted run resumes with the same command (architecture.md L.1). Shared by the
  * bulk jobs ({@code reverifyJob}, {@code compactJob}); each keeps its own state directory.
  */
 public final class EmbeddedJobRepository {

@@ -23,7 +23,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * {@code archiveAndTrimJob}: ima-kernel.md D.2 in its compare-then-trim variant, one step per phase,
+ * {@code archiveAndTrimJob}: kernel-interface.md D.2 in its compare-then-trim variant, one step per phase,
  * read top to bottom as the protocol. Crash safety comes from the protocol (persist before trim,
  * journal before trim, re-read before trim), not from Batch: the job runs on the resourceless
  * repository and a killed run is simply run again from the first step.

@@ -36,7 +36,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.quote.PcrSelection;
 
 /**
- * One run of the nightly protocol (ima-kernel.md D.2, compare-then-trim variant): what every step
+ * One run of the nightly protocol (kernel-interface.md D.2, compare-then-trim variant): what every step
  * of {@link ArchiveJobConfiguration} shares and nothing changes (settings, clock, host, bank), with
  * the files and readers derived from them. What the steps find is in the {@link RunLedger}; nothing
  * of either survives a crash, and nothing needs to. What must survive lives in the archive (the

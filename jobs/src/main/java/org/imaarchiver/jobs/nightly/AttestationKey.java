@@ -11,7 +11,7 @@ import org.imaarchiver.jobs.host.tpm.TpmPublic;
 
 /**
  * The AK the job quotes with: a deterministic primary (same template, same hierarchy, same key
- * until the seed changes; tpm-tools.md §4.2) recreated on every run, or a key persisted at a handle.
+ * until the seed changes; kernel-interface.md T.4.2) recreated on every run, or a key persisted at a handle.
  *
  * @param handle    the handle to quote with
  * @param publicArea its public area (name, PEM, TPM2B_PUBLIC)

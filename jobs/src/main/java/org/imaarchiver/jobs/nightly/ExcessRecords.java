@@ -26,7 +26,7 @@ import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
- * The "unverified excess" of staging with prompt (ima-kernel.md A.8, D.2 variant for
+ * The "unverified excess" of staging with prompt (kernel-interface.md A.8, D.2 variant for
  * {@code ima_flush_htable}): {@code D} deletes the whole staged list, including records beyond the
  * quote point, which no segment may hold yet. They are kept twice before {@code D}: in
  * {@code state-dir/excess/} and, create-only, in the store under {@code hosts/<host>/excess/}

@@ -16,7 +16,7 @@ import org.imaarchiver.replay.pcr.Digest;
 /**
  * The record the last run left at the head of the kernel list ({@code kernel-head.json}): absolute
  * index and identity. The next run compares the kernel's first record with it, which detects a
- * foreign trimmer or a restored VM between runs (ima-kernel.md D.1 items 1-2).
+ * foreign trimmer or a restored VM between runs (kernel-interface.md D.1 items 1-2).
  */
 record ExpectedHead(long index, RecordId id) {
 

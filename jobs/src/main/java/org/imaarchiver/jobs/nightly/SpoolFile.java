@@ -20,7 +20,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
  * The local copy of the kernel list a run packs from and compares against before trimming: raw
- * records (ima-kernel.md B.3) from absolute index {@code firstIndex}.
+ * records (kernel-interface.md B.3) from absolute index {@code firstIndex}.
  */
 record SpoolFile(Path file, long firstIndex, HashAlgorithm bank) {
 

@@ -18,7 +18,7 @@ import org.springframework.jms.connection.CachingConnectionFactory;
  * Distributed mode, manager side: the partition handler ({@link RemotePartitionHandler}) sends one
  * request per partition step execution to {@value PartitionMessages#QUEUE} and learns the outcomes by
  * polling the shared job repository (no reply queue: a restarted manager needs no replies addressed
- * to its dead predecessor, and the correlation-header pitfall of java-stack.md §5 does not arise).
+ * to its dead predecessor, and the correlation-header pitfall of architecture.md L.5 does not arise).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableIntegration

@@ -23,7 +23,7 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 
 /**
  * The job repository, shared by manager and workers: by default an embedded H2 file database in the
- * state directory, so an interrupted run resumes (java-stack.md §1); in distributed mode a database
+ * state directory, so an interrupted run resumes (architecture.md L.1); in distributed mode a database
  * every process reaches (PostgreSQL). The Batch schema, {@link ResultTable} and {@link SinceReceiptTable}
  * are created on first use.
  */

@@ -20,7 +20,7 @@ import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * {@code ima_flush_htable} kernels trimmed by staging with prompt (ima-kernel.md A.8, D.2 variant)
+ * {@code ima_flush_htable} kernels trimmed by staging with prompt (kernel-interface.md A.8, D.2 variant)
  * against swtpm + the imafs emulator in {@code --flush-htable} mode: N is EINVAL there, D deletes
  * the whole staged list, and the records beyond the quote point live on as the kept excess until
  * the next segment holds them. The invariant: the archive is byte for byte everything measured up

@@ -11,7 +11,7 @@ import org.imaarchiver.replay.template.TemplateDataDecoder;
 import org.imaarchiver.replay.template.TemplateField;
 
 /**
- * Renders a record as the kernel's {@code ascii_runtime_measurements} line (ima-kernel.md B.6):
+ * Renders a record as the kernel's {@code ascii_runtime_measurements} line (kernel-interface.md B.6):
  * {@code "%2d "} PCR, the template digest in hex, the template name, then per field a space and the
  * field's ASCII form (nothing for an empty field), and a newline. Bytes, not text: names are file
  * names and may be any bytes but NUL.

@@ -19,7 +19,7 @@ import org.imaarchiver.replay.template.TemplateDescriptor;
 import org.imaarchiver.replay.template.TemplateField;
 
 /**
- * Streams the kernel's ASCII list (ima-kernel.md B.6) and rebuilds each record's binary template
+ * Streams the kernel's ASCII list (kernel-interface.md B.6) and rebuilds each record's binary template
  * data, as keylime does (B.13), for the templates whose ASCII form is lossless: {@code ima},
  * {@code ima-ng}, {@code ima-sig} and {@code ima-buf}. Other templates fail with
  * {@link Kind#BAD_ASCII_LINE}. The records equal what {@link BinaryLogReader} gives for the binary

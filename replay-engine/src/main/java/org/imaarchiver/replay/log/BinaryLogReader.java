@@ -16,7 +16,7 @@ import org.imaarchiver.replay.template.TemplateDescriptor;
 import org.imaarchiver.replay.template.TemplateField;
 
 /**
- * Streams the binary measurement list (ima-kernel.md B.3) record by record in constant memory.
+ * Streams the binary measurement list (kernel-interface.md B.3) record by record in constant memory.
  *
  * <p>Every length is checked against a bound before anything is allocated for it. The template-data
  * length must equal the sum of (4 + field length) over the template's fields (D.3). The input may be

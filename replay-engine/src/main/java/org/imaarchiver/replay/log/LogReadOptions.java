@@ -10,7 +10,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
  *
  * @param sourceName            names the input in error messages (a path, a host and file...)
  * @param bank                  the bank whose template digests the list carries, which fixes the
- *                              digest size (ima-kernel.md B.1, B.3: the legacy file and {@code _sha1}
+ *                              digest size (kernel-interface.md B.1, B.3: the legacy file and {@code _sha1}
  *                              carry 20 bytes, {@code binary_runtime_measurements_<algo>} that
  *                              algorithm's size); empty = detect from the first record
  * @param byteOrder             byte order of the binary list's integers (B.2); empty = detect

@@ -20,7 +20,7 @@ public class MalformedLogException extends Exception {
         UNKNOWN_TEMPLATE,
         /** A custom format string names a field the parser does not know. */
         UNKNOWN_FIELD,
-        /** The template-data length disagrees with the sum of its fields (ima-kernel.md D.3). */
+        /** The template-data length disagrees with the sum of its fields (kernel-interface.md D.3). */
         FIELD_LENGTH_MISMATCH,
         /** A field's content is not of its documented form (e.g. a d-ng prefix without ':' NUL). */
         BAD_FIELD,

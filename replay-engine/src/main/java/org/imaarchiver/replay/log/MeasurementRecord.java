@@ -12,7 +12,7 @@ import org.imaarchiver.replay.pcr.Digest;
  *                       list read after trims this is the reader's starting index plus the position
  * @param offset         byte offset of the record in its source (for binary lists; ASCII lists give
  *                       the byte offset of the line)
- * @param pcr            the PCR the policy rule extended (ima-kernel.md B.3, B.11)
+ * @param pcr            the PCR the policy rule extended (kernel-interface.md B.3, B.11)
  * @param templateDigest the digest stored in the record, of the file's bank (20 bytes in the legacy
  *                       file); all zeros for a violation (B.8)
  * @param templateName   the template name, or the custom format string (B.3 field 4)

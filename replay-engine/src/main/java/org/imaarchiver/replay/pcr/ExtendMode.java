@@ -3,7 +3,7 @@ package org.imaarchiver.replay.pcr;
 import java.util.Optional;
 
 /**
- * How the kernel fed a bank (ima-kernel.md B.10). The choice is per boot and per bank; it is part of
+ * How the kernel fed a bank (kernel-interface.md B.10). The choice is per boot and per bank; it is part of
  * the replay state so a continuation replays the same way.
  */
 public enum ExtendMode {

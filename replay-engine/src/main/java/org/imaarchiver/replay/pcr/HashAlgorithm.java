@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * The PCR banks and template-hash algorithms the replay engine supports. Names are the kernel's
- * hash names (ima-kernel.md B.1, B.5), ids are TCG TPM_ALG_ID values (ima-kernel.md C.1).
+ * hash names (kernel-interface.md B.1, B.5), ids are TCG TPM_ALG_ID values (kernel-interface.md C.1).
  * An algorithm outside this set (SM3, SHA3) fails closed: callers get an empty Optional.
  */
 public enum HashAlgorithm {

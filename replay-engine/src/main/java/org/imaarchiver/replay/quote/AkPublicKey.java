@@ -24,7 +24,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 /**
  * An attestation key's public part: an RSA or NIST P-256/P-384/P-521 key, and, when loaded from a
  * TPM2B_PUBLIC ({@code ak.pub} of tpm2-tools), its TPMT_PUBLIC bytes and TPM name
- * (nameAlg || H_nameAlg(TPMT_PUBLIC); tpm-tools.md §4.3). A PEM key has no TPM name.
+ * (nameAlg || H_nameAlg(TPMT_PUBLIC); kernel-interface.md T.4.3). A PEM key has no TPM name.
  *
  * <p>Loading a key proves nothing about it: whether this AK belongs to the host is for the caller's
  * enrolment records (compare {@link #tpmName()} with the enrolled name).
@@ -103,7 +103,7 @@ public record AkPublicKey(PublicKey publicKey, Optional<Bytes> tpmtPublic, Optio
                 "neither an RSA nor a supported EC public key");
     }
 
-    /** TPM2B_PUBLIC: u16 size then TPMT_PUBLIC (tpm-tools.md §4.3 ak.pub). */
+    /** TPM2B_PUBLIC: u16 size then TPMT_PUBLIC (kernel-interface.md T.4.3 ak.pub). */
     public static AkPublicKey fromTpm2bPublic(byte[] input) throws MalformedQuoteException {
         TpmReader<MalformedQuoteException> r = TpmReader.of(input);
         int size = r.u16("TPM2B_PUBLIC.size");

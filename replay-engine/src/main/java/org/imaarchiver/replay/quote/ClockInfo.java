@@ -1,7 +1,7 @@
 package org.imaarchiver.replay.quote;
 
 /**
- * TPMS_CLOCK_INFO from a quote (ima-kernel.md C.1, C.4). For an AK outside the endorsement and
+ * TPMS_CLOCK_INFO from a quote (kernel-interface.md C.1, C.4). For an AK outside the endorsement and
  * platform hierarchies the TPM obfuscates resetCount and restartCount with a per-key constant, so
  * values are comparable only between quotes by the same AK.
  *

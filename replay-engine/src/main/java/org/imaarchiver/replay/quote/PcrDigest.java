@@ -7,7 +7,7 @@ import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 
-/** The TPM's pcrDigest over a selection (ima-kernel.md C.2; ms-tpm-20-ref PCRComputeCurrentDigest). */
+/** The TPM's pcrDigest over a selection (kernel-interface.md C.2; ms-tpm-20-ref PCRComputeCurrentDigest). */
 public final class PcrDigest {
     private PcrDigest() {}
 

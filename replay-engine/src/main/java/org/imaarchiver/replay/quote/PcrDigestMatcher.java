@@ -10,7 +10,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 
 /**
- * Compares PCR values with one quote's pcrDigest (ima-kernel.md C.2) without allocating per call: the
+ * Compares PCR values with one quote's pcrDigest (kernel-interface.md C.2) without allocating per call: the
  * selection is flattened once and the hash and buffers are reused. A quote-point search calls
  * {@link #matches} after every replayed record (C.3). Not thread-safe.
  */

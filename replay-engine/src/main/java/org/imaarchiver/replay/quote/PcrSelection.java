@@ -8,7 +8,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 
 /**
- * One TPMS_PCR_SELECTION entry: a bank and the PCRs selected in it (ima-kernel.md C.1). The quote's
+ * One TPMS_PCR_SELECTION entry: a bank and the PCRs selected in it (kernel-interface.md C.1). The quote's
  * pcrDigest walks entries in list order and, inside an entry, PCR indices ascending (C.2).
  */
 public record PcrSelection(HashAlgorithm bank, SortedSet<Integer> pcrs) {
@@ -30,7 +30,7 @@ public record PcrSelection(HashAlgorithm bank, SortedSet<Integer> pcrs) {
 
     /**
      * The PCRs a TPMS_PCR_SELECTION bitmap selects: PCR i is bit (i mod 8) of byte (i div 8)
-     * (ima-kernel.md C.1). A set bit beyond {@link PcrBank#MAX_PCR} is an IllegalArgumentException.
+     * (kernel-interface.md C.1). A set bit beyond {@link PcrBank#MAX_PCR} is an IllegalArgumentException.
      */
     static SortedSet<Integer> pcrsOfBitmap(byte[] bitmap) {
         TreeSet<Integer> pcrs = new TreeSet<>();

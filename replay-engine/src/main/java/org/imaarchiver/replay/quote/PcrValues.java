@@ -12,7 +12,7 @@ import org.imaarchiver.replay.pcr.PcrBank;
 
 /**
  * PCR values as tpm2-tools writes them next to a quote: the "serialized" {@code tpm2_quote -o} file
- * and {@code tpm2_pcrread} YAML (tpm-tools.md §4.3). These are <b>claims</b>, read outside the quote;
+ * and {@code tpm2_pcrread} YAML (kernel-interface.md T.4.3). These are <b>claims</b>, read outside the quote;
  * they mean something only when their digest equals a verified quote's pcrDigest
  * ({@link QuoteVerifier#checkPcrDigest}).
  */
@@ -41,7 +41,7 @@ public record PcrValues(SortedMap<PcrBank, Digest> values) {
 
     /**
      * Reads tpm2-tools 5.4 {@code -F serialized} output. Despite the name it is a host-endian dump of
-     * C structs (tpm-tools.md §4.3); the byte order is detected from the selection count (at most 16).
+     * C structs (kernel-interface.md T.4.3); the byte order is detected from the selection count (at most 16).
      * Digests are listed flat in selection order, PCRs ascending within a bank.
      */
     public static PcrValues parseSerialized(byte[] in) throws MalformedQuoteException {

@@ -9,7 +9,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 
 /**
- * A decoded TPMS_ATTEST of type TPM_ST_ATTEST_QUOTE (ima-kernel.md C.1): the {@code tpm2_quote -m}
+ * A decoded TPMS_ATTEST of type TPM_ST_ATTEST_QUOTE (kernel-interface.md C.1): the {@code tpm2_quote -m}
  * file. <b>Unverified</b>: nothing here has been checked against a signature. A quote travels as
  * a {@link QuoteEvidence}, which decodes this once from the bytes it carries; {@link QuoteVerifier}
  * uses only that decoding, after checking the signature over those very bytes, so a hand-built
@@ -115,7 +115,7 @@ public record Quote(long magic, int type, Bytes qualifiedSigner, Bytes extraData
 
     /**
      * The digest the TPM would put in pcrDigest for these PCR values: {@code signingHash} over the
-     * values of the returned selection, in selection order (ima-kernel.md C.2). Comparing it with
+     * values of the returned selection, in selection order (kernel-interface.md C.2). Comparing it with
      * {@link #pcrDigest()} proves something only for a {@link VerifiedQuote}.
      */
     public Digest quotedDigestOver(HashAlgorithm signingHash, Function<PcrBank, Digest> values) {
@@ -124,7 +124,7 @@ public record Quote(long magic, int type, Bytes qualifiedSigner, Bytes extraData
 
     /**
      * A reusable, allocation-free comparer of PCR states with this quote's pcrDigest, for a search that
-     * tries every record of a log (ima-kernel.md C.3). Not thread-safe: one per thread.
+     * tries every record of a log (kernel-interface.md C.3). Not thread-safe: one per thread.
      */
     public PcrDigestMatcher matcher(HashAlgorithm signingHash) {
         return new PcrDigestMatcher(pcrSelection, signingHash, pcrDigest);

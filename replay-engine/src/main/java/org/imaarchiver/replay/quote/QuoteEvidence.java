@@ -5,7 +5,7 @@ import org.imaarchiver.replay.log.Bytes;
 
 /**
  * One TPM2_Quote, the single type that carries it from the TPM client through the nightly job and
- * the segment manifest to the verifier: the marshalled TPMS_ATTEST (ima-kernel.md C.1), the
+ * the segment manifest to the verifier: the marshalled TPMS_ATTEST (kernel-interface.md C.1), the
  * marshalled TPMT_SIGNATURE over it, and the TPM name of the attestation key that signed it, each
  * exactly as taken and stored (docs/archive-format.md, "quote").
  *

@@ -5,7 +5,7 @@ import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
- * A TPMT_SIGNATURE (the {@code tpm2_quote -s} file in the default "tss" format; tpm-tools.md §4.3).
+ * A TPMT_SIGNATURE (the {@code tpm2_quote -s} file in the default "tss" format; kernel-interface.md T.4.3).
  * Only the schemes a quote verifier needs are decoded; any other sigAlg (HMAC, ECDAA, SM2, ECSCHNORR,
  * NULL) fails closed with {@link MalformedQuoteException.Kind#UNSUPPORTED_ALGORITHM}.
  */

@@ -21,10 +21,10 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 
 /**
- * Verifies TPM 2.0 quotes, one check per step in go-attestation's order (style-anchors.md §1):
+ * Verifies TPM 2.0 quotes, one check per step in go-attestation's order:
  * <ol>
  *   <li>the signature scheme fits the AK type, and the signature verifies under the AK over the raw
- *       TPMS_ATTEST bytes with the scheme's hash (ima-kernel.md C.1: the TPM signs H_sig(TPMS_ATTEST));
+ *       TPMS_ATTEST bytes with the scheme's hash (kernel-interface.md C.1: the TPM signs H_sig(TPMS_ATTEST));
  *   <li>magic is TPM_GENERATED_VALUE 0xFF544347 (C.1);
  *   <li>type is TPM_ST_ATTEST_QUOTE 0x8018 (C.1);
  *   <li>the rest decodes as a TPMS_QUOTE_INFO with supported banks only (fail closed);
@@ -135,7 +135,7 @@ public final class QuoteVerifier {
 
     /**
      * Checks that {@code values} hash to the quote's pcrDigest over the returned selection with the
-     * signing hash (ima-kernel.md C.2). Every quoted PCR needs a value; values for PCRs the quote does
+     * signing hash (kernel-interface.md C.2). Every quoted PCR needs a value; values for PCRs the quote does
      * not cover are ignored (they are not attested). Empty when the digest matches.
      */
     public Optional<QuoteFailure> checkPcrDigest(VerifiedQuote quote, Function<PcrBank, Optional<Digest>> values) {

@@ -10,7 +10,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 
 /**
- * The one bounded big-endian reader for TPM 2.0 marshalled structures (ima-kernel.md C.1), used for
+ * The one bounded big-endian reader for TPM 2.0 marshalled structures (kernel-interface.md C.1), used for
  * files (tpm2-tools output, manifests) and for TPM responses alike. Every length is checked against
  * the bytes left and against the field's TPM bound before anything is copied.
  *
@@ -183,7 +183,7 @@ public final class TpmReader<E extends Exception> {
     }
 
     /**
-     * TPML_PCR_SELECTION (ima-kernel.md C.1): u32 count (at most {@link #MAX_SELECTIONS}), then per
+     * TPML_PCR_SELECTION (kernel-interface.md C.1): u32 count (at most {@link #MAX_SELECTIONS}), then per
      * entry a hash, sizeofSelect (at most {@link #MAX_SIZEOF_SELECT}) and a bitmap where PCR i is bit
      * (i mod 8) of byte (i div 8). A PCR beyond {@link PcrBank#MAX_PCR} is rejected.
      */

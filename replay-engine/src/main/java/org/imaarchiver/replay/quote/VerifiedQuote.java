@@ -36,13 +36,13 @@ public final class VerifiedQuote {
     /** False when verified with {@link QuoteVerifier#verifyWithoutNonce}: freshness not established. */
     public boolean nonceChecked() { return nonceChecked; }
 
-    /** The scheme's hash: the TPM hashed pcrDigest with it (ima-kernel.md C.2). */
+    /** The scheme's hash: the TPM hashed pcrDigest with it (kernel-interface.md C.2). */
     public HashAlgorithm signingHash() { return signature.hash(); }
 
-    /** ima-kernel.md C.4: changes on every boot; comparable only between quotes by the same AK. */
+    /** kernel-interface.md C.4: changes on every boot; comparable only between quotes by the same AK. */
     public long resetCount() { return quote.resetCount(); }
 
-    /** ima-kernel.md C.4: changes on resume/hibernate; comparable only between quotes by the same AK. */
+    /** kernel-interface.md C.4: changes on resume/hibernate; comparable only between quotes by the same AK. */
     public long restartCount() { return quote.restartCount(); }
 
     public List<PcrSelection> pcrSelection() { return quote.pcrSelection(); }

@@ -17,7 +17,7 @@ import org.imaarchiver.replay.quote.PcrDigest;
 import org.imaarchiver.replay.quote.PcrSelection;
 
 /**
- * Finds which prefix of the log a quote covers (ima-kernel.md C.3): replaying from a base state,
+ * Finds which prefix of the log a quote covers (kernel-interface.md C.3): replaying from a base state,
  * the quote point is the first record count after which the pcrDigest over the quote's returned
  * selection (C.2: selection order, PCRs ascending, hashed with the signing hash) equals the quote's.
  * The base state itself is checked first (a quote taken before any new record).

@@ -10,7 +10,7 @@ public sealed interface QuotePointResult permits QuotePointResult.Found, QuotePo
 
     /**
      * The quote covers exactly the records with absolute indices below {@code quotePoint}: the first
-     * (smallest) count of records whose replay gives the quote's pcrDigest (ima-kernel.md C.3).
+     * (smallest) count of records whose replay gives the quote's pcrDigest (kernel-interface.md C.3).
      * {@link #state()} is the state there. The replay's failures (e.g. a template digest mismatch
      * before the quote point) still have to be checked by the caller: a match with a non-clean
      * replay does not verify the records.

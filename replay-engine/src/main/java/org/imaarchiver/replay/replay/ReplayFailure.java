@@ -27,7 +27,7 @@ public sealed interface ReplayFailure permits ReplayFailure.TemplateDigestMismat
 
     /**
      * The digest stored in the record differs from the digest recomputed over its template data in
-     * the stored digest's bank (ima-kernel.md B.7). The replay extends the recomputed digests and goes
+     * the stored digest's bank (kernel-interface.md B.7). The replay extends the recomputed digests and goes
      * on, so one bad record does not hide later ones; the replay is not verified.
      */
     record TemplateDigestMismatch(long recordIndex, long offset, HashAlgorithm bank, Digest stored, Digest computed)
@@ -149,7 +149,7 @@ public sealed interface ReplayFailure permits ReplayFailure.TemplateDigestMismat
     }
 
     /**
-     * No prefix of the log, from the base state on, gives the quote's pcrDigest (ima-kernel.md C.3).
+     * No prefix of the log, from the base state on, gives the quote's pcrDigest (kernel-interface.md C.3).
      * Carries the selected PCR values at the end of the replay: if they are the values the TPM holds
      * (e.g. a PCR read), a record is missing from the log; if they look right, suspect the quote.
      */

@@ -15,7 +15,7 @@ import org.imaarchiver.replay.pcr.PcrState;
  *                        final per-(PCR, bank) values and its {@code nextIndex()} the absolute index
  *                        of the next record
  * @param recordsReplayed records extended in this replay (not counting the base)
- * @param violations      how many of them were violations (ima-kernel.md B.8)
+ * @param violations      how many of them were violations (kernel-interface.md B.8)
  * @param failures        the first {@value Replayer#MAX_REPORTED_FAILURES} failures in log order
  * @param failureCount    all failures, including those not listed
  * @param reachedEnd      true when the source was read to its end; false when a failure or the

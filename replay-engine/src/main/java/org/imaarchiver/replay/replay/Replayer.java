@@ -34,7 +34,7 @@ import org.imaarchiver.replay.pcr.PcrState;
  *
  * <p>Rules (docs/replay.md):
  * <ul>
- *   <li>Each record's template digest is recomputed per bank over its template data (ima-kernel.md
+ *   <li>Each record's template digest is recomputed per bank over its template data (kernel-interface.md
  *       B.7), and the digest stored in the record is checked against the recomputation in the
  *       stored digest's own bank (20 bytes: sha1, 32: sha256, 48: sha384, 64: sha512; B.1, B.3).</li>
  *   <li>The RECOMPUTED digest is extended, never the stored one: {@code PCR = H_bank(PCR || value)}

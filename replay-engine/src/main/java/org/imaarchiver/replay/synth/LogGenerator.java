@@ -25,7 +25,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 
 /**
- * Writes realistic synthetic binary IMA measurement lists (ima-kernel.md B.3–B.5), deterministic by
+ * Writes realistic synthetic binary IMA measurement lists (kernel-interface.md B.3–B.5), deterministic by
  * seed, streaming (memory does not grow with the record count).
  *
  * <p>The list starts with an {@code ima-ng} {@code boot_aggregate} on PCR 10 (B.9), then mixes
@@ -39,7 +39,7 @@ import org.imaarchiver.replay.pcr.PcrBank;
  * code independent of the replay engine, so its {@link Summary#expectedPcrs()} is an oracle for tests.
  */
 public final class LogGenerator {
-    /** The kernel's HASH_ALGO_* numbers, used in the signature header (ima-kernel.md B.5 sig). */
+    /** The kernel's HASH_ALGO_* numbers, used in the signature header (kernel-interface.md B.5 sig). */
     private static final int HASH_ALGO_SHA1 = 2;
     private static final int HASH_ALGO_SHA256 = 4;
     private static final int HASH_ALGO_SHA512 = 6;
@@ -293,7 +293,7 @@ public final class LogGenerator {
         else { algo = "sha1"; len = 20; }
         int nameLen = randomPath();
         if (violation) {
-            // ima-kernel.md B.8: the d-ng prefix is ima_hash's name and the digest is zeros.
+            // kernel-interface.md B.8: the d-ng prefix is ima_hash's name and the digest is zeros.
             p = dngField(p, "sha256", new byte[32], 0, 32);
         } else {
             byte[] fd = randomBytes(len);
@@ -307,7 +307,7 @@ public final class LogGenerator {
         return finish(b, p);
     }
 
-    /** ima template: d(20) | nlen(4) | name, no data length field (ima-kernel.md B.3). */
+    /** ima template: d(20) | nlen(4) | name, no data length field (kernel-interface.md B.3). */
     private Built legacyIma(Built b, int nameLen) {
         int p = b.dataPos - 4;  // the ima template has no template data length field
         b.dataPos = p;
@@ -367,7 +367,7 @@ public final class LogGenerator {
         return putField(p, buf, 0, buf.length);
     }
 
-    /** An IMA digital signature v2 xattr (ima-kernel.md B.5 sig): type, version, algo, keyid, size BE, sig. */
+    /** An IMA digital signature v2 xattr (kernel-interface.md B.5 sig): type, version, algo, keyid, size BE, sig. */
     private int signatureField(int p, String algo) {
         boolean rsa = random.nextInt(4) != 0;
         int sigLen = rsa ? 256 : 70 + random.nextInt(3);

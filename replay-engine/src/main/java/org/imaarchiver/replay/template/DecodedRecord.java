@@ -11,7 +11,7 @@ import org.imaarchiver.replay.pcr.Digest;
  * @param index              absolute record index
  * @param pcr                PCR index
  * @param templateName       template name or custom format string
- * @param violation          stored template digest all zeros (ima-kernel.md B.8)
+ * @param violation          stored template digest all zeros (kernel-interface.md B.8)
  * @param fileDigestAlgorithm the algorithm named by d-ng / d-ngv2 ({@code sha256}, {@code md5}...),
  *                           {@code sha1} for the {@code ima} template's {@code d}; empty when the
  *                           template has no file digest field

@@ -6,7 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.imaarchiver.replay.log.Bytes;
 
-/** The decoded content of one template field (ima-kernel.md B.5). */
+/** The decoded content of one template field (kernel-interface.md B.5). */
 public sealed interface FieldValue
         permits FieldValue.Empty, FieldValue.EventDigest, FieldValue.EventName, FieldValue.Blob,
                 FieldValue.UnsignedInt, FieldValue.XattrNames, FieldValue.XattrLengths {

@@ -23,7 +23,7 @@ public sealed interface TemplateData permits TemplateData.Ima, TemplateData.Fiel
     }
 
     /**
-     * The legacy {@code ima} template (ima-kernel.md B.3): a SHA-1 file digest and a name of at most
+     * The legacy {@code ima} template (kernel-interface.md B.3): a SHA-1 file digest and a name of at most
      * 255 bytes, no field lengths.
      */
     record Ima(TemplateDescriptor template, Digest fileDigest, Bytes name) implements TemplateData {

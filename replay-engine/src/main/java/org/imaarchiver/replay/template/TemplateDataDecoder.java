@@ -14,7 +14,7 @@ import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.pcr.Digest;
 
 /**
- * Decodes a record's template data into its fields (ima-kernel.md B.3, B.5). Fails closed: an unknown
+ * Decodes a record's template data into its fields (kernel-interface.md B.3, B.5). Fails closed: an unknown
  * template, a field walk that does not end exactly at the data length (D.3), or a field not of its
  * documented form is a {@link MalformedLogException} naming the record.
  */

@@ -21,7 +21,7 @@ public record TemplateDescriptor(String name, List<TemplateField> fields, boolea
     private static final Map<String, TemplateDescriptor> BUILT_IN = new LinkedHashMap<>();
 
     static {
-        // ima-kernel.md B.4
+        // kernel-interface.md B.4
         builtIn("ima", "d|n");
         builtIn("ima-ng", "d-ng|n-ng");
         builtIn("ima-sig", "d-ng|n-ng|sig");

@@ -3,7 +3,7 @@ package org.imaarchiver.replay.template;
 import java.util.Optional;
 
 /**
- * The template fields the kernel defines (ima-kernel.md B.5), with the largest length each may have
+ * The template fields the kernel defines (kernel-interface.md B.5), with the largest length each may have
  * in the binary list. The bounds are checked before anything is allocated for a field.
  */
 public enum TemplateField {

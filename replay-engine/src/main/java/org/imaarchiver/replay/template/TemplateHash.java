@@ -10,7 +10,7 @@ import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
- * The template digest of a record (ima-kernel.md B.7): H(template data) for every template but
+ * The template digest of a record (kernel-interface.md B.7): H(template data) for every template but
  * {@code ima}, whose digest is H(d(20) || name zero-padded to 256 bytes). Violations (B.8) are not
  * special-cased here: the caller decides what to extend for them.
  */

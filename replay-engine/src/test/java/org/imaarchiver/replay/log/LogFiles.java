@@ -37,7 +37,7 @@ public final class LogFiles {
 
     /**
      * Rewrites a little-endian binary list with SHA-1-sized (or {@code digestSize}) template digests
-     * as a big-endian producer would write it (ima-kernel.md B.2, B.3): the PCR, name length, data
+     * as a big-endian producer would write it (kernel-interface.md B.2, B.3): the PCR, name length, data
      * length, every field length, the ima name length, and the integer contents of xattrlengths,
      * iuid, igid and imode. Written from the spec, independently of the reader.
      */

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Quotes made by a fresh swtpm with tpm2-tools, one AK per signature scheme (tpm-tools.md §4.2), are
+ * Quotes made by a fresh swtpm with tpm2-tools, one AK per signature scheme (kernel-interface.md T.4.2), are
  * checked by our verifier and by the peers: tpm2_checkquote, and openssl for RSAPSS because
  * tpm2_checkquote 5.4 rejects valid RSAPSS quotes (tpm2-tools issue #3283).
  */

@@ -37,7 +37,7 @@ class QuoteParseTest {
         assertThat(q.qualifiedSigner().length()).isEqualTo(34);
         assertThat(q.qualifiedSigner().byteAt(0)).isEqualTo((byte) 0x00);
         assertThat(q.qualifiedSigner().byteAt(1)).isEqualTo((byte) 0x0b); // sha256 name
-        // tpm-tools.md 4.3: swtpm 0.7.1 reports this firmware version.
+        // kernel-interface.md T.4.3: swtpm 0.7.1 reports this firmware version.
         assertThat(q.firmwareVersion()).isEqualTo(0x2019102300163636L);
         assertThat(q.pcrSelection()).containsExactly(
                 PcrSelection.of(HashAlgorithm.SHA1, 10), PcrSelection.of(HashAlgorithm.SHA256, 10));

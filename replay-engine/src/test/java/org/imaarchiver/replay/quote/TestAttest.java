@@ -15,7 +15,7 @@ import org.imaarchiver.replay.log.Bytes;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
- * Builds TPMS_ATTEST bytes field by field (TPM 2.0 Part 2 layout, ima-kernel.md C.1) and signs them
+ * Builds TPMS_ATTEST bytes field by field (TPM 2.0 Part 2 layout, kernel-interface.md C.1) and signs them
  * with JCA keys, so verifier ordering can be tested on inputs whose signature is valid but whose
  * content is wrong (a TPM would never sign those).
  */

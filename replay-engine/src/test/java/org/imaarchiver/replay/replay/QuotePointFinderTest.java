@@ -25,7 +25,7 @@ class QuotePointFinderTest {
     static final Set<HashAlgorithm> SHA1_SHA256 = EnumSet.of(HashAlgorithm.SHA1, HashAlgorithm.SHA256);
     static List<MeasurementRecord> log;
 
-    /** Selection and pcrDigest of a TPMS_ATTEST (ima-kernel.md C.1, tpm-tools.md §4.3); test-only decoding. */
+    /** Selection and pcrDigest of a TPMS_ATTEST (kernel-interface.md C.1, kernel-interface.md T.4.3); test-only decoding. */
     record Attested(List<PcrSelection> selection, Digest pcrDigest) {
         static Attested parse(byte[] msg) {
             ByteBuffer b = ByteBuffer.wrap(msg); // big-endian

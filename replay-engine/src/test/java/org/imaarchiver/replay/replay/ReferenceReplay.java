@@ -14,7 +14,7 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 
 /**
- * A deliberately plain, single-threaded replay written straight from ima-kernel.md B.7, B.8, B.10,
+ * A deliberately plain, single-threaded replay written straight from kernel-interface.md B.7, B.8, B.10,
  * sharing no code with {@link Replayer}: the independent computation the tests compare against.
  */
 final class ReferenceReplay {

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class TemplateDescriptorTest {
     @Test
     void builtInTemplatesHaveTheKernelFieldLists() {
-        // ima-kernel.md B.4
+        // kernel-interface.md B.4
         assertThat(TemplateDescriptor.builtIns()).extracting(TemplateDescriptor::name).containsExactly(
                 "ima", "ima-ng", "ima-sig", "ima-ngv2", "ima-sigv2", "ima-buf", "ima-modsig", "evm-sig");
         assertThat(ids("ima")).isEqualTo("d|n");

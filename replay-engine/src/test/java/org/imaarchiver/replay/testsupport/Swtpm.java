@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real swtpm (Debian package) on 127.0.0.1 with a fresh state directory, started with TPM2_Startup
  * done. tpm2-tools reach it through {@link #tcti()}: use {@code swtpm:}, not {@code mssim:}
- * (tpm-tools.md §1). Close it to stop the process and delete nothing but the process.
+ * (kernel-interface.md T.1). Close it to stop the process and delete nothing but the process.
  */
 public final class Swtpm implements AutoCloseable {
     private final Process process;

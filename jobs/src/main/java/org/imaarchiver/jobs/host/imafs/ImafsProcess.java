@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 
 /**
  * The imafs-emulator binary (jobs/src/main/c/imafs-emulator) mounted in a directory: a FUSE
- * emulation of Linux 7.2's {@code /sys/kernel/security/ima/} (ima-kernel.md A.8, B.1). The archiver's
+ * emulation of Linux 7.2's {@code /sys/kernel/security/ima/} (kernel-interface.md A.8, B.1). The archiver's
  * production code reads and trims it through ordinary system calls; records are added through the
  * control socket (record first, then the TPM extend, as IMA does). Closing it unmounts and stops the
  * process. Used by {@code demo}; the tests' {@code ImafsEmulator} delegates here.

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Bounded exponential backoff for EBUSY at open (ima-kernel.md D.1 item 3: an attestation agent
+ * Bounded exponential backoff for EBUSY at open (kernel-interface.md D.1 item 3: an attestation agent
  * holding a reader fd blocks the writer open, and vice versa).
  *
  * @param maxAttempts  opens tried in all, at least 1

@@ -8,7 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 
 /**
- * The errno values the 7.2 measurement interface documents (ima-kernel.md A.8 table), recovered
+ * The errno values the 7.2 measurement interface documents (kernel-interface.md A.8 table), recovered
  * from Java I/O exceptions. The JDK turns a few errno values into exception types at open (EACCES,
  * ENOENT, EEXIST) and every other one into glibc's strerror text (as the message of an
  * IOException, or the reason of a FileSystemException). This is the one place that reads that text.

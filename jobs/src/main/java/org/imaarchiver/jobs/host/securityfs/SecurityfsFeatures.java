@@ -7,7 +7,7 @@ import java.util.Set;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
- * What the kernel's measurement interface offers (ima-kernel.md D.2 step 0), as found on disk.
+ * What the kernel's measurement interface offers (kernel-interface.md D.2 step 0), as found on disk.
  *
  * @param root              the directory that was inspected
  * @param banks             banks with a {@code binary_runtime_measurements_<bank>} file (B.1)

@@ -14,7 +14,7 @@ import java.util.Set;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
- * The kernel's IMA measurement directory in securityfs (ima-kernel.md B.1, A.8): file names and the
+ * The kernel's IMA measurement directory in securityfs (kernel-interface.md B.1, A.8): file names and the
  * feature check. Nothing here opens a measurement file, so nothing here takes the kernel's lock.
  */
 public final class SecurityfsLog {

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * How the first half of a split "staging with prompt" ended ({@link TrimSession#stage}):
- * ima-kernel.md A.8 {@code A}, then the staged batch read through the same fd.
+ * kernel-interface.md A.8 {@code A}, then the staged batch read through the same fd.
  */
 public sealed interface StageOutcome {
     /**

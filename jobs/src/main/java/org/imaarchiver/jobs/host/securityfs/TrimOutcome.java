@@ -3,7 +3,7 @@ package org.imaarchiver.jobs.host.securityfs;
 import java.util.Objects;
 
 /**
- * How a trim session ended (ima-kernel.md D.2 step 7, A.8 errno table). Either the kernel deleted
+ * How a trim session ended (kernel-interface.md D.2 step 7, A.8 errno table). Either the kernel deleted
  * exactly {@code n} records, or it deleted none and the reason says why. Failures the table does
  * not name (I/O errors, a malformed list) are exceptions, not outcomes.
  */

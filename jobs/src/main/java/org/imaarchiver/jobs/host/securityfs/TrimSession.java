@@ -30,7 +30,7 @@ import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
- * The kernel side of one trim (ima-kernel.md D.2, A.8, A.9): read the measurement list, let the
+ * The kernel side of one trim (kernel-interface.md D.2, A.8, A.9): read the measurement list, let the
  * job persist it, then delete what it stored.
  *
  * <p>The 7.2 kernel ties the writer slot to the task that opened it, and its close bookkeeping
@@ -302,7 +302,7 @@ public final class TrimSession implements AutoCloseable {
 
     private static IOException unexpected(Path file, String request, Errno errno) {
         return new IOException(file + ": request '" + request.strip() + "' failed with " + errno
-                + ", which ima-kernel.md A.8 does not document for it");
+                + ", which kernel-interface.md A.8 does not document for it");
     }
 
     /**

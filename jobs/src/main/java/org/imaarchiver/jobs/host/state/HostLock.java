@@ -17,7 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One archiver per host (ima-kernel.md D.1 item 1, D.2 step 1): an exclusive, non-blocking lock on a
+ * One archiver per host (kernel-interface.md D.1 item 1, D.2 step 1): an exclusive, non-blocking lock on a
  * lock file, with the holder's pid written into it for the refusal message.
  *
  * <p>{@link FileChannel#tryLock()} takes a POSIX record lock ({@code fcntl}), which belongs to the

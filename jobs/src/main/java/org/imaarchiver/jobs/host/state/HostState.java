@@ -12,7 +12,7 @@ import org.imaarchiver.replay.pcr.Digest;
  * @param hostId      the archive's name for this host
  * @param bootId      the boot identity the head belongs to (a new boot starts a new chain, C.4/C.5)
  * @param nextIndex   absolute index of the next record to archive: the kernel's trimmedSoFar once
- *                    the archived records are trimmed (ima-kernel.md A.8 Counters, D.1 item 2)
+ *                    the archived records are trimmed (kernel-interface.md A.8 Counters, D.1 item 2)
  * @param lastSegment the last segment written for this boot, if any
  * @param lastRun     when the last run finished
  */

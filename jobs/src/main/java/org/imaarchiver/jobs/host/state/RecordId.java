@@ -6,7 +6,7 @@ import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
- * Identifies one kernel record for the trim journal: its template digest (ima-kernel.md D.2 step 6)
+ * Identifies one kernel record for the trim journal: its template digest (kernel-interface.md D.2 step 6)
  * and the SHA-256 of its complete raw bytes (B.3). Template digests alone are ambiguous: every
  * violation stores zeros (B.8) and {@code ima_flush_htable} allows duplicates (D.1 item 9).
  */

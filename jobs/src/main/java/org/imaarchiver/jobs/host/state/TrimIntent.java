@@ -5,7 +5,7 @@ import java.util.Optional;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
- * The trim the job is about to ask for (ima-kernel.md D.2 step 6), journaled before the write.
+ * The trim the job is about to ask for (kernel-interface.md D.2 step 6), journaled before the write.
  *
  * @param plannedN   records to delete
  * @param startIndex absolute index of the kernel list's first record (the archive's {@code trimmedSoFar})

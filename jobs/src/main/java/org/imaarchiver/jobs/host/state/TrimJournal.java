@@ -16,7 +16,7 @@ import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /**
- * A durable intent file for one trim (ima-kernel.md D.1 item 5, D.2 step 6): written (fsync, atomic
+ * A durable intent file for one trim (kernel-interface.md D.1 item 5, D.2 step 6): written (fsync, atomic
  * rename, fsync of the directory) before {@code "<N>\n"} is written to the kernel, cleared after.
  * After a crash, {@link #recover} compares the kernel's current first record with the journal.
  */

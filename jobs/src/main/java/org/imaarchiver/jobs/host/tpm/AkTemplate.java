@@ -5,7 +5,7 @@ package org.imaarchiver.jobs.host.tpm;
  * fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|sign (0x00050072), nameAlg
  * SHA-256, no policy, empty unique field. The same template in the same hierarchy gives the same
  * key on every CreatePrimary until the hierarchy seed changes, which is what lets the nightly job
- * recreate its AK instead of storing it (tpm-tools.md §4.2, {@code --primary-ak}).
+ * recreate its AK instead of storing it (kernel-interface.md T.4.2, {@code --primary-ak}).
  */
 public enum AkTemplate {
     /** {@code tpm2_createprimary -G rsa2048:rsassa-sha256:null}. */

@@ -10,7 +10,7 @@ import org.imaarchiver.replay.quote.PcrValues;
 /**
  * What TPM2_PCR_Read returned: PCR values all under one pcrUpdateCounter. Only the (PCR, bank)
  * pairs the TPM returned are present: an unallocated bank is absent, not zero. Not atomic with any
- * quote (ima-kernel.md C.3): use for display and peer checks, never to decide what a quote covers.
+ * quote (kernel-interface.md C.3): use for display and peer checks, never to decide what a quote covers.
  *
  * @param updateCounter the TPM's pcrUpdateCounter every chunk of the read carried
  * @param pcrs          the values

@@ -14,7 +14,7 @@ import java.util.Optional;
  * the bare TPM command stream: command bytes in, response bytes out, no framing of its own (what
  * tpm2-tss's {@code swtpm:} TCTI sends). It is NOT the Microsoft simulator (mssim) protocol, which
  * wraps each command in TPM_SEND_COMMAND/locality/length words and talks platform commands to N+1
- * (tpm-tools.md §1). The response is framed by its header's size field.
+ * (kernel-interface.md T.1). The response is framed by its header's size field.
  *
  * <p>swtpm serves <b>one connection at a time</b>: while a connection is open, a second client
  * (tpm2-tools, another transport) blocks in connect/read until the first closes (seen with swtpm

@@ -185,7 +185,7 @@ public final class Tpm2 implements AutoCloseable {
 
     /**
      * TPM2_PCR_Extend of one PCR in several banks at once (TPML_DIGEST_VALUES), like the kernel's
-     * tpm_pcr_extend for an IMA record (ima-kernel.md B.10). Each digest must have its bank's size.
+     * tpm_pcr_extend for an IMA record (kernel-interface.md B.10). Each digest must have its bank's size.
      */
     public void pcrExtend(int pcr, Map<HashAlgorithm, Digest> digests) throws TpmFailure {
         PcrBank.of(pcr, HashAlgorithm.SHA256); // range check
@@ -258,7 +258,7 @@ public final class Tpm2 implements AutoCloseable {
     /**
      * TPM2_Quote with the key's own scheme (inScheme TPM_ALG_NULL). {@code nonce} goes into extraData.
      * The TPM drops unallocated PCRs from the selection; the signed selection is the one in the
-     * attest bytes (ima-kernel.md C.2), which the verifier must use. A response that does not decode
+     * attest bytes (kernel-interface.md C.2), which the verifier must use. A response that does not decode
      * as TPM2B_ATTEST and a supported TPMT_SIGNATURE is a {@link TpmProtocolException} at its offset.
      *
      * @param akName the TPM name of the key at {@code keyHandle}, carried with the quote

@@ -10,7 +10,7 @@ import java.util.Map;
  * {@code device:/dev/tpmrm0} (or just a path starting with {@code /}), and
  * {@code swtpm:host=127.0.0.1,port=2321} (tpm2-tools' spelling; add {@code ,mode=persistent} to keep
  * one exclusive connection). {@code mssim:} is refused on purpose: swtpm does not speak it
- * (tpm-tools.md §1).
+ * (kernel-interface.md T.1).
  */
 public final class TpmTransports {
     private TpmTransports() {}

@@ -41,7 +41,7 @@ final class TpmWriter {
         return u16(b.length).bytes(b);
     }
 
-    /** TPML_PCR_SELECTION (ima-kernel.md C.1): u32 count, then {hash u16, sizeofSelect u8, bitmap}. */
+    /** TPML_PCR_SELECTION (kernel-interface.md C.1): u32 count, then {hash u16, sizeofSelect u8, bitmap}. */
     TpmWriter pcrSelection(List<PcrSelection> selection) {
         u32(selection.size());
         for (PcrSelection s : selection) {

@@ -10,7 +10,7 @@ import org.imaarchiver.replay.testsupport.Tools;
 
 /**
  * Test support around {@link ImafsProcess} (the production launcher of the imafs-emulator binary,
- * a FUSE emulation of Linux 7.2's {@code /sys/kernel/security/ima/}, ima-kernel.md A.8, B.1).
+ * a FUSE emulation of Linux 7.2's {@code /sys/kernel/security/ima/}, kernel-interface.md A.8, B.1).
  * Production code reads and trims it through ordinary system calls; tests add records through the
  * control socket. Closing it unmounts and stops the process.
  *

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The file tree and the served content: ima-kernel.md A.8 Files, B.1, B.3, B.6, B.7, B.8. */
+/** The file tree and the served content: kernel-interface.md A.8 Files, B.1, B.3, B.6, B.7, B.8. */
 class ImafsFilesTest {
     private static final HexFormat HEX = HexFormat.of();
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The 7.2 open/close locking (ima-kernel.md A.8): one users counter across all measurement files,
+ * The 7.2 open/close locking (kernel-interface.md A.8): one users counter across all measurement files,
  * readers XOR one writer, the writer's own thread may open more files read/write.
  */
 class ImafsLockingTest {

@@ -13,7 +13,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** seq_file reading (ima-kernel.md B.1): positions count records, the list only grows under a reader. */
+/** seq_file reading (kernel-interface.md B.1): positions count records, the list only grows under a reader. */
 class ImafsReaderTest {
     private static final String FILE = "binary_runtime_measurements_sha256";
 

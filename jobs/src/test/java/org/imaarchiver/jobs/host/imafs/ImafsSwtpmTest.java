@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The emulator extends a real swtpm after each record (record first, then extend), per bank
- * (ima-kernel.md B.10 Type 2) with 0xFF for violations (B.8). Expected values come from
+ * (kernel-interface.md B.10 Type 2) with 0xFF for violations (B.8). Expected values come from
  * tpm2_pcrread and from an independent replay of the served binary lists.
  */
 class ImafsSwtpmTest {
@@ -69,7 +69,7 @@ class ImafsSwtpmTest {
         }
     }
 
-    /** evmctl's PCR file (tpm-tools.md §3): 24 lines {@code PCR-NN: hex}, from tpm2_pcrread. */
+    /** evmctl's PCR file (kernel-interface.md T.3): 24 lines {@code PCR-NN: hex}, from tpm2_pcrread. */
     private static Path pcrFile(Swtpm tpm, String bank, Path dir) throws Exception {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 24; i++) sb.append(String.format("PCR-%02d: %s%n", i, pcrRead(tpm, bank, i)));
@@ -96,7 +96,7 @@ class ImafsSwtpmTest {
                 Swtpm.Result r = tpm.run("evmctl", "ima_measurement", "--ignore-violations", "--verify-bank=" + bank,
                         "--pcrs", "sha1," + sha1, "--pcrs", "sha256," + sha256File, list.toString());
                 assertThat(r.exitCode()).as("evmctl %s: %s %s", bank, r.stdout(), r.stderr()).isZero();
-                // evmctl exits 0 even when it reads no PCRs (tpm-tools.md §3): require the verdict
+                // evmctl exits 0 even when it reads no PCRs (kernel-interface.md T.3): require the verdict
                 assertThat(r.stdout() + r.stderr()).contains("Matched");
             }
         }

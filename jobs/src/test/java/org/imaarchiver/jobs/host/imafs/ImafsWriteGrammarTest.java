@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The 7.2 write grammar and its errno table (ima-kernel.md A.8), kexec and reboot. */
+/** The 7.2 write grammar and its errno table (kernel-interface.md A.8), kexec and reboot. */
 class ImafsWriteGrammarTest {
     private static final String ORIGINAL = "binary_runtime_measurements_sha256";
     private static final String STAGED = "binary_runtime_measurements_sha256_staged";

@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * Test-side reading of what the emulator serves: read to EOF through real read(2) calls, and an
- * independent parse of the binary list (ima-kernel.md B.3) and template digest (B.7). Kept apart
+ * independent parse of the binary list (kernel-interface.md B.3) and template digest (B.7). Kept apart
  * from production parsing on purpose, so the emulator and the archiver's parser check each other.
  */
 final class ServedList {

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Primary AKs and quotes from our client, verified by the peers tpm2_checkquote and
- * tpm2_readpublic / tpm2_createprimary (tpm-tools.md §4.2, §4.3).
+ * tpm2_readpublic / tpm2_createprimary (kernel-interface.md T.4.2, §4.3).
  */
 class Tpm2QuoteTest {
     private static final int PERSISTENT_AK = 0x81010002;
@@ -65,7 +65,7 @@ class Tpm2QuoteTest {
         PrimaryKey ak = tpm.createPrimary(Hierarchy.ENDORSEMENT, AkTemplate.RSA2048_RSASSA_SHA256);
         try {
             assertThat(ak.publicArea().isRsa()).isTrue();
-            assertThat(ak.publicArea().objectAttributes()).isEqualTo(0x00050072); // tpm-tools.md §4.3 ak.pub
+            assertThat(ak.publicArea().objectAttributes()).isEqualTo(0x00050072); // kernel-interface.md T.4.3 ak.pub
             Path d = quoteArtifacts("rsa", ak);
             assertThat(Files.size(d.resolve("quote.sig"))).isEqualTo(2 + 2 + 2 + 256); // TPMT_SIGNATURE RSASSA
             assertThat(checkquote(d, "ak.pem", nonceHex(d))).isZero();

@@ -40,7 +40,7 @@ final class TpmPeers {
     }
 
     /**
-     * tpm2-tools 5.4 {@code -F serialized} PCR file (tpm-tools.md §4.3): a little-endian dump of
+     * tpm2-tools 5.4 {@code -F serialized} PCR file (kernel-interface.md T.4.3): a little-endian dump of
      * TPML_PCR_SELECTION (u32 count, 16 x {u16 hash, u8 size, u8[4] select, pad}), u32 block count,
      * then TPML_DIGEST blocks of u32 count + 8 x {u16 size, u8[64]}, values in selection order.
      */
