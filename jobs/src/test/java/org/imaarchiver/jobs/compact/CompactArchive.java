@@ -60,8 +60,10 @@ final class CompactArchive {
         f.build(golden, work, EVEN, tpms[1], List.of(new ArchiveFixture.Boot(21, 24, List.of(6, 12, 18, 24))));
         f.build(golden, work, BAD, tpms[2], List.of(new ArchiveFixture.Boot(31, 15, List.of(5, 10, 15))));
         Path trust = f.trustDir(dir.resolve("trust"), new String[] {MULTI, EVEN, BAD}, tpms);
-        KeyMaterial key = KeyMaterial.generate(KeyMaterial.KeyType.P256, "compactor", ArchiveFixture.T0.minusSeconds(3600),
-                ArchiveFixture.T0.plusSeconds(3650L * 86400));
+        // The compact command signs on the real clock: the certificate is valid around it, whatever today is.
+        java.time.Instant now = java.time.Instant.now();
+        KeyMaterial key = KeyMaterial.generate(KeyMaterial.KeyType.P256, "compactor", now.minusSeconds(86400),
+                now.plusSeconds(3650L * 86400));
         Path keys = dir.resolve("compactor-keys");
         key.writePem(keys);
         Files.copy(keys.resolve(KeyMaterial.CERT_FILE), trust.resolve("signers").resolve("compactor.pem"));
