@@ -10,7 +10,7 @@ import java.util.Set;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.imaarchiver.replay.json.Json;

@@ -29,7 +29,7 @@ import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.ObjectAlreadyExistsException;
 import org.imaarchiver.archive.store.StoredObject;
 import org.imaarchiver.replay.log.BinaryLogReader;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.LogReadOptions;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.log.MeasurementRecord;

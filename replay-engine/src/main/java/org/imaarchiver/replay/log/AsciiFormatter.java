@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.template.DecodedField;
 import org.imaarchiver.replay.template.FieldValue;
 import org.imaarchiver.replay.template.TemplateData;
