@@ -46,8 +46,8 @@ import org.imaarchiver.replay.replay.QuotePointFinder;
 import org.imaarchiver.replay.replay.QuotePointResult;
 import org.imaarchiver.replay.replay.RecordSource;
 import org.imaarchiver.replay.replay.Replayer;
+import org.imaarchiver.replay.log.RecordDecoder;
 import org.imaarchiver.replay.template.DecodedRecord;
-import org.imaarchiver.replay.template.RecordDecoder;
 
 /**
  * Packs the next segment of a host's chain (docs/archive-format.md "Packing"): reads the chain head,
