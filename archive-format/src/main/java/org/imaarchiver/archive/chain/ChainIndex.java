@@ -10,7 +10,7 @@ import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.segment.ManifestCodec;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.StoreException;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /**
  * Finds hosts and chain heads by listing keys (streamed page by page, never the whole archive in

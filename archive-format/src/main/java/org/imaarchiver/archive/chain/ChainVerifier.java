@@ -26,7 +26,7 @@ import org.imaarchiver.archive.segment.SegmentReader;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.ObjectMissingException;
 import org.imaarchiver.archive.store.StoreException;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 
 /**

@@ -3,7 +3,7 @@ package org.imaarchiver.archive.chain;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.PcrState;
 

@@ -1,7 +1,7 @@
 package org.imaarchiver.archive.chain;
 
 import java.util.Objects;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /** How the quote given to the {@link SegmentPacker} chose its extraData. */
 public sealed interface PackNonce {

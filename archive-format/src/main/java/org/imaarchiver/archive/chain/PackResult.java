@@ -93,7 +93,7 @@ public sealed interface PackResult permits PackResult.Packed, PackResult.Nothing
     }
 
     /** The evidence's AK name is not the TPM name of the AK public key given (loaded from TPM2B_PUBLIC). */
-    record AkNameMismatch(org.imaarchiver.replay.log.Bytes keyName, org.imaarchiver.replay.log.Bytes evidenceName) implements Failure {
+    record AkNameMismatch(org.imaarchiver.replay.bytes.Bytes keyName, org.imaarchiver.replay.bytes.Bytes evidenceName) implements Failure {
         @Override public String kind() { return "ak-name-mismatch"; }
         @Override public String describe() { return "AK name " + evidenceName.hex() + " but the AK's TPM name is " + keyName.hex(); }
     }

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import org.imaarchiver.archive.segment.Checkpoint;
 import org.imaarchiver.archive.segment.SegmentManifest;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.PcrBank;
 import org.imaarchiver.replay.pcr.PcrState;

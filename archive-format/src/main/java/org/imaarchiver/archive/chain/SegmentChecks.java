@@ -20,7 +20,7 @@ import org.imaarchiver.archive.segment.SegmentVerifier;
 import org.imaarchiver.archive.sign.SignatureVerifier;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.StoreException;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.quote.VerifiedQuote;
 

@@ -29,7 +29,7 @@ import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.ObjectAlreadyExistsException;
 import org.imaarchiver.archive.store.StoredObject;
 import org.imaarchiver.replay.log.BinaryLogReader;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.LogReadOptions;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.log.MeasurementRecord;
@@ -46,8 +46,8 @@ import org.imaarchiver.replay.replay.QuotePointFinder;
 import org.imaarchiver.replay.replay.QuotePointResult;
 import org.imaarchiver.replay.replay.RecordSource;
 import org.imaarchiver.replay.replay.Replayer;
+import org.imaarchiver.replay.log.RecordDecoder;
 import org.imaarchiver.replay.template.DecodedRecord;
-import org.imaarchiver.replay.template.RecordDecoder;
 
 /**
  * Packs the next segment of a host's chain (docs/archive-format.md "Packing"): reads the chain head,

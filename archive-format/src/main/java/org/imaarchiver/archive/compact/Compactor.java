@@ -39,7 +39,7 @@ import org.imaarchiver.archive.store.ObjectAlreadyExistsException;
 import org.imaarchiver.archive.store.ObjectInfo;
 import org.imaarchiver.archive.store.StoreException;
 import org.imaarchiver.archive.store.StoredObject;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.pcr.Digest;

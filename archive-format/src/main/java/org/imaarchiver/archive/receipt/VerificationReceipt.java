@@ -24,7 +24,7 @@ import org.imaarchiver.archive.sign.SignatureVerifier;
 import org.imaarchiver.archive.sign.SigningException;
 import org.imaarchiver.archive.sign.TrustedKeys;
 import org.imaarchiver.replay.json.Json;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrState;

@@ -1,7 +1,7 @@
 package org.imaarchiver.archive.segment;
 
 import java.security.MessageDigest;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 

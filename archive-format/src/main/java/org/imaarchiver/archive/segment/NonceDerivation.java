@@ -1,7 +1,7 @@
 package org.imaarchiver.archive.segment;
 
 import java.util.Objects;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 
 /** Where the end quote's extraData (nonce) came from. */

@@ -3,8 +3,8 @@ package org.imaarchiver.archive.segment;
 import java.util.Optional;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.log.MeasurementRecord;
+import org.imaarchiver.replay.log.RecordDecoder;
 import org.imaarchiver.replay.template.DecodedRecord;
-import org.imaarchiver.replay.template.RecordDecoder;
 
 /**
  * The one definition of a segment's query columns as a function of {@code raw} (docs/archive-format.md

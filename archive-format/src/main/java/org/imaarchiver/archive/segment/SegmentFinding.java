@@ -1,7 +1,7 @@
 package org.imaarchiver.archive.segment;
 
 import org.imaarchiver.archive.sign.SignatureVerificationException;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.pcr.Digest;
 

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import org.imaarchiver.archive.sign.SignatureVerificationException;
 import org.imaarchiver.archive.sign.SignatureVerifier;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.pcr.Digest;

@@ -25,7 +25,7 @@ import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.template.DecodedRecord;

@@ -1,7 +1,7 @@
 package org.imaarchiver.archive.segment;
 
 import java.nio.file.Path;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 
 /**

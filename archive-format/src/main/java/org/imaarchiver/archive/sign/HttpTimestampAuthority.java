@@ -7,7 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /** RFC 3161 over HTTP (RFC 3161 §3.4): POST {@code application/timestamp-query}, expect {@code application/timestamp-reply}. */
 public final class HttpTimestampAuthority implements TimestampAuthority {

@@ -1,7 +1,7 @@
 package org.imaarchiver.archive.sign;
 
 import java.io.IOException;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /** Answers an RFC 3161 TimeStampReq (DER) with a TimeStampResp (DER). */
 public interface TimestampAuthority {

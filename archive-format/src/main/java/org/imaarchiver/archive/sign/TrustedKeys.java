@@ -5,7 +5,7 @@ import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /**
  * A set of trusted public keys, compared by their SubjectPublicKeyInfo encoding. Trust is in the key,

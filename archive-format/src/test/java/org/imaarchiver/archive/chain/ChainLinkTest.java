@@ -16,7 +16,7 @@ import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.segment.QuoteNonce;
 import org.imaarchiver.archive.segment.ReplayFacts;
 import org.imaarchiver.archive.segment.SegmentManifest;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.ExtendMode;
 import org.imaarchiver.replay.pcr.HashAlgorithm;

@@ -15,7 +15,7 @@ import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.LocalDirectoryStore;
 import org.imaarchiver.replay.log.BinaryLogReader;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.LogReadOptions;
 import org.imaarchiver.replay.quote.AkPublicKey;
 import org.imaarchiver.replay.replay.Replayer;

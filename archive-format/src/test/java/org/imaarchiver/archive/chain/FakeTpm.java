@@ -10,7 +10,7 @@ import java.security.MessageDigest;
 import java.security.Signature;
 import java.util.Base64;
 import org.imaarchiver.replay.quote.QuoteEvidence;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.quote.AkPublicKey;
 

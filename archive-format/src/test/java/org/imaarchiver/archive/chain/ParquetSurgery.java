@@ -27,7 +27,7 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 import org.imaarchiver.archive.segment.SegmentSchema;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /** Test-only rewriting of segment files: rows and footer, as an attacker with write access could. */
 public final class ParquetSurgery {

@@ -17,7 +17,7 @@ import org.imaarchiver.archive.segment.SegmentReader;
 import org.imaarchiver.archive.segment.SegmentVerifier;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.LocalDirectoryStore;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -9,7 +9,7 @@ import java.util.Optional;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.LocalDirectoryStore;
 import org.imaarchiver.replay.log.BinaryLogReader;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.LogReadOptions;
 import org.imaarchiver.replay.replay.Replayer;
 import org.junit.jupiter.api.Test;

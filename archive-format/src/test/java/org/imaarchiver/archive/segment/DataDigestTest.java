@@ -2,7 +2,7 @@ package org.imaarchiver.archive.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.junit.jupiter.api.Test;
 
 class DataDigestTest {

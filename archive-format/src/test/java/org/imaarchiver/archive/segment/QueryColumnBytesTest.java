@@ -3,7 +3,7 @@ package org.imaarchiver.archive.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.junit.jupiter.api.Test;
 
 /**

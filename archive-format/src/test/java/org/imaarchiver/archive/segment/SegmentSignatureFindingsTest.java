@@ -12,7 +12,7 @@ import org.imaarchiver.archive.sign.SegmentSigner;
 import org.imaarchiver.archive.sign.SignatureVerificationException;
 import org.imaarchiver.archive.sign.SignatureVerifier;
 import org.imaarchiver.archive.sign.TrustedKeys;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.MeasurementRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -29,7 +29,7 @@ import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
 import org.imaarchiver.cli.CliContext;
 import org.imaarchiver.replay.json.Json;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.LogFormat;
 import org.imaarchiver.replay.log.LogReadOptions;
 import org.imaarchiver.replay.log.LogReader;

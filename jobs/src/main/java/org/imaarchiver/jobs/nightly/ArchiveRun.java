@@ -174,7 +174,7 @@ public final class ArchiveRun {
 
     static boolean isBootAggregate(MeasurementRecord r) {
         try {
-            return org.imaarchiver.replay.template.RecordDecoder.decode(r).name()
+            return org.imaarchiver.replay.log.RecordDecoder.decode(r).name()
                     .equals(Optional.of(SegmentPacker.BOOT_AGGREGATE));
         } catch (MalformedLogException | RuntimeException e) {
             return false;

@@ -44,7 +44,7 @@ public final class Enroller {
                 ak.release(tpm);
             }
             for (boolean rsa : new boolean[] {true, false}) {
-                Optional<org.imaarchiver.replay.log.Bytes> cert = tpm.ekCertificate(rsa);
+                Optional<org.imaarchiver.replay.bytes.Bytes> cert = tpm.ekCertificate(rsa);
                 if (cert.isPresent()) written.add(Files.write(outDir.resolve(rsa ? "ek-rsa.der" : "ek-ecc.der"), cert.get().toArray()));
             }
         }

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import org.imaarchiver.jobs.host.state.RecordId;
 import org.imaarchiver.jobs.host.state.TrimIntent;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.log.MeasurementRecord;
 

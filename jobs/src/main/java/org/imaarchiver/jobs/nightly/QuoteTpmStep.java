@@ -9,7 +9,7 @@ import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.jobs.host.tpm.Tpm2;
 import org.imaarchiver.jobs.host.tpm.TpmFailure;
 import org.imaarchiver.jobs.host.tpm.TpmTransports;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.quote.MalformedQuoteException;
 import org.imaarchiver.replay.quote.PcrSelection;

@@ -13,7 +13,7 @@ import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.segment.ManifestCodec;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.StoreException;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /**
  * The hosts a run covers, in {@link ArchiveLayout#HOST_ORDER}, streamed from the store's key listing (or the named hosts).

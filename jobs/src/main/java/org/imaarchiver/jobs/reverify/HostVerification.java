@@ -27,7 +27,7 @@ import org.imaarchiver.archive.segment.SegmentManifest;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.StoreException;
 import org.imaarchiver.replay.json.Json;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 
 /**

@@ -19,7 +19,7 @@ import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.SegmentSigner;
 import org.imaarchiver.archive.sign.SigningException;
 import org.imaarchiver.replay.json.Json;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /**
  * Assembles the outputs from the per-host result rows ({@link ResultTable}), streaming: one host's

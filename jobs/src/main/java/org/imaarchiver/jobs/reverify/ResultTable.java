@@ -18,7 +18,7 @@ import org.imaarchiver.archive.chain.ArchiveReportJson;
 import org.imaarchiver.archive.chain.ChainFinding;
 import org.imaarchiver.archive.chain.ChainFindingCodec;
 import org.imaarchiver.replay.json.Json;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /**
  * The per-host results of one job instance, in table {@value #TABLE} of the job repository

@@ -23,7 +23,7 @@ import javax.sql.DataSource;
 import org.imaarchiver.archive.chain.ArchiveLayout;
 import org.imaarchiver.archive.receipt.VerificationReceipt;
 import org.imaarchiver.archive.sign.TrustedKeys;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /**
  * {@code --since-receipt} in distributed mode: the workers have neither the receipts directory nor

@@ -47,7 +47,7 @@ class NightlyFaultsTest {
             assertThat(appended).isTrue();
             assertThat(r.exitCode()).as(r.output()).isEqualTo(RunOutcome.ARCHIVED_AND_TRIMMED.exitCode());
             assertThat(NightlyS3Test.fields(r.output())).containsEntry("kernel_list_records", "32").containsEntry("records_archived", "31");
-            List<org.imaarchiver.replay.log.Bytes> measured = List.copyOf(h.measured);
+            List<org.imaarchiver.replay.bytes.Bytes> measured = List.copyOf(h.measured);
             assertThat(h.archivedRecords()).containsExactlyElementsOf(measured.subList(0, measured.size() - 1));
             assertThat(h.kernelCount()).isEqualTo(1); // only the record beyond the quote point is left
 
@@ -79,7 +79,7 @@ class NightlyFaultsTest {
             assertThat(r.exitCode()).as(r.output()).isEqualTo(RunOutcome.ARCHIVED_AND_TRIMMED.exitCode());
             // the torn record was not spooled: 31 complete records read of the 32 in the kernel
             assertThat(NightlyS3Test.fields(r.output())).containsEntry("kernel_list_records", "31").containsEntry("records_archived", "31");
-            List<org.imaarchiver.replay.log.Bytes> measured = List.copyOf(h.measured);
+            List<org.imaarchiver.replay.bytes.Bytes> measured = List.copyOf(h.measured);
             assertThat(h.archivedRecords()).containsExactlyElementsOf(measured.subList(0, 31));
             assertThat(h.kernelCount()).isEqualTo(2); // the archived record kept as the head, and the torn one
 

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.LocalDirectoryStore;
 import org.imaarchiver.jobs.config.ArchiverSettings;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ApplicationContextInitializer;

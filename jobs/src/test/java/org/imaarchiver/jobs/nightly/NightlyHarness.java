@@ -23,7 +23,7 @@ import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.LocalDirectoryStore;
 import org.imaarchiver.jobs.config.ArchiverSettings;
 import org.imaarchiver.jobs.host.imafs.ImafsEmulator;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.testsupport.Swtpm;
 
 /**

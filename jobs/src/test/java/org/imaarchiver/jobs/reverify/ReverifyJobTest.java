@@ -21,7 +21,7 @@ import org.imaarchiver.archive.sign.SegmentSigner;
 import org.imaarchiver.archive.sign.SignatureVerifier;
 import org.imaarchiver.archive.sign.TrustedKeys;
 import org.imaarchiver.replay.json.Json;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

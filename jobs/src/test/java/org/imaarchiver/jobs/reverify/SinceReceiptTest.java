@@ -50,7 +50,7 @@ class SinceReceiptTest {
         archive.flipByte("c", 0);
         c.reboot(33, 6).segment(6);
         KeyMaterial forger = KeyMaterial.generate(KeyMaterial.KeyType.P256, "forger", NOW.minusSeconds(86400), NOW.plusSeconds(86400));
-        VerificationReceipt dReceipt = VerificationReceipt.parse(org.imaarchiver.replay.log.Bytes.wrap(
+        VerificationReceipt dReceipt = VerificationReceipt.parse(org.imaarchiver.replay.bytes.Bytes.wrap(
                 Files.readAllBytes(receipts.resolve("d" + VerificationReceipt.JSON_SUFFIX))));
         Path forged = dir.resolve("receipts-with-forgery");
         ArchiveCopy.copyTree(receipts, forged);

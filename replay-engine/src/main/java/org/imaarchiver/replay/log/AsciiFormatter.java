@@ -4,10 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.template.DecodedField;
 import org.imaarchiver.replay.template.FieldValue;
 import org.imaarchiver.replay.template.TemplateData;
-import org.imaarchiver.replay.template.TemplateDataDecoder;
 import org.imaarchiver.replay.template.TemplateField;
 
 /**
@@ -36,7 +36,7 @@ public final class AsciiFormatter {
     }
 
     public static void write(MeasurementRecord r, OutputStream out) throws IOException, MalformedLogException {
-        TemplateData data = TemplateDataDecoder.decode(r);
+        TemplateData data = RecordDecoder.templateData(r);
         // "%2d "
         if (r.pcr() < 10) out.write(' ');
         ascii(out, Integer.toString(r.pcr()));

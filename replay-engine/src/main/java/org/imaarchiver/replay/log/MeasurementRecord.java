@@ -2,6 +2,7 @@ package org.imaarchiver.replay.log;
 
 import java.nio.ByteOrder;
 import java.util.Objects;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 
 /**

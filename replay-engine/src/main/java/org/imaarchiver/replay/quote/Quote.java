@@ -3,7 +3,7 @@ package org.imaarchiver.replay.quote;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;

@@ -1,7 +1,7 @@
 package org.imaarchiver.replay.quote;
 
 import java.util.Objects;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /**
  * One TPM2_Quote, the single type that carries it from the TPM client through the nightly job and

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;

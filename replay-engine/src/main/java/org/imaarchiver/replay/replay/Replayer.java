@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.log.MeasurementRecord;
-import org.imaarchiver.replay.template.TemplateHash;
+import org.imaarchiver.replay.log.TemplateHash;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.ExtendMode;
 import org.imaarchiver.replay.pcr.HashAlgorithm;

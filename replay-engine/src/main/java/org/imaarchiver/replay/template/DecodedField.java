@@ -1,7 +1,7 @@
 package org.imaarchiver.replay.template;
 
 import java.util.Objects;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /**
  * One field of a record's template data.

@@ -2,7 +2,7 @@ package org.imaarchiver.replay.template;
 
 import java.util.Objects;
 import java.util.Optional;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 
 /**

@@ -3,7 +3,7 @@ package org.imaarchiver.replay.template;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 
 /** The decoded template data of a record: the legacy {@code ima} layout, or a list of fields. Unverified. */

@@ -7,16 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.imaarchiver.replay.log.Bytes;
-import org.imaarchiver.replay.log.MalformedLogException;
-import org.imaarchiver.replay.log.MalformedLogException.Kind;
-import org.imaarchiver.replay.log.MeasurementRecord;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
+import org.imaarchiver.replay.template.MalformedTemplateDataException.Kind;
 
 /**
  * Decodes a record's template data into its fields (kernel-interface.md B.3, B.5). Fails closed: an unknown
  * template, a field walk that does not end exactly at the data length (D.3), or a field not of its
- * documented form is a {@link MalformedLogException} naming the record.
+ * documented form is a {@link MalformedTemplateDataException}; the record-level entry point in the
+ * log package turns it into an error naming the record.
  */
 public final class TemplateDataDecoder {
     /** The digest sizes of kernel hash names, for checking non-violation d-ng digests. */
@@ -30,35 +29,37 @@ public final class TemplateDataDecoder {
 
     private TemplateDataDecoder() {}
 
-    /** Decodes with a generic source name in errors. */
-    public static TemplateData decode(MeasurementRecord r) throws MalformedLogException {
-        return decode(r, "measurement list");
-    }
-
-    public static TemplateData decode(MeasurementRecord r, String sourceName) throws MalformedLogException {
-        Decoding d = new Decoding(r, sourceName);
-        Optional<TemplateDescriptor> template = TemplateDescriptor.find(r.templateName());
+    /**
+     * Decodes {@code templateData} under {@code templateName}.
+     *
+     * @param order     byte order of the length fields (kernel-interface.md B.2)
+     * @param violation whether the record is a violation, whose d-ng digest length is not reliable (B.8)
+     */
+    public static TemplateData decode(String templateName, Bytes templateData, ByteOrder order, boolean violation)
+            throws MalformedTemplateDataException {
+        Decoding d = new Decoding(templateName, order, violation);
+        Optional<TemplateDescriptor> template = TemplateDescriptor.find(templateName);
         if (template.isEmpty()) {
-            Optional<String> unknown = TemplateDescriptor.unknownFieldIn(r.templateName());
+            Optional<String> unknown = TemplateDescriptor.unknownFieldIn(templateName);
             if (unknown.isPresent()) throw d.error(Kind.UNKNOWN_FIELD, "unknown field " + unknown.get());
             throw d.error(Kind.UNKNOWN_TEMPLATE, "unknown template");
         }
-        byte[] data = r.templateData().toArray();
+        byte[] data = templateData.toArray();
         return template.get().isIma() ? decodeIma(template.get(), data, d) : decodeFields(template.get(), data, d);
     }
 
-    private static TemplateData decodeIma(TemplateDescriptor t, byte[] data, Decoding d) throws MalformedLogException {
+    private static TemplateData decodeIma(TemplateDescriptor t, byte[] data, Decoding d) throws MalformedTemplateDataException {
         // B.3: d(20) | u32 nlen | name
         if (data.length < 24) throw d.error(Kind.BAD_LENGTH, "ima template data shorter than 24 bytes");
-        long nlen = u32(data, 20, d.record.byteOrder());
+        long nlen = u32(data, 20, d.order());
         if (nlen != data.length - 24L) {
             throw d.error(Kind.FIELD_LENGTH_MISMATCH, "ima name length " + nlen + " but " + (data.length - 24) + " bytes follow");
         }
         return new TemplateData.Ima(t, Digest.of(data, 0, 20), Bytes.of(data, 24, (int) nlen));
     }
 
-    private static TemplateData decodeFields(TemplateDescriptor t, byte[] data, Decoding d) throws MalformedLogException {
-        ByteOrder order = d.record.byteOrder();
+    private static TemplateData decodeFields(TemplateDescriptor t, byte[] data, Decoding d) throws MalformedTemplateDataException {
+        ByteOrder order = d.order();
         List<DecodedField> fields = new ArrayList<>(t.fields().size());
         int c = 0;
         for (TemplateField f : t.fields()) {
@@ -80,7 +81,7 @@ public final class TemplateDataDecoder {
     }
 
     private static FieldValue decodeField(TemplateField f, byte[] b, int off, int len, Decoding d)
-            throws MalformedLogException {
+            throws MalformedTemplateDataException {
         if (len == 0) return new FieldValue.Empty();
         switch (f) {
             case D:
@@ -102,7 +103,7 @@ public final class TemplateDataDecoder {
             case XATTRLENGTHS: {
                 if (len % 4 != 0) throw d.error(Kind.BAD_FIELD, "xattrlengths of " + len + " bytes, not a u32 array");
                 List<Long> lengths = new ArrayList<>(len / 4);
-                for (int i = 0; i < len; i += 4) lengths.add(u32(b, off + i, d.record.byteOrder()));
+                for (int i = 0; i < len; i += 4) lengths.add(u32(b, off + i, d.order()));
                 return new FieldValue.XattrLengths(lengths);
             }
             case IUID:
@@ -111,7 +112,7 @@ public final class TemplateDataDecoder {
                 if (len != 1 && len != 2 && len != 4 && len != 8) {
                     throw d.error(Kind.BAD_FIELD, f + " of " + len + " bytes");
                 }
-                ByteBuffer bb = ByteBuffer.wrap(b, off, len).order(d.record.byteOrder());
+                ByteBuffer bb = ByteBuffer.wrap(b, off, len).order(d.order());
                 long v = len == 1 ? bb.get() & 0xFFL : len == 2 ? bb.getShort() & 0xFFFFL
                         : len == 4 ? bb.getInt() & 0xFFFFFFFFL : bb.getLong();
                 return new FieldValue.UnsignedInt(v, len);
@@ -127,7 +128,7 @@ public final class TemplateDataDecoder {
      * except in a violation record, whose d-ng digest length is not reliable (B.8).
      */
     private static FieldValue digestWithPrefix(TemplateField f, byte[] b, int off, int len, int colons, Decoding d)
-            throws MalformedLogException {
+            throws MalformedTemplateDataException {
         int nul = -1;
         for (int i = 0; i < Math.min(len, MAX_PREFIX); i++) {
             if (b[off + i] == 0) {
@@ -163,7 +164,7 @@ public final class TemplateDataDecoder {
         Optional<String> type = colons == 2 ? Optional.of(text(b, off, partEnd[0])) : Optional.empty();
         int digestLength = len - nul - 1;
         Integer expected = DIGEST_LENGTHS.get(algorithm);
-        if (expected != null && expected != digestLength && !d.record.isViolation()) {
+        if (expected != null && expected != digestLength && !d.violation()) {
             throw d.error(Kind.BAD_FIELD, f + " " + algorithm + " digest of " + digestLength + " bytes, expected " + expected);
         }
         return new FieldValue.EventDigest(type, algorithm, true, Bytes.of(b, off + nul + 1, digestLength));
@@ -201,7 +202,7 @@ public final class TemplateDataDecoder {
     }
 
     /** A string field ends with its single NUL (B.5); returns the length without it. */
-    private static int nulTerminated(TemplateField f, byte[] b, int off, int len, Decoding d) throws MalformedLogException {
+    private static int nulTerminated(TemplateField f, byte[] b, int off, int len, Decoding d) throws MalformedTemplateDataException {
         if (b[off + len - 1] != 0) throw d.error(Kind.BAD_FIELD, f + " field not NUL-terminated");
         for (int i = 0; i < len - 1; i++) {
             if (b[off + i] == 0) throw d.error(Kind.BAD_FIELD, f + " field with an embedded NUL at " + i);
@@ -210,7 +211,7 @@ public final class TemplateDataDecoder {
     }
 
     /** evm-sig: one length per name, and the lengths add up to the values (B.5). */
-    private static void checkXattrs(List<DecodedField> fields, Decoding d) throws MalformedLogException {
+    private static void checkXattrs(List<DecodedField> fields, Decoding d) throws MalformedTemplateDataException {
         FieldValue names = null, lengths = null;
         DecodedField values = null;
         for (DecodedField f : fields) {
@@ -237,10 +238,9 @@ public final class TemplateDataDecoder {
         return ByteBuffer.wrap(b, at, 4).order(o).getInt() & 0xFFFFFFFFL;
     }
 
-    private record Decoding(MeasurementRecord record, String source) {
-        MalformedLogException error(Kind kind, String detail) {
-            return new MalformedLogException(kind, source, record.index(), record.offset(),
-                    "template " + record.templateName() + ": " + detail);
+    private record Decoding(String templateName, ByteOrder order, boolean violation) {
+        MalformedTemplateDataException error(Kind kind, String detail) {
+            return new MalformedTemplateDataException(kind, templateName, detail);
         }
     }
 }

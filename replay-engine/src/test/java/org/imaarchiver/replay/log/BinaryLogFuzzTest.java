@@ -11,8 +11,6 @@ import java.util.Optional;
 import java.util.Random;
 import org.imaarchiver.replay.log.MalformedLogException.Kind;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
-import org.imaarchiver.replay.template.RecordDecoder;
-import org.imaarchiver.replay.template.TemplateHash;
 import org.junit.jupiter.api.Test;
 
 /**

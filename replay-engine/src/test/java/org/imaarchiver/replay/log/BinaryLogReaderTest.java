@@ -19,9 +19,6 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.imaarchiver.replay.log.MalformedLogException.Kind;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
-import org.imaarchiver.replay.template.RecordDecoder;
-import org.imaarchiver.replay.template.TemplateDataDecoder;
-import org.imaarchiver.replay.template.TemplateHash;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -46,7 +43,7 @@ class BinaryLogReaderTest {
         assertThat(reader.recordsRead()).isEqualTo(17);
         for (MeasurementRecord r : records) {
             assertThat(RecordDecoder.decode(r).templateName()).isEqualTo(r.templateName());
-            assertThat(TemplateDataDecoder.decode(r).template().name()).isEqualTo(r.templateName());
+            assertThat(RecordDecoder.templateData(r).template().name()).isEqualTo(r.templateName());
             assertThat(r.pcr()).isEqualTo(10);
         }
         assertStoredDigestsRecompute(records, HashAlgorithm.SHA1);
@@ -147,8 +144,8 @@ class BinaryLogReaderTest {
             assertThat(b.templateName()).isEqualTo(l.templateName());
             assertThat(b.raw().length()).isEqualTo(l.raw().length());
             assertThat(RecordDecoder.decode(b)).isEqualTo(RecordDecoder.decode(l));
-            assertThat(TemplateDataDecoder.decode(b).fields().stream().map(f -> f.value()).toList())
-                    .isEqualTo(TemplateDataDecoder.decode(l).fields().stream().map(f -> f.value()).toList());
+            assertThat(RecordDecoder.templateData(b).fields().stream().map(f -> f.value()).toList())
+                    .isEqualTo(RecordDecoder.templateData(l).fields().stream().map(f -> f.value()).toList());
         }
     }
 

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.KeyPair;
 import java.util.Map;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
@@ -204,7 +204,7 @@ class QuoteVerifierTest {
     void signedButUndecodableQuoteIsMalformedAndUnknownBankIsUnsupported() throws Exception {
         KeyPair kp = rsaA;
         TestAttest a = new TestAttest();
-        a.selection = org.imaarchiver.replay.log.Bytes.ofHex("00000001" + "0012" + "03" + "000400").toArray(); // SM3 bank
+        a.selection = org.imaarchiver.replay.bytes.Bytes.ofHex("00000001" + "0012" + "03" + "000400").toArray(); // SM3 bank
         byte[] attest = a.build();
         QuoteSignature sig = TestAttest.signRsassa(kp.getPrivate(), HashAlgorithm.SHA256, attest);
         QuoteResult r = verifier.verify(Bytes.wrap(attest), sig, AkPublicKey.of(kp.getPublic()), Bytes.ofHex("0102030405"));

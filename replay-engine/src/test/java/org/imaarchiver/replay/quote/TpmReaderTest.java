@@ -3,7 +3,7 @@ package org.imaarchiver.replay.quote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.junit.jupiter.api.Test;
 

@@ -8,12 +8,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.LogFiles;
 import org.imaarchiver.replay.log.LogReadOptions;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.log.MalformedLogException.Kind;
 import org.imaarchiver.replay.log.MeasurementRecord;
+import org.imaarchiver.replay.log.RecordDecoder;
 import org.imaarchiver.replay.pcr.Digest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class TemplateDataDecoderTest {
         assertThat(r4.fileDigest()).isEmpty();
         DecodedRecord r5 = RecordDecoder.decode(imatest.get(5)); // sig, empty
         assertThat(r5.signaturePresent()).isFalse();
-        assertThat(TemplateDataDecoder.decode(imatest.get(5)).fields()).singleElement()
+        assertThat(RecordDecoder.templateData(imatest.get(5)).fields()).singleElement()
                 .satisfies(f -> assertThat(f.value()).isInstanceOf(FieldValue.Empty.class));
     }
 
@@ -49,7 +50,7 @@ class TemplateDataDecoderTest {
         MeasurementRecord r = imatest.get(6);
         assertThat(r.isImaTemplate()).isTrue();
         assertThat(r.isViolation()).isTrue();
-        TemplateData data = TemplateDataDecoder.decode(r);
+        TemplateData data = RecordDecoder.templateData(r);
         assertThat(data).isInstanceOf(TemplateData.Ima.class);
         DecodedRecord d = RecordDecoder.decode(r);
         assertThat(d.violation()).isTrue();
@@ -95,7 +96,7 @@ class TemplateDataDecoderTest {
     @Test
     void evmSigDecodesXattrsAndInodeFields() throws Exception {
         MeasurementRecord r = imatest.get(14);
-        TemplateData data = TemplateDataDecoder.decode(r);
+        TemplateData data = RecordDecoder.templateData(r);
         assertThat(data.field(TemplateField.XATTRNAMES).orElseThrow().value())
                 .isEqualTo(new FieldValue.XattrNames(List.of("security.selinux", "security.ima")));
         assertThat(data.field(TemplateField.XATTRLENGTHS).orElseThrow().value())
@@ -116,7 +117,7 @@ class TemplateDataDecoderTest {
         DecodedRecord unsigned = RecordDecoder.decode(imatest.get(9));
         assertThat(unsigned.signaturePresent()).isFalse();
         assertThat(unsigned.name().orElseThrow()).startsWith("/usr/lib/modules/5.4.0-rc7+/kernel/drive");
-        TemplateData signed = TemplateDataDecoder.decode(imatest.get(16));
+        TemplateData signed = RecordDecoder.templateData(imatest.get(16));
         assertThat(signed.field(TemplateField.D_MODSIG).orElseThrow().value())
                 .isInstanceOfSatisfying(FieldValue.EventDigest.class, e -> {
                     assertThat(e.algorithm()).isEqualTo("sha256");

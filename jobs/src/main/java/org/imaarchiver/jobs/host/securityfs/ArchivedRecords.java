@@ -2,7 +2,7 @@ package org.imaarchiver.jobs.host.securityfs;
 
 import java.io.IOException;
 import java.util.Iterator;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /**
  * The archive's view of records it has durably stored, for compare-then-trim (D.2 end): the raw

@@ -23,7 +23,7 @@ import org.imaarchiver.jobs.host.securityfs.RecordBatch.Kind;
 import org.imaarchiver.jobs.host.securityfs.TrimOutcome.NotTrimmed;
 import org.imaarchiver.jobs.host.securityfs.TrimOutcome.Trimmed;
 import org.imaarchiver.replay.log.BinaryLogReader;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.LogReadOptions;
 import org.imaarchiver.replay.log.MalformedLogException;
 import org.imaarchiver.replay.log.MeasurementRecord;

@@ -1,7 +1,7 @@
 package org.imaarchiver.jobs.host.tpm;
 
 import java.util.Objects;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 
 /** TPMS_NV_PUBLIC of an NV index (Part 2 §13.5) and the index's name. */
 public record NvPublic(int index, int nameAlg, int attributes, int dataSize, Bytes name) {

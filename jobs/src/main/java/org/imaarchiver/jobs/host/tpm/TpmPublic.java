@@ -15,7 +15,7 @@ import java.security.spec.RSAPublicKeySpec;
 import java.util.Base64;
 import java.util.Objects;
 import java.util.Optional;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.quote.AkPublicKey;
 import org.imaarchiver.replay.quote.MalformedQuoteException;

@@ -21,7 +21,7 @@ import org.imaarchiver.jobs.host.imafs.ImafsEmulator;
 import org.imaarchiver.jobs.host.securityfs.RecordBatch.Kind;
 import org.imaarchiver.jobs.host.securityfs.TrimOutcome.NotTrimmed;
 import org.imaarchiver.jobs.host.securityfs.TrimOutcome.Trimmed;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;

@@ -21,7 +21,7 @@ import org.imaarchiver.jobs.host.state.TrimJournal.TrimNotApplied;
 import org.imaarchiver.jobs.host.state.TrimJournal.Unknown;
 import org.imaarchiver.jobs.host.state.TrimJournal.Why;
 import org.imaarchiver.replay.log.BinaryLogReader;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.log.LogReadOptions;
 import org.imaarchiver.replay.log.MeasurementRecord;
 import org.imaarchiver.replay.pcr.Digest;

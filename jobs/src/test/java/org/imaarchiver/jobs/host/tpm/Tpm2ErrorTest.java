@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.quote.PcrSelection;
 import org.imaarchiver.replay.testsupport.Swtpm;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.util.HexFormat;
 import java.util.List;
-import org.imaarchiver.replay.log.Bytes;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.quote.PcrSelection;
 import org.imaarchiver.replay.quote.TpmReader;

@@ -1,4 +1,4 @@
-package org.imaarchiver.replay.template;
+package org.imaarchiver.replay.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,9 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
-import org.imaarchiver.replay.log.Bytes;
-import org.imaarchiver.replay.log.LogFiles;
-import org.imaarchiver.replay.log.MeasurementRecord;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,11 +1,10 @@
-package org.imaarchiver.replay.template;
+package org.imaarchiver.replay.log;
 
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.nio.ByteOrder;
 import java.util.Optional;
-import org.imaarchiver.replay.log.Bytes;
-import org.imaarchiver.replay.log.MeasurementRecord;
+import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 

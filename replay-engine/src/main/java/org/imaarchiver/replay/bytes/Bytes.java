@@ -1,4 +1,4 @@
-package org.imaarchiver.replay.log;
+package org.imaarchiver.replay.bytes;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
