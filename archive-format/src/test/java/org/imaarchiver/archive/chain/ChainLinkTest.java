@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteOrder;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import org.imaarchiver.archive.receipt.VerificationReceipt;
 import org.imaarchiver.archive.segment.BootIdentity;
 import org.imaarchiver.archive.segment.ManifestCodec;
@@ -18,9 +15,7 @@ import org.imaarchiver.archive.segment.ReplayFacts;
 import org.imaarchiver.archive.segment.SegmentManifest;
 import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
-import org.imaarchiver.replay.pcr.ExtendMode;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
-import org.imaarchiver.replay.pcr.PcrBank;
 import org.imaarchiver.replay.pcr.PcrState;
 import org.junit.jupiter.api.Test;
 
@@ -171,15 +166,8 @@ class ChainLinkTest {
         return new BootIdentity(HashAlgorithm.SHA256, Digest.filled(32, aggregate), 7, 0, counter);
     }
 
-    /** PCR 10 of SHA-1 and SHA-256 filled with {@code fill} (none at index 0). */
     static PcrState state(long nextIndex, byte fill) {
-        var values = new TreeMap<PcrBank, Digest>();
-        if (nextIndex > 0) {
-            values.put(PcrBank.of(10, HashAlgorithm.SHA1), Digest.filled(20, fill));
-            values.put(PcrBank.of(10, HashAlgorithm.SHA256), Digest.filled(32, fill));
-        }
-        return new PcrState(nextIndex, EnumSet.of(HashAlgorithm.SHA1, HashAlgorithm.SHA256), values,
-                Map.of(HashAlgorithm.SHA1, ExtendMode.PER_BANK_HASH, HashAlgorithm.SHA256, ExtendMode.PER_BANK_HASH));
+        return org.imaarchiver.archive.segment.TestManifests.state(nextIndex, fill);
     }
 
     static SegmentManifest manifest(long sequence, BootIdentity boot, PcrState base, PcrState end, Optional<Digest> previous) {

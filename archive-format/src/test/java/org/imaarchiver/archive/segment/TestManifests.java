@@ -15,7 +15,7 @@ import org.imaarchiver.replay.pcr.PcrState;
 import org.imaarchiver.replay.quote.QuoteEvidence;
 
 /** Test-only manifests with fixed, recognisable values. */
-final class TestManifests {
+public final class TestManifests {
     private TestManifests() {}
 
     static final BootIdentity BOOT = new BootIdentity(HashAlgorithm.SHA256,
@@ -23,7 +23,8 @@ final class TestManifests {
     static final QuoteEvidence QUOTE = new QuoteEvidence(Bytes.ofHex("ff54434780180022000b"), Bytes.ofHex("0014000b0100"),
             Bytes.ofHex("000b1234"));
 
-    static PcrState state(long nextIndex, byte fill) {
+    /** PCR 10 of SHA-1 and SHA-256 filled with {@code fill} (none at index 0). */
+    public static PcrState state(long nextIndex, byte fill) {
         var values = new TreeMap<PcrBank, Digest>();
         if (nextIndex > 0) {
             values.put(PcrBank.of(10, HashAlgorithm.SHA1), Digest.filled(20, fill));
