@@ -26,6 +26,7 @@ import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.StoreOptions;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
+import org.imaarchiver.cli.ReportFile;
 import org.imaarchiver.cli.CliContext;
 import org.imaarchiver.jobs.batch.HostProgress;
 import org.imaarchiver.jobs.compact.CompactJobRequest;
@@ -152,14 +153,13 @@ public final class CompactCommand implements Callable<Integer> {
     public Integer call() throws CliError {
         QuietLibraries.apply();
         CompactJobRequest request = request();
-        Path reportFile = json == null || json.equals("-") ? null : Path.of(json);
-        if (reportFile != null && Files.isDirectory(reportFile)) throw CliError.usage("--json " + reportFile + ": is a directory");
+        ReportFile reportFile = json == null || json.equals("-") ? null : ReportFile.of("--json", json);
         boolean jsonToStdout = "-".equals(json);
         PrintStream human = jsonToStdout ? ctx.err() : ctx.out();
         return dryRun ? dryRun(request, reportFile, jsonToStdout, human) : compact(request, reportFile, jsonToStdout, human);
     }
 
-    private int compact(CompactJobRequest request, Path reportFile, boolean jsonToStdout, PrintStream human) throws CliError {
+    private int compact(CompactJobRequest request, ReportFile reportFile, boolean jsonToStdout, PrintStream human) throws CliError {
         CompactJobResult r;
         try {
             r = new CompactJobRunner(ctx.err()).withMaxPartitions(maxPartitions).run(request);
@@ -182,7 +182,7 @@ public final class CompactCommand implements Callable<Integer> {
                     }
                     ctx.out().flush();
                 } else {
-                    Files.copy(r.jsonReport(), reportFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    reportFile.copyFrom(r.jsonReport());
                 }
             } catch (IOException e) {
                 throw CliError.environment("--json " + json + ": cannot write: " + e.getMessage(), e);
@@ -201,7 +201,7 @@ public final class CompactCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    private int dryRun(CompactJobRequest request, Path reportFile, boolean jsonToStdout, PrintStream human) throws CliError {
+    private int dryRun(CompactJobRequest request, ReportFile reportFile, boolean jsonToStdout, PrintStream human) throws CliError {
         List<Object> hostsJson = new ArrayList<>();
         long[] totals = new long[3];
         try {
@@ -244,9 +244,9 @@ public final class CompactCommand implements Callable<Integer> {
                 ctx.out().print(text);
             } else {
                 try {
-                    Files.writeString(reportFile, text);
+                    reportFile.write(text);
                 } catch (IOException e) {
-                    throw CliError.environment("--json " + reportFile + ": cannot write: " + e.getMessage(), e);
+                    throw CliError.environment("--json " + json + ": cannot write: " + e.getMessage(), e);
                 }
             }
         }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -21,6 +20,7 @@ import org.imaarchiver.archive.sign.TrustedKeys;
 import org.imaarchiver.archive.store.StoreUri;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
+import org.imaarchiver.cli.ReportFile;
 import org.imaarchiver.cli.CliContext;
 import org.imaarchiver.jobs.reverify.VerifyJobRequest;
 import org.imaarchiver.jobs.reverify.VerifyJobResult;
@@ -162,8 +162,7 @@ public final class VerifyCommand implements Callable<Integer> {
         Optional<Instant> from = since == null ? Optional.empty() : Optional.of(instant("--since", since, false));
         Optional<Instant> to = until == null ? Optional.empty() : Optional.of(instant("--until", until, true));
         if (from.isPresent() && to.isPresent() && to.get().isBefore(from.get())) throw CliError.usage("--until is before --since");
-        Path reportFile = json == null || json.equals("-") ? null : Path.of(json);
-        if (reportFile != null && Files.isDirectory(reportFile)) throw CliError.usage("--json " + reportFile + ": is a directory");
+        ReportFile reportFile = json == null || json.equals("-") ? null : ReportFile.of("--json", json);
         if (receiptKey != null && out == null) throw CliError.usage("--receipt-key needs --out (receipts are written to OUT/receipts)");
         if (sinceReceipt != null && !Files.isDirectory(sinceReceipt)) throw CliError.usage("--since-receipt " + sinceReceipt + ": no such directory");
         if (sinceReceipt != null && receiptKey == null && receiptSigners == null) {
@@ -215,7 +214,7 @@ public final class VerifyCommand implements Callable<Integer> {
     }
 
     /** Outputs and exit code of a finished (or interrupted) run. */
-    private int report(VerifyJobResult result, Path reportFile) throws CliError, IOException {
+    private int report(VerifyJobResult result, ReportFile reportFile) throws CliError, IOException {
         boolean jsonToStdout = "-".equals(json);
         PrintStream human = jsonToStdout ? ctx.err() : ctx.out();
         if (!result.completed()) {
@@ -229,9 +228,9 @@ public final class VerifyCommand implements Callable<Integer> {
                 ctx.out().flush();
             } else {
                 try {
-                    Files.copy(result.jsonReport(), reportFile, StandardCopyOption.REPLACE_EXISTING);
+                    reportFile.copyFrom(result.jsonReport());
                 } catch (IOException e) {
-                    throw CliError.environment("--json " + reportFile + ": cannot write: " + e.getMessage(), e);
+                    throw CliError.environment("--json " + json + ": cannot write: " + e.getMessage(), e);
                 }
             }
         }

@@ -1,0 +1,85 @@
+package org.imaarchiver.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+
+/**
+ * A file the user named for a report ({@code --json PATH}). A regular file, or a path where nothing is
+ * yet, is replaced atomically: the report is written beside it and renamed over it, so a reader sees
+ * the old report or the new one, never half of one. Anything else that exists there (a device such as
+ * {@code /dev/null} or {@code /dev/stdout}, a FIFO, a terminal, or a link to one) is written through
+ * and never replaced: renaming over {@code /dev/null} as root would swap the system's null device for a
+ * regular file.
+ */
+public record ReportFile(Path path) {
+    public ReportFile {
+        Objects.requireNonNull(path, "path");
+    }
+
+    /** The {@code option}'s value as a report file; a directory is a usage error. */
+    public static ReportFile of(String option, String value) throws CliError {
+        Path p = Path.of(value);
+        if (Files.isDirectory(p)) throw CliError.usage(option + " " + value + ": is a directory");
+        return new ReportFile(p);
+    }
+
+    /** Writes {@code source}'s bytes as the report. */
+    public void copyFrom(Path source) throws IOException {
+        if (writesThrough()) {
+            try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.WRITE)) {
+                Files.copy(source, out);
+            }
+            return;
+        }
+        Path tmp = Files.createTempFile(directory(), "." + path.getFileName() + ".", ".tmp");
+        try {
+            Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+            replaceWith(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Writes {@code text} (UTF-8) as the report. */
+    public void write(String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (writesThrough()) {
+            try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.WRITE)) {
+                out.write(bytes);
+            }
+            return;
+        }
+        Path tmp = Files.createTempFile(directory(), "." + path.getFileName() + ".", ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            replaceWith(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Something that exists and is not a regular file (links followed): written into, never replaced. */
+    private boolean writesThrough() {
+        return Files.exists(path) && !Files.isRegularFile(path);
+    }
+
+    private Path directory() {
+        Path parent = path.toAbsolutePath().getParent();
+        return parent != null ? parent : path.toAbsolutePath().getRoot();
+    }
+
+    private void replaceWith(Path tmp) throws IOException {
+        try {
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
