@@ -43,7 +43,12 @@ public final class Main {
         });
         cl.setExecutionExceptionHandler((ex, c, parse) -> handle(ex, c, ctx));
         int code = cl.execute(args);
-        out.flush();
+        // PrintStream swallows write errors: a report sent into a full disk or a closed pipe would be
+        // lost with exit 0. checkError() flushes and tells whether any write failed.
+        if (out.checkError() && code != ExitCode.INTERNAL) {
+            err.println("ima-archiver: cannot write to standard output: the output is incomplete");
+            code = ExitCode.ENVIRONMENT;
+        }
         err.flush();
         return code;
     }
@@ -98,7 +103,7 @@ public final class Main {
                     org.imaarchiver.jobs.nightly.cli.ArchiveCommand.class, org.imaarchiver.jobs.nightly.cli.EnrollCommand.class,
                     org.imaarchiver.jobs.nightly.cli.StatusCommand.class},
             footer = {"", "Exit codes: 0 ok/verified, 1 evidence does not verify,",
-                    "2 bad usage or malformed input, 3 environment problem (missing tool, file, TPM or store).",
+                    "2 bad usage or malformed input, 3 environment problem (missing tool, file, TPM or store; unwritable output).",
                     "`archive` adds 10 nothing to do, 11 archived but not trimmed, 12 trimming blocked,",
                     "13 another archiver runs (docs/operations.md). Docs: README.md and docs/."})
     static final class Root implements java.util.concurrent.Callable<Integer> {
