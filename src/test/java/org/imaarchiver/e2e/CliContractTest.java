@@ -82,6 +82,19 @@ class CliContractTest {
     }
 
     @Test
+    void negativeCountsAndIndicesAreUsageErrorsInOneLine() throws Exception {
+        Path f = dir.resolve("n.bin");
+        Cli.Result gen = Cli.run("generate", f.toString(), "--records", "-1");
+        assertThat(gen.code()).as(gen.toString()).isEqualTo(2);
+        assertThat(gen.err().strip()).isEqualTo("ima-archiver generate: --records -1: a count is 0 or more");
+        assertThat(f).doesNotExist();
+        LogGenerator.writeFile(f, 10, LogGenerator.Options.defaults(2));
+        Cli.Result replay = Cli.run("replay", f.toString(), "--log-start", "-1");
+        assertThat(replay.code()).as(replay.toString()).isEqualTo(2);
+        assertThat(replay.err().strip()).isEqualTo("ima-archiver replay: --log-start -1: a record index is 0 or more");
+    }
+
+    @Test
     void replayJsonHasTheContractKeys() throws Exception {
         Path f = dir.resolve("l.bin");
         LogGenerator.Summary s = LogGenerator.writeFile(f, 3000, LogGenerator.Options.defaults(2).withViolationRate(0.01));

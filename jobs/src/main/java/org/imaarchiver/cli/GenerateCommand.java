@@ -48,6 +48,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (records < 0) throw CliError.usage("--records " + records + ": a count is 0 or more");
         HashAlgorithm stored = HashAlgorithm.byKernelName(digest)
                 .orElseThrow(() -> CliError.usage("--digest: unsupported algorithm '" + digest + "'"));
         LogGenerator.Options o;

@@ -41,6 +41,7 @@ final class LogSource implements RecordSource, AutoCloseable {
     static LogSource open(Path log, Engine.Format format, PcrState base, OptionalLong logStart)
             throws CliError, IOException, MalformedLogException {
         long first = logStart.orElse(base.nextIndex());
+        if (first < 0) throw CliError.usage("--log-start " + first + ": a record index is 0 or more");
         if (first > base.nextIndex()) {
             throw CliError.usage("LOG " + log + " starts at record " + first + " but the base state ends before record "
                     + base.nextIndex() + ": records " + base.nextIndex() + ".." + (first - 1) + " are missing");
