@@ -3,12 +3,12 @@ package org.imaarchiver.cli;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import org.imaarchiver.jobs.batch.ResultFiles;
 
 /**
  * A file the user named for a report ({@code --json PATH}). A regular file, or a path where nothing is
@@ -41,7 +41,7 @@ public record ReportFile(Path path) {
         Path tmp = Files.createTempFile(directory(), "." + path.getFileName() + ".", ".tmp");
         try {
             Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-            replaceWith(tmp);
+            ResultFiles.move(tmp, path);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -59,7 +59,7 @@ public record ReportFile(Path path) {
         Path tmp = Files.createTempFile(directory(), "." + path.getFileName() + ".", ".tmp");
         try {
             Files.write(tmp, bytes);
-            replaceWith(tmp);
+            ResultFiles.move(tmp, path);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -73,13 +73,5 @@ public record ReportFile(Path path) {
     private Path directory() {
         Path parent = path.toAbsolutePath().getParent();
         return parent != null ? parent : path.toAbsolutePath().getRoot();
-    }
-
-    private void replaceWith(Path tmp) throws IOException {
-        try {
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 }

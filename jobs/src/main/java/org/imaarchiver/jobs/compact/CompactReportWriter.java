@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.imaarchiver.jobs.batch.ResultFiles;
 import org.imaarchiver.replay.json.Json;
 
 /**
@@ -113,19 +114,11 @@ final class CompactReportWriter {
             lines.write(summary(totals));
             w.close();
             lines.close();
-            move(tmp, target);
-            move(summaryTmp, outputDir.resolve(SUMMARY));
+            ResultFiles.move(tmp, target);
+            ResultFiles.move(summaryTmp, outputDir.resolve(SUMMARY));
             return totals;
         } catch (UncheckedIOException e) {
             throw e.getCause();
-        }
-    }
-
-    private static void move(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -2,10 +2,8 @@ package org.imaarchiver.jobs.compact;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.imaarchiver.jobs.batch.ResultFiles;
 import org.imaarchiver.archive.chain.ChainFinding;
 import org.imaarchiver.archive.chain.ChainReport;
 import org.imaarchiver.archive.compact.CompactionGroup;
@@ -201,11 +200,7 @@ final class HostCompaction {
         Path target = resultFile(resultsDir, summary.host());
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.writeString(tmp, Json.write(summary.toJson()) + "\n", StandardCharsets.UTF_8);
-        try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        ResultFiles.move(tmp, target);
     }
 
     /** Reads a result file back as a JSON object. */

@@ -1,4 +1,4 @@
-package org.imaarchiver.jobs.reverify;
+package org.imaarchiver.jobs.batch;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -7,10 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** Files that appear complete or not at all: a crash mid-write leaves the old file (or none). */
-final class ResultFiles {
+public final class ResultFiles {
     private ResultFiles() {}
 
-    static void move(Path tmp, Path target) throws IOException {
+    /** Renames {@code tmp} over {@code target}, atomically where the filesystem can. */
+    public static void move(Path tmp, Path target) throws IOException {
         try {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
