@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import org.imaarchiver.jobs.batch.ResultFiles;
@@ -32,33 +31,32 @@ public record ReportFile(Path path) {
 
     /** Writes {@code source}'s bytes as the report. */
     public void copyFrom(Path source) throws IOException {
-        if (writesThrough()) {
-            try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.WRITE)) {
-                Files.copy(source, out);
-            }
-            return;
-        }
-        Path tmp = Files.createTempFile(directory(), "." + path.getFileName() + ".", ".tmp");
-        try {
-            Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-            ResultFiles.move(tmp, path);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        put(out -> Files.copy(source, out));
     }
 
     /** Writes {@code text} (UTF-8) as the report. */
     public void write(String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        put(out -> out.write(bytes));
+    }
+
+    @FunctionalInterface
+    private interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private void put(Content content) throws IOException {
         if (writesThrough()) {
             try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.WRITE)) {
-                out.write(bytes);
+                content.writeTo(out);
             }
             return;
         }
         Path tmp = Files.createTempFile(directory(), "." + path.getFileName() + ".", ".tmp");
         try {
-            Files.write(tmp, bytes);
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                content.writeTo(out);
+            }
             ResultFiles.move(tmp, path);
         } finally {
             Files.deleteIfExists(tmp);

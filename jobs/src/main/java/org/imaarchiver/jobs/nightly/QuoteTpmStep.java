@@ -32,7 +32,7 @@ final class QuoteTpmStep extends NightlyStep {
             try {
                 List<PcrSelection> selection = run.selection();
                 // resetCount as this AK reports it (obfuscated for owner-hierarchy AKs, C.4): a probe quote
-                org.imaarchiver.replay.quote.Quote probe = parse(tpm.quote(ak.handle(), ak.publicArea().name(), Bytes.wrap(new byte[32]), selection));
+                org.imaarchiver.replay.quote.Quote probe = tpm.quote(ak.handle(), ak.publicArea().name(), Bytes.wrap(new byte[32]), selection).attested();
                 long trimmedSoFar = recovered.trimmedSoFar();
                 Optional<MeasurementRecord> recordZero = recovered.recordZero();
                 if (recovered.bootAmbiguous() && recovered.head().isPresent()
@@ -53,9 +53,5 @@ final class QuoteTpmStep extends NightlyStep {
         } catch (MalformedQuoteException e) {
             throw RunStopped.of(RunOutcome.VERIFICATION_FAILED, "the TPM's quote does not parse: " + e.getMessage()).failure();
         }
-    }
-
-    private static org.imaarchiver.replay.quote.Quote parse(QuoteEvidence q) throws MalformedQuoteException {
-        return q.attested();
     }
 }
