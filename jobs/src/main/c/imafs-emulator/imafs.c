@@ -214,8 +214,10 @@ static void fill_attr(fuse_ino_t ino, struct stat *s) {
     struct entry *e = entry_of(ino);
     memset(s, 0, sizeof *s);
     s->st_ino = ino;
-    s->st_uid = 0;
-    s->st_gid = 0;
+    /* root:root on a kernel; here the mounting user, who is root wherever the emulator stands in
+       for a kernel (a non-root mounter keeps reading its own mount) */
+    s->st_uid = getuid();
+    s->st_gid = getgid();
     s->st_size = 0; /* seq_file: size 0, read to EOF (B.1) */
     s->st_atime = s->st_mtime = s->st_ctime = start_time;
     s->st_nlink = 1;
@@ -403,12 +405,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         if (err) { free(h); fuse_reply_err(req, err); return; }
     } else if (e->kind == K_TPMDEV) {
         /* like /dev/tpmrm0 (0660 tss): no IMA locking; each open file has its own pending response */
-    } else if (write && ctx->uid != 0) {
-        /* mode 0440 files: only root (DAC override) may open them for write; writes then fail */
-        free(h);
-        fuse_reply_err(req, EACCES);
-        return;
     }
+    /* file modes (0440, 0660 with staging) are checked by the FUSE kernel module before this
+       (mount option default_permissions), as the VFS checks them for securityfs: a non-root user
+       gets EACCES, root passes by CAP_DAC_OVERRIDE */
     fi->fh = (uint64_t)(uintptr_t)h;
     fi->direct_io = 1; /* never serve from the page cache: every read reaches the emulator */
     fi->keep_cache = 0;
@@ -1108,7 +1108,8 @@ int main(int argc, char **argv) {
     struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
     fuse_opt_add_arg(&args, argv[0]);
     fuse_opt_add_arg(&args, "-o");
-    fuse_opt_add_arg(&args, cfg.allow_other ? "fsname=imafs,subtype=imafs,allow_other" : "fsname=imafs,subtype=imafs");
+    fuse_opt_add_arg(&args, cfg.allow_other ? "fsname=imafs,subtype=imafs,default_permissions,allow_other"
+                                            : "fsname=imafs,subtype=imafs,default_permissions");
     if (cfg.debug) fuse_opt_add_arg(&args, "-d");
     session = fuse_session_new(&args, &ops, sizeof ops, NULL);
     if (!session) return 1;
