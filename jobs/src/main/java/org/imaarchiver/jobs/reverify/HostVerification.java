@@ -18,6 +18,8 @@ import org.imaarchiver.archive.chain.ArchiveReport;
 import org.imaarchiver.archive.chain.ArchiveReportJson;
 import org.imaarchiver.archive.chain.ChainFinding;
 import org.imaarchiver.archive.chain.ChainFindingCodec;
+import org.imaarchiver.archive.chain.ChainIndex;
+import org.imaarchiver.archive.chain.ExpectedCadence;
 import org.imaarchiver.archive.chain.ChainReport;
 import org.imaarchiver.archive.chain.ChainVerifier;
 import org.imaarchiver.archive.receipt.VerificationReceipt;
@@ -54,16 +56,30 @@ final class HostVerification {
     static final String VERIFIER = "ima-archiver/" + Optional.ofNullable(HostVerification.class.getPackage().getImplementationVersion())
             .orElse("0.1.0-SNAPSHOT");
 
+    /**
+     * The expected cadence and the run's reference time (a job parameter, so the manager and every
+     * worker, and a resumed run, check against the same instant).
+     */
+    record Cadence(ExpectedCadence expected, Instant asOf) {
+        Cadence {
+            Objects.requireNonNull(expected, "expected");
+            Objects.requireNonNull(asOf, "asOf");
+        }
+    }
+
     private final ArchiveStore store;
     private final ChainVerifier verifier;
     private final VerifyJobRequest request;
+    private final Cadence cadence;
     private final ResultTable results;
     private final HostListener listener;
 
-    HostVerification(ArchiveStore store, ChainVerifier verifier, VerifyJobRequest request, ResultTable results, HostListener listener) {
+    HostVerification(ArchiveStore store, ChainVerifier verifier, VerifyJobRequest request, Cadence cadence, ResultTable results,
+                     HostListener listener) {
         this.store = Objects.requireNonNull(store, "store");
         this.verifier = Objects.requireNonNull(verifier, "verifier");
         this.request = Objects.requireNonNull(request, "request");
+        this.cadence = Objects.requireNonNull(cadence, "cadence");
         this.results = Objects.requireNonNull(results, "results");
         this.listener = Objects.requireNonNull(listener, "listener");
     }
@@ -82,6 +98,7 @@ final class HostVerification {
         if (verdict.isPresent() && verdict.get() instanceof SinceReceiptTable.Accepted a) receipt = Optional.of(a.receipt());
         if (verdict.isPresent() && verdict.get() instanceof SinceReceiptTable.Rejected r) receiptRejected = Optional.of(r.reason()); // fail closed: whole chain
         ChainReport report = receipt.isPresent() ? verifier.verifyAfter(store, host, receipt.get()) : verifier.verifyHost(store, host);
+        report = withCadence(host, report, receipt.isPresent());
         long from = receipt.map(r -> r.sequence() + 1).orElse(0L);
         Timeline timeline = timeline(host, from, Long.MAX_VALUE, report);
 
@@ -126,6 +143,7 @@ final class HostVerification {
     HostOutcome verifyAndRecordPart(String host, Part part) throws IOException {
         listener.beforeHost(host);
         ChainReport report = verifier.verifyRangeLinked(store, host, part.first(), part.last());
+        if (part.isLast()) report = withCadence(host, report, false); // the last part holds the chain's newest segment
         Timeline timeline = timeline(host, part.first(), part.last(), report);
         Optional<VerificationReceipt> next = Optional.empty();
         if (report.ok() && part.isLast()) {
@@ -155,6 +173,29 @@ final class HostVerification {
         }
         if (request.remote()) return results.sinceReceipts().get(host);
         return Optional.empty();
+    }
+
+    /**
+     * {@code report} plus its {@code stale-chain} finding, if the chain's newest segment is older than
+     * the cadence: the newest segment verified, or, after a receipt with nothing new, the receipt's
+     * own segment (the head). A host that verified nothing else gets no receipt then.
+     */
+    private ChainReport withCadence(String host, ChainReport report, boolean afterReceipt) throws IOException {
+        if (cadence.expected() instanceof ExpectedCadence.Off) return report;
+        Optional<Instant> newest = report.lastCreatedAt();
+        if (newest.isEmpty() && afterReceipt) {
+            try {
+                newest = new ChainIndex(store).head(host).map(h -> createdAt(h.manifest()));
+            } catch (MalformedManifestException | StoreException e) {
+                newest = Optional.empty(); // an unreadable head: the receipt check has found it already
+            }
+        }
+        Optional<ChainFinding> stale = cadence.expected().check(host, newest, cadence.asOf());
+        if (stale.isEmpty()) return report;
+        List<ChainFinding> findings = new ArrayList<>(report.findings());
+        findings.add(stale.get());
+        return new ChainReport(host, report.segments(), report.records(), report.firstIndex(), report.lastIndex(),
+                report.firstCreatedAt(), report.lastCreatedAt(), findings);
     }
 
     /** "Verified up to here": the last segment verified (unsigned; the manager signs it). */
