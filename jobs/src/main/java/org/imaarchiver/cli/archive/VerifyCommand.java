@@ -186,10 +186,17 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         if (receiptSigners != null && sinceReceipt == null) throw CliError.usage("--receipt-signers is only used with --since-receipt");
         if (out != null && Files.exists(out) && !Files.isDirectory(out)) throw CliError.usage("--out " + out + ": not a directory");
+        if (state != null && Files.exists(state) && !Files.isDirectory(state)) throw CliError.usage("--state " + state + ": not a directory");
         loadTrust(trust);
         String storeUri = storeUri();
-        // Opened once here for the CLI's errors (exit 2 for a missing local archive or a bad URI); the job opens its own.
-        StoreAccess.closeQuietly(StoreAccess.open("URI", uri, Optional.ofNullable(s3Endpoint), true));
+        // Opened and listed once here for the CLI's errors (exit 2 for a missing local archive or a bad URI, exit 3
+        // naming the endpoint and the cause for an unreachable store); the job opens its own.
+        org.imaarchiver.archive.store.ArchiveStore probe = StoreAccess.open("URI", uri, Optional.ofNullable(s3Endpoint), true);
+        try {
+            StoreAccess.requireListable(StoreAccess.named("URI", uri, Optional.ofNullable(s3Endpoint)), probe);
+        } finally {
+            StoreAccess.closeQuietly(probe);
+        }
         Optional<KeyMaterial> receiptKeyMaterial = receiptKey == null ? Optional.empty() : Optional.of(readKey(receiptKey));
         Optional<TrustedKeys> signers = receiptSigners == null ? Optional.empty() : Optional.of(readSigners(receiptSigners));
         Path stateDir = state != null ? state : VerifyJobRequest.defaultStateDir();
@@ -212,7 +219,7 @@ public final class VerifyCommand implements Callable<Integer> {
             VerifyJobResult result = run(request);
             return report(result, reportFile);
         } catch (IOException e) {
-            throw CliError.environment("verify: " + e.getMessage(), e);
+            throw CliError.environment(ioMessage(e), e);
         } finally {
             if (scratch != null) StoreAccess.deleteTree(scratch);
         }
@@ -224,7 +231,7 @@ public final class VerifyCommand implements Callable<Integer> {
             return new VerifyJobRunner(ctx.err()).withMaxPartitions(maxPartitions).withSegmentsPerPartition(segmentsPerPartition).run(request);
         } catch (RuntimeException e) {
             // Spring wraps a failure to create a bean (the store, the trust directory) in its own exceptions.
-            throw CliError.environment("verify: cannot run the job: " + rootMessage(e), e);
+            throw CliError.environment("cannot run the job: " + rootMessage(e), e);
         } finally {
             restore.run();
         }
@@ -268,6 +275,20 @@ public final class VerifyCommand implements Callable<Integer> {
             return ExitCode.NOT_VERIFIED;
         }
         return result.ok() ? ExitCode.OK : ExitCode.NOT_VERIFIED;
+    }
+
+    /**
+     * An I/O failure as one line (the CLI prefixes the command's name): a file system error names
+     * its file and why, where the JDK's message is only the file name.
+     */
+    static String ioMessage(IOException e) {
+        if (!(e instanceof java.nio.file.FileSystemException f) || f.getFile() == null) return String.valueOf(e.getMessage());
+        String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                : e instanceof java.nio.file.NotDirectoryException ? "not a directory"
+                : e instanceof java.nio.file.FileAlreadyExistsException ? "exists and is not a directory"
+                : f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+        return f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": " + why;
     }
 
     /** A local archive as an absolute file URI (the job's identity must not depend on the working directory). */
