@@ -117,6 +117,7 @@ final class HostVerification {
         entry.put("receiptRejected", receiptRejected.<Object>map(s -> s).orElse(Json.NULL));
         entry.put("receipt", Json.NULL); // set by ReportWriter when it signs the receipt
         entry.put("timeline", timeline.entries());
+        putUnknownObjects(entry, timeline);
         results.put(host, Json.write(entry), next.map(VerificationReceipt::canonicalBytes), report.ok(), report.segments(),
                 report.records());
         HostOutcome outcome = new HostOutcome(host, report.ok(), report.segments(), report.records(), report.findings());
@@ -155,6 +156,7 @@ final class HostVerification {
         entry.put("receiptRejected", Json.NULL);
         entry.put("receipt", Json.NULL);
         entry.put("timeline", timeline.entries());
+        putUnknownObjects(entry, timeline);
         results.put(ResultTable.partKey(host, part.index()), Json.write(entry), next.map(VerificationReceipt::canonicalBytes), report.ok(),
                 report.segments(), report.records());
         HostOutcome outcome = new HostOutcome(host, report.ok(), report.segments(), report.records(), report.findings());
@@ -198,6 +200,12 @@ final class HostVerification {
                 report.firstCreatedAt(), report.lastCreatedAt(), findings);
     }
 
+    /** Report keys {@code unknownObjects} (the first {@value #UNKNOWN_KEPT} keys) and {@code unknownObjectCount}. */
+    private static void putUnknownObjects(Map<String, Object> entry, Timeline timeline) {
+        entry.put("unknownObjects", List.<Object>copyOf(timeline.unknownKeys()));
+        entry.put("unknownObjectCount", timeline.unknownCount());
+    }
+
     /** "Verified up to here": the last segment verified (unsigned; the manager signs it). */
     private VerificationReceipt receiptBody(String host, LastSegment l) {
         return new VerificationReceipt(host, l.manifest().boot(), l.manifest().sequence(), l.digest(), l.manifest().end(),
@@ -221,8 +229,17 @@ final class HostVerification {
 
     // ---- timeline ----
 
-    /** The last readable sidecar (for the receipt) and one timeline entry per sequence. */
-    record Timeline(List<Object> entries, Optional<LastSegment> last) {}
+    /** Unknown objects named in a host's report entry (all are counted). */
+    static final int UNKNOWN_KEPT = 20;
+
+    /**
+     * The last readable sidecar (for the receipt), one timeline entry per sequence, and the objects
+     * under the host's prefix that are no segment object (a note, not a finding: they are not part
+     * of the chain, but an operator should know that someone left them there).
+     */
+    record Timeline(List<Object> entries, Optional<LastSegment> last, List<String> unknownKeys, long unknownCount) {
+        Timeline { unknownKeys = List.copyOf(unknownKeys); }
+    }
 
     record LastSegment(SegmentManifest manifest, Digest digest) {}
 
@@ -232,9 +249,17 @@ final class HostVerification {
      */
     private Timeline timeline(String host, long from, long to, ChainReport report) throws IOException {
         TreeSet<Long> seqs = new TreeSet<>();
-        try (Stream<String> keys = store.list(ArchiveLayout.segmentsPrefix(host))) {
-            keys.map(ArchiveLayout::parse).flatMap(Optional::stream).filter(n -> n.host().equals(host) && n.sequence() >= from && n.sequence() <= to)
-                    .forEach(n -> seqs.add(n.sequence()));
+        List<String> unknown = new ArrayList<>();
+        long[] unknownCount = {0};
+        try (Stream<String> keys = store.list(ArchiveLayout.hostPrefix(host))) {
+            keys.forEach(k -> {
+                Optional<ArchiveLayout.ObjectName> n = ArchiveLayout.parse(k).filter(x -> x.host().equals(host));
+                if (n.isEmpty()) {
+                    if (unknownCount[0]++ < UNKNOWN_KEPT) unknown.add(k);
+                } else if (n.get().sequence() >= from && n.get().sequence() <= to) {
+                    seqs.add(n.get().sequence());
+                }
+            });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
@@ -264,7 +289,7 @@ final class HostVerification {
             e.put("failures", failures);
             entries.add(e);
         }
-        return new Timeline(entries, last);
+        return new Timeline(entries, last, unknown, unknownCount[0]);
     }
 
     /** createdAt of a manifest as an instant (for the window filter). */

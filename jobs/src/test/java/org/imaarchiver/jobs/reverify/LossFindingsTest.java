@@ -149,6 +149,27 @@ class LossFindingsTest {
         assertThat(ReverifyJobTest.hostsOf(workers.jsonReport())).isEqualTo(expected);
     }
 
+    /**
+     * Objects under a host's prefix that are no segment object (an editor's backup, a stray upload)
+     * are a note in the report, not a finding: the chain stays ok.
+     */
+    @Test
+    void unknownObjectsOfAHostAreANoteNotAFinding() throws Exception {
+        TestArchive archive = new TestArchive(dir.resolve("store"));
+        archive.host("a", 1, 12).segment(5);
+        Path trust = archive.trustDir(dir.resolve("trust"), List.of("a"));
+        Path segments = archive.root.resolve(ArchiveLayout.segmentsPrefix("a"));
+        Files.copy(segments.resolve("0000000000.manifest.json"), segments.resolve("0000000000.manifest.json.bak"));
+        Files.writeString(archive.root.resolve(ArchiveLayout.hostPrefix("a")).resolve("notes.txt"), "left here\n");
+        VerifyJobResult r = new VerifyJobRunner().run(request(new Fixture(archive, trust), "notes", TestArchive.T0.plusSeconds(3600)));
+        Map<String, Object> a = ReverifyJobTest.hostsOf(r.jsonReport()).get("a");
+        assertThat(a).containsEntry("status", "ok").containsEntry("unknownObjectCount", 2L)
+                .containsEntry("unknownObjects", List.of("hosts/a/notes.txt", "hosts/a/segments/0000000000.manifest.json.bak"));
+        assertThat(r.ok()).isTrue();
+        assertThat(Files.readString(r.summaryFile())).contains("a: ok, 1 segment, 5 records\n  note: 2 object(s) that are no segment object "
+                + "(not verified): hosts/a/notes.txt, hosts/a/segments/0000000000.manifest.json.bak\n");
+    }
+
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> failures(Map<String, Object> host) {
         return (List<Map<String, Object>>) (List<?>) host.get("failures");
