@@ -97,6 +97,7 @@ public final class ChainVerifier {
     /**
      * Verifies one host's chain: the segments of {@link ChainListing#effective()} (superseded parts of
      * a switched compaction and staged compacted segments are not part of the chain and are not checked).
+     * No chain segment: {@link LossFinding.MissingChain} for an enrolled host, else {@link ObjectFinding.NoSegments}.
      */
     public ChainReport verifyHost(ArchiveStore store, String host) throws IOException {
         ArchiveLayout.requireValidHostId(host);

@@ -36,9 +36,12 @@ import org.imaarchiver.replay.quote.AkPublicKey;
  * <p>The AKs of a trust directory are checked when it is loaded (every file must decode: a store
  * that silently dropped a key would turn into false findings, one that silently added one into
  * false trust) but kept only for the hosts being verified: they are read again per host when
- * needed, with a bounded cache of {@value #CACHED_HOSTS} hosts, so memory does not grow with the
- * number of enrolled hosts (~0.6 KB per AK). The directory must therefore not change during a run
- * (the bulk jobs' identity includes its digest).
+ * needed, with a bounded cache of {@value #CACHED_HOSTS} hosts, so the keys' memory does not grow
+ * with the number of enrolled hosts (~0.6 KB per AK); what is kept per enrolled host is its id, because
+ * each must have a chain (docs/archive-format.md §13.1). The directory must therefore not change during a run
+ * (the bulk jobs' identity includes its digest). A file that cannot be read (a dangling symbolic
+ * link, a directory in its place, no permission) fails the load naming it and why, as one that does
+ * not decode (§11).
  */
 public final class TrustStore {
     /** Hosts whose AKs are kept in memory at once (a few per verifying thread would do). */

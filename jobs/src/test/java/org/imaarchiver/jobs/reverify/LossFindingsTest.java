@@ -133,17 +133,30 @@ class LossFindingsTest {
         assertThat(new VerifyJobRunner().run(request(f, "off", late)).ok()).isTrue();
     }
 
-    /** Worker processes (`--workers 1`, ranges too) give local mode's report: the findings live where both modes verify. */
+    /**
+     * Worker processes (`--workers 1`, ranges too) give local mode's report: the findings live where
+     * both modes verify. After receipts: a's newest segment deleted (behind-receipt), b stale, the
+     * deleted hosts missing.
+     */
     @Test
     void workerProcessesGiveTheSameLossFindings() throws Exception {
         Fixture f = fixture();
+        KeyMaterial verifier = KeyMaterial.generate(KeyMaterial.KeyType.P256, "verifier", TestArchive.T0.minusSeconds(60),
+                TestArchive.T0.plusSeconds(86400 * 30L));
+        VerifyJobResult first = new VerifyJobRunner().run(request(f, "first", TestArchive.T0.plusSeconds(3600)).withReceiptKey(verifier));
+        f.archive().deleteSegment("a", 1);
         Instant late = NEWEST_OF_A.plus(Duration.ofDays(3));
         ExpectedCadence twoDays = new ExpectedCadence.Within(Duration.ofDays(2));
-        VerifyJobResult local = new VerifyJobRunner().run(request(f, "local", late).withCadence(twoDays));
+        Optional<org.imaarchiver.archive.sign.TrustedKeys> signers = Optional.of(
+                org.imaarchiver.archive.sign.TrustedKeys.ofCertificates(List.of(verifier.certificate())));
+        VerifyJobResult local = new VerifyJobRunner().run(request(f, "local", late).withCadence(twoDays)
+                .withSinceReceipts(first.receiptsDir(), signers));
         Map<String, Map<String, Object>> expected = ReverifyJobTest.hostsOf(local.jsonReport());
-        assertThat(ReverifyJobTest.kinds(expected.get("a"))).containsExactly("stale-chain");
+        assertThat(ReverifyJobTest.kinds(expected.get("a"))).containsExactly("behind-receipt", "stale-chain");
+        assertThat(ReverifyJobTest.kinds(expected.get("b"))).containsExactly("stale-chain");
         assertThat(ReverifyJobTest.kinds(expected.get("never"))).containsExactly("missing-chain");
         VerifyJobResult workers = new VerifyJobRunner().withMaxPartitions(2).run(request(f, "workers", late).withCadence(twoDays)
+                .withSinceReceipts(first.receiptsDir(), signers)
                 .withDistribution(new VerifyJobRequest.Distribution(Optional.empty(), Optional.empty(), 1)));
         assertThat(workers.completed()).isTrue();
         assertThat(ReverifyJobTest.hostsOf(workers.jsonReport())).isEqualTo(expected);
