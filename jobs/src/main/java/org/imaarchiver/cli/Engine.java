@@ -237,8 +237,9 @@ final class Engine {
         // a quote point reached through a record whose stored digest was altered does not verify the records
         for (ReplayFailure f : search.failures()) problems.add(f.describe());
         if (result.verified().isPresent() && search.quotePoint().isEmpty()) {
-            problems.add("no prefix of the list (records " + search.firstIndex() + ".." + (search.end().nextIndex() - 1)
-                    + ") gives the quoted pcrDigest " + pcrDigest.hex());
+            String records = search.end().nextIndex() > search.firstIndex()
+                    ? "records " + search.firstIndex() + ".." + (search.end().nextIndex() - 1) : "no records";
+            problems.add("no prefix of the list (" + records + ") gives the quoted pcrDigest " + pcrDigest.hex());
         }
         boolean verified = problems.isEmpty();
         return new QuoteVerdict(verified, problems, search.quotePoint(), reset, restart, selection, pcrDigest,

@@ -72,8 +72,9 @@ final class ReplayCommand implements Callable<Integer> {
         if (json) {
             ctx.out().print(Json.pretty(toJson(r)));
         } else {
-            ctx.out().printf("entries %d (records %d..%d), violations %d%n", r.entries(), r.firstIndex(),
-                    r.state().nextIndex() - 1, r.violations());
+            // An empty list (or slice) has no range to show: "records 0..-1" read as a bug.
+            String records = r.entries() == 0 ? "no records" : "records " + r.firstIndex() + ".." + (r.state().nextIndex() - 1);
+            ctx.out().printf("entries %d (%s), violations %d%n", r.entries(), records, r.violations());
             StateFiles.printPcrs(r.state(), ctx.out());
         }
         if (r.failureCount() > 0) {

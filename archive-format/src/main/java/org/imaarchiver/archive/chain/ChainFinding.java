@@ -13,9 +13,11 @@ import java.util.OptionalLong;
  * segment and their decoding), {@link QuoteFinding} (the end quote), {@link ReplayFinding} (the rows
  * replayed), {@link CheckpointFinding} (a compacted segment's checkpoints), {@link LinkFinding} (the
  * chain rules between segments, {@link ChainLink}) and {@link SegmentCheck} (the per-segment checks
- * of {@code archive.segment}, carried as their own typed {@link org.imaarchiver.archive.segment.SegmentFinding}).
+ * of {@code archive.segment}, carried as their own typed {@link org.imaarchiver.archive.segment.SegmentFinding}),
+ * and {@link LossFinding} (history that should exist and does not: a missing, rolled back or stale chain).
  */
-public sealed interface ChainFinding permits ObjectFinding, QuoteFinding, ReplayFinding, CheckpointFinding, LinkFinding, SegmentCheck {
+public sealed interface ChainFinding permits ObjectFinding, QuoteFinding, ReplayFinding, CheckpointFinding, LinkFinding, SegmentCheck,
+        LossFinding {
     String host();
 
     FindingKind kind();

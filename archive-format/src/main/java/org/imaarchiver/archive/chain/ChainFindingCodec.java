@@ -5,6 +5,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,7 +25,7 @@ import org.imaarchiver.replay.pcr.PcrState;
  * "sequence": 3, "linkDigest": "<hex>", ...}}. Every record of the {@link ChainFinding} hierarchy
  * (and the {@link org.imaarchiver.archive.segment.SegmentFinding} a {@link SegmentCheck} carries)
  * is encoded by its components: strings, numbers, enums by name, digests and bytes in hex, PCR states
- * as in manifests, optionals as {@code null} or the value, records as objects. Decoding calls the
+ * as in manifests, instants and durations in ISO-8601, optionals as {@code null} or the value, records as objects. Decoding calls the
  * record's canonical constructor, so a decoded finding passes the same checks as a fresh one. This
  * is not the report's JSON ({@link ArchiveReportJson}, which renders the text fields).
  */
@@ -88,6 +90,8 @@ public final class ChainFindingCodec {
         if (v instanceof Digest d) return d.hex();
         if (v instanceof Bytes b) return b.hex();
         if (v instanceof PcrState s) return ManifestCodec.pcrStateToJson(s);
+        if (v instanceof Instant t) return t.toString();
+        if (v instanceof Duration d) return d.toString();
         if (v instanceof Optional<?> o) return o.isPresent() ? encode(o.get()) : Json.NULL;
         if (v instanceof OptionalLong o) return o.isPresent() ? (Object) o.getAsLong() : Json.NULL;
         if (v instanceof Record r) return encodeRecord(r);
@@ -141,8 +145,10 @@ public final class ChainFindingCodec {
             if (c == Digest.class) return Digest.ofHex(Json.asString(v, what));
             if (c == Bytes.class) return Bytes.ofHex(Json.asString(v, what));
             if (c == PcrState.class) return ManifestCodec.pcrState(v, what);
+            if (c == Instant.class) return Instant.parse(Json.asString(v, what));
+            if (c == Duration.class) return Duration.parse(Json.asString(v, what));
             if (c.isRecord() || c.isSealed()) return decodeRecord(v, c);
-        } catch (MalformedManifestException | IllegalArgumentException | ArithmeticException e) {
+        } catch (MalformedManifestException | IllegalArgumentException | ArithmeticException | java.time.DateTimeException e) {
             throw new Json.JsonException(what + ": " + e.getMessage(), 0);
         }
         throw new IllegalStateException("no JSON form for " + c);

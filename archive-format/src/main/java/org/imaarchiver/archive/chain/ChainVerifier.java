@@ -54,6 +54,7 @@ public final class ChainVerifier {
         public static HostFilter only(Collection<String> hosts) { return new HostFilter(Optional.of(Set.copyOf(hosts))); }
     }
 
+    private final TrustStore trust;
     private final int parallelism;
     private final SegmentChecks segments;
 
@@ -63,14 +64,16 @@ public final class ChainVerifier {
      * @param workDir     where segment files are downloaded for reading (each deleted after its check)
      */
     public ChainVerifier(TrustStore trust, int parallelism, Path workDir) {
-        Objects.requireNonNull(trust, "trust");
+        this.trust = Objects.requireNonNull(trust, "trust");
         if (parallelism < 1) throw new IllegalArgumentException("parallelism < 1");
         this.parallelism = parallelism;
         this.segments = new SegmentChecks(trust, workDir);
     }
 
     /**
-     * Verifies the hosts of {@code store} the filter selects, ascending by host id.
+     * Verifies the hosts of {@code store} the filter selects, ascending by host id; every host means
+     * the hosts with objects in the store and the hosts enrolled in the trust directory (an enrolled
+     * host without a chain is a {@link LossFinding.MissingChain}).
      *
      * @throws IOException only when the store cannot be listed at all; per-object failures are findings
      */
@@ -84,6 +87,7 @@ public final class ChainVerifier {
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
+            hosts.addAll(trust.enrolledHosts());
         }
         List<ChainReport> reports = new ArrayList<>();
         for (String h : hosts) reports.add(verifyHost(store, h));
@@ -93,11 +97,12 @@ public final class ChainVerifier {
     /**
      * Verifies one host's chain: the segments of {@link ChainListing#effective()} (superseded parts of
      * a switched compaction and staged compacted segments are not part of the chain and are not checked).
+     * No chain segment: {@link LossFinding.MissingChain} for an enrolled host, else {@link ObjectFinding.NoSegments}.
      */
     public ChainReport verifyHost(ArchiveStore store, String host) throws IOException {
         ArchiveLayout.requireValidHostId(host);
         List<SegmentUnit> units = ChainListing.of(store, host).effective();
-        if (units.isEmpty()) return noSegments(host);
+        if (units.isEmpty()) return trust.isEnrolled(host) ? emptyReport(host, List.of(new LossFinding.MissingChain(host))) : noSegments(host);
         return verifyUnits(store, host, units, new ChainPredecessor.Start(0), OptionalLong.empty());
     }
 
@@ -127,16 +132,22 @@ public final class ChainVerifier {
      * Verifies {@code host}'s chain after a verification receipt (docs/archive-format.md §17): the
      * stored sidecar manifest of the receipt's segment is still the one the receipt names, the chain
      * segments after it (§12) and their links (§13), the first one linked to the receipt as its
-     * predecessor. Segments up to the receipt's are not read. Nothing after the receipt is no finding.
+     * predecessor. Segments up to the receipt's are not read. Nothing after the receipt is no finding;
+     * a chain that ends before the receipt's segment (or has no segment left) is one
+     * {@link LossFinding.BehindReceipt}: the receipt is a floor.
      *
      * @param receipt a receipt of {@code host} whose signature the caller has verified
      */
     public ChainReport verifyAfter(ArchiveStore store, String host, VerificationReceipt receipt) throws IOException {
         ArchiveLayout.requireValidHostId(host);
         if (!receipt.host().equals(host)) throw new IllegalArgumentException("a receipt of host " + receipt.host() + ", not " + host);
+        List<SegmentUnit> chain = ChainListing.of(store, host).effective();
+        OptionalLong last = chain.isEmpty() ? OptionalLong.empty() : OptionalLong.of(chain.get(chain.size() - 1).lastSequence());
+        if (last.isEmpty() || last.getAsLong() < receipt.sequence()) {
+            return emptyReport(host, List.of(new LossFinding.BehindReceipt(host, receipt.sequence(), last)));
+        }
         List<ChainFinding> findings = new ArrayList<>(receiptStillStored(store, host, receipt));
-        List<SegmentUnit> after = ChainListing.of(store, host).effective().stream()
-                .filter(u -> u.firstSequence() > receipt.sequence()).toList();
+        List<SegmentUnit> after = chain.stream().filter(u -> u.firstSequence() > receipt.sequence()).toList();
         ChainReport r = after.isEmpty() ? emptyReport(host, List.of())
                 : verifyUnits(store, host, after, new ChainPredecessor.Receipt(receipt), OptionalLong.empty());
         findings.addAll(r.findings());

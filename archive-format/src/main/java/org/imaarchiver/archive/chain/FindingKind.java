@@ -75,7 +75,13 @@ public enum FindingKind {
      * A compacted segment contradicts its name or switch: the commit object does not name its manifest
      * digest, the manifest's range is not the key's, or its replaces/chainLinkDigest do not match.
      */
-    COMPACTION_MISMATCH("compaction-mismatch");
+    COMPACTION_MISMATCH("compaction-mismatch"),
+    /** A host enrolled in the trust directory has no segment in the archive (its history was never written or was deleted). */
+    MISSING_CHAIN("missing-chain"),
+    /** The chain ends before the segment its verification receipt covers (newest segments deleted: a rollback). */
+    BEHIND_RECEIPT("behind-receipt"),
+    /** The chain's newest segment was created longer ago than the expected cadence allows (archiving stopped, or a rollback). */
+    STALE_CHAIN("stale-chain");
 
     private final String id;
 

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -34,9 +36,12 @@ import org.imaarchiver.replay.quote.AkPublicKey;
  * <p>The AKs of a trust directory are checked when it is loaded (every file must decode: a store
  * that silently dropped a key would turn into false findings, one that silently added one into
  * false trust) but kept only for the hosts being verified: they are read again per host when
- * needed, with a bounded cache of {@value #CACHED_HOSTS} hosts, so memory does not grow with the
- * number of enrolled hosts (~0.6 KB per AK). The directory must therefore not change during a run
- * (the bulk jobs' identity includes its digest).
+ * needed, with a bounded cache of {@value #CACHED_HOSTS} hosts, so the keys' memory does not grow
+ * with the number of enrolled hosts (~0.6 KB per AK); what is kept per enrolled host is its id, because
+ * each must have a chain (docs/archive-format.md §13.1). The directory must therefore not change during a run
+ * (the bulk jobs' identity includes its digest). A file that cannot be read (a dangling symbolic
+ * link, a directory in its place, no permission) fails the load naming it and why, as one that does
+ * not decode (§11).
  */
 public final class TrustStore {
     /** Hosts whose AKs are kept in memory at once (a few per verifying thread would do). */
@@ -44,6 +49,7 @@ public final class TrustStore {
 
     private final Optional<Path> hostsDir;
     private final Map<String, List<AkPublicKey>> fixed;
+    private final java.util.NavigableSet<String> enrolled;
     private final TrustedKeys signers;
     private final Map<String, List<AkPublicKey>> cache = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(16, 0.75f, true) {
@@ -58,16 +64,29 @@ public final class TrustStore {
      * @param signers accepted signer keys (by SubjectPublicKeyInfo)
      */
     public TrustStore(Map<String, List<AkPublicKey>> aks, TrustedKeys signers) {
-        this(Optional.empty(), aks, signers);
+        this(Optional.empty(), aks, signers, aks.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(Map.Entry::getKey).toList());
     }
 
-    private TrustStore(Optional<Path> hostsDir, Map<String, List<AkPublicKey>> aks, TrustedKeys signers) {
+    private TrustStore(Optional<Path> hostsDir, Map<String, List<AkPublicKey>> aks, TrustedKeys signers, Collection<String> enrolled) {
         this.hostsDir = Objects.requireNonNull(hostsDir, "hostsDir");
         this.signers = Objects.requireNonNull(signers, "signers");
         Objects.requireNonNull(aks, "aks").forEach((h, l) -> ArchiveLayout.requireValidHostId(h));
         this.fixed = aks.entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey,
                 e -> List.copyOf(e.getValue())));
+        TreeSet<String> hosts = new TreeSet<>(ArchiveLayout.HOST_ORDER);
+        hosts.addAll(enrolled);
+        this.enrolled = java.util.Collections.unmodifiableNavigableSet(hosts);
     }
+
+    /**
+     * The enrolled hosts (at least one accepted AK), in {@link ArchiveLayout#HOST_ORDER}: each must
+     * have a chain in the archive (docs/archive-format.md §13, {@link LossFinding.MissingChain}).
+     * One id per enrolled host is kept in memory.
+     */
+    public java.util.NavigableSet<String> enrolledHosts() { return enrolled; }
+
+    /** Whether {@code host} has at least one accepted AK. */
+    public boolean isEnrolled(String host) { return enrolled.contains(host); }
 
     /** Accepted signer keys (by SubjectPublicKeyInfo). */
     public TrustedKeys signers() { return signers; }
@@ -98,17 +117,38 @@ public final class TrustStore {
      */
     public static TrustStore load(Path dir) throws IOException {
         Path hosts = dir.resolve("hosts");
-        if (Files.isDirectory(hosts)) {
-            try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(hosts)) {
+        List<String> enrolled = new ArrayList<>();
+        if (isDirectoryEntry(hosts)) {
+            java.nio.file.DirectoryStream<Path> listing;
+            try {
+                listing = Files.newDirectoryStream(hosts);
+            } catch (IOException e) {
+                throw unreadable(hosts, e);
+            }
+            try (java.nio.file.DirectoryStream<Path> ds = listing) {
                 for (Path h : ds) {
-                    if (!Files.isDirectory(h)) continue;
+                    if (Files.isSymbolicLink(h) && !Files.exists(h)) throw new IOException(h + ": " + notA(h, "directory"));
+                    if (!Files.isDirectory(h)) continue; // a plain file next to the host directories (a README) is no host
                     if (!ArchiveLayout.isValidHostId(h.getFileName().toString())) throw new IOException(h + ": not a valid host id");
-                    readHost(h);
+                    if (!readHost(h).isEmpty()) enrolled.add(h.getFileName().toString());
                 }
+            } catch (java.nio.file.DirectoryIteratorException e) {
+                throw unreadable(hosts, e.getCause());
             }
         }
         Path signers = dir.resolve("signers");
-        return new TrustStore(Optional.of(hosts), Map.of(), Files.isDirectory(signers) ? loadSigners(signers) : TrustedKeys.none());
+        return new TrustStore(Optional.of(hosts), Map.of(), isDirectoryEntry(signers) ? loadSigners(signers) : TrustedKeys.none(), enrolled);
+    }
+
+    /**
+     * Whether {@code p} is a directory to read: absent is no (an empty trust directory is allowed),
+     * a directory is yes, and anything else in its place (a file, a dangling symbolic link) is an
+     * error naming it, never silently nothing (docs/archive-format.md §11).
+     */
+    private static boolean isDirectoryEntry(Path p) throws IOException {
+        if (Files.isDirectory(p)) return true;
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return false;
+        throw new IOException(p + ": " + notA(p, "directory"));
     }
 
     /** The AKs in one host directory, in file-name order; none if it does not exist. */
@@ -116,14 +156,40 @@ public final class TrustStore {
         if (!Files.isDirectory(h)) return List.of();
         List<AkPublicKey> keys = new ArrayList<>();
         for (Path f : sorted(h)) {
-            if (!Files.isRegularFile(f) || !isKeyFile(f)) continue;
+            if (!isKeyFile(f)) continue;
             try {
-                keys.add(AkPublicKey.load(Files.readAllBytes(f)));
+                keys.add(AkPublicKey.load(readFile(f)));
             } catch (MalformedQuoteException e) {
                 throw new IOException(f + ": not an AK public key (PEM or TPM2B_PUBLIC): " + e.getMessage(), e);
             }
         }
         return List.copyOf(keys);
+    }
+
+    /** A trust file's bytes; a name that is not a readable regular file is an error naming it and why. */
+    private static byte[] readFile(Path f) throws IOException {
+        if (!Files.isRegularFile(f)) throw new IOException(f + ": " + notA(f, "regular file"));
+        try {
+            return Files.readAllBytes(f);
+        } catch (IOException e) {
+            throw unreadable(f, e);
+        }
+    }
+
+    /** Why {@code p} is not what was wanted: a dangling symbolic link, a directory, or another kind of file. */
+    private static String notA(Path p, String wanted) {
+        if (Files.isSymbolicLink(p) && !Files.exists(p)) return "a dangling symbolic link, not a " + wanted;
+        if (Files.isDirectory(p)) return "a directory, not a " + wanted;
+        if (!Files.exists(p)) return "does not exist";
+        return "not a " + wanted;
+    }
+
+    /** {@code p} exists but reading it failed: the error names it and the cause (permission denied, I/O error). */
+    private static IOException unreadable(Path p, IOException e) {
+        String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof java.nio.file.NoSuchFileException ? "does not exist"
+                : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        return new IOException(p + ": cannot read: " + why, e);
     }
 
     /**
@@ -133,7 +199,7 @@ public final class TrustStore {
     public static TrustedKeys loadSigners(Path dir) throws IOException {
         List<PublicKey> signerKeys = new ArrayList<>();
         for (Path f : sorted(dir)) {
-            if (Files.isRegularFile(f) && f.getFileName().toString().endsWith(".pem")) signerKeys.addAll(readSignerPem(f));
+            if (f.getFileName().toString().endsWith(".pem")) signerKeys.addAll(readSignerPem(f));
         }
         return TrustedKeys.ofKeys(signerKeys);
     }
@@ -146,13 +212,18 @@ public final class TrustStore {
     private static List<Path> sorted(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.sorted().toList();
+        } catch (java.io.UncheckedIOException e) {
+            throw unreadable(dir, e.getCause());
+        } catch (IOException e) {
+            throw unreadable(dir, e);
         }
     }
 
     /** Every CERTIFICATE and PUBLIC KEY block of a PEM file; anything else in it is an error. */
     private static List<PublicKey> readSignerPem(Path f) throws IOException {
         List<PublicKey> out = new ArrayList<>();
-        try (PEMParser p = new PEMParser(Files.newBufferedReader(f, StandardCharsets.US_ASCII))) {
+        byte[] bytes = readFile(f);
+        try (PEMParser p = new PEMParser(new java.io.StringReader(new String(bytes, StandardCharsets.US_ASCII)))) {
             for (Object o = p.readObject(); o != null; o = p.readObject()) {
                 if (o instanceof X509CertificateHolder c) {
                     out.add(new JcaX509CertificateConverter().getCertificate(c).getPublicKey());

@@ -113,11 +113,20 @@ public final class S3ArchiveStore implements ArchiveStore {
         return new S3ArchiveStore(buildClient(options), location, options);
     }
 
-    static S3Client buildClient(StoreOptions o) {
+    /**
+     * The endpoint a client of {@code o} talks to: the option, else {@code AWS_ENDPOINT_URL_S3}, else
+     * {@code AWS_ENDPOINT_URL}; empty: AWS's own for the region. Error messages name it.
+     */
+    public static Optional<URI> endpoint(StoreOptions o) {
         Map<String, String> env = o.environment();
-        Optional<URI> endpoint = o.s3Endpoint()
+        return o.s3Endpoint()
                 .or(() -> nonBlank(env.get("AWS_ENDPOINT_URL_S3")).map(s -> endpointUri(s, "AWS_ENDPOINT_URL_S3")))
                 .or(() -> nonBlank(env.get("AWS_ENDPOINT_URL")).map(s -> endpointUri(s, "AWS_ENDPOINT_URL")));
+    }
+
+    static S3Client buildClient(StoreOptions o) {
+        Map<String, String> env = o.environment();
+        Optional<URI> endpoint = endpoint(o);
         endpoint.ifPresent(S3ArchiveStore::checkEndpoint);
         String region = o.region()
                 .or(() -> nonBlank(env.get("AWS_REGION")))

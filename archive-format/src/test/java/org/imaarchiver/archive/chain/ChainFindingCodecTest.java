@@ -88,6 +88,9 @@ class ChainFindingCodecTest {
         if (c == PcrState.class) return ChainLinkTest.state(100, (byte) 0x22);
         if (c == BootIdentity.class) return new BootIdentity(HashAlgorithm.SHA256, Digest.filled(32, (byte) 1), 7, 1, 3);
         if (c == HashAlgorithm.class) return HashAlgorithm.SHA1;
+        // A reference time after the sample instant by more than the sample duration (a stale chain).
+        if (c == java.time.Instant.class) return java.time.Instant.parse(name.equals("asOf") ? "2026-12-01T00:00:00Z" : "2026-11-01T00:00:00Z");
+        if (c == java.time.Duration.class) return java.time.Duration.ofDays(2);
         throw new IllegalStateException("no sample for " + c);
     }
 }

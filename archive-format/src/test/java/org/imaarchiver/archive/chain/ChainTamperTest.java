@@ -113,6 +113,26 @@ class ChainTamperTest {
         }
     }
 
+    /** §13.1: an enrolled host whose prefix was deleted is missing-chain, with and without a host filter. */
+    @Test
+    void anEnrolledHostWithoutSegmentsIsAMissingChain() throws Exception {
+        Path root = dir.resolve("deleted");
+        ArchiveFixture.copyTree(golden, root);
+        try (Stream<Path> s = Files.walk(root.resolve("hosts/h3"))) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+        ArchiveReport all = verify(root);
+        assertThat(all.hosts()).extracting(ChainReport::host).containsExactly("h1", "h2", "h3");
+        assertThat(all.hosts().get(2).findings()).extracting(ChainFinding::kind).containsExactly(FindingKind.MISSING_CHAIN);
+        assertThat(all.ok()).isFalse();
+        try (ArchiveStore store = LocalDirectoryStore.open(root)) {
+            ArchiveReport named = new ChainVerifier(TrustStore.load(trustDir), 1, dir.resolve("v"))
+                    .verify(store, ChainVerifier.HostFilter.only(List.of("h3", "nope")));
+            assertThat(named.hosts()).extracting(r -> r.findings().get(0).kind())
+                    .containsExactly(FindingKind.MISSING_CHAIN, FindingKind.NO_SEGMENTS);
+        }
+    }
+
     @Test
     void secondPackerForTheSameSequenceLosesWithAStoreConflict() throws Exception {
         Path root = dir.resolve("race");

@@ -53,6 +53,62 @@ class TrustStoreTest {
     }
 
     /**
+     * A trust file that cannot be read is an error naming it (§11), never skipped: a skipped AK turns
+     * into untrusted-ak findings on every segment of the host, a skipped signer into untrusted-signer.
+     */
+    @Test
+    void anUnreadableTrustFileFailsTheLoadNamingItAndWhy() throws Exception {
+        Path akDir = Files.createDirectories(dir.resolve("hosts").resolve("h1"));
+        Files.copy(TestData.ima("derived-swtpm-quotes-over-ibmtss-sha1log/ak.pub.pem"), akDir.resolve("ak.pem"));
+        Path signers = Files.createDirectories(dir.resolve("signers"));
+        Path nowhere = dir.resolve("nowhere.pem");
+
+        Path dangling = Files.createSymbolicLink(akDir.resolve("ak2.pem"), nowhere);
+        assertThatThrownBy(() -> TrustStore.load(dir)).isInstanceOf(IOException.class)
+                .hasMessage(dangling + ": a dangling symbolic link, not a regular file");
+        Files.delete(dangling);
+
+        Path directory = Files.createDirectories(akDir.resolve("ak2.pub"));
+        assertThatThrownBy(() -> TrustStore.load(dir)).isInstanceOf(IOException.class)
+                .hasMessage(directory + ": a directory, not a regular file");
+        Files.delete(directory);
+
+        Path signer = Files.createSymbolicLink(signers.resolve("archiver.pem"), nowhere);
+        assertThatThrownBy(() -> TrustStore.load(dir)).isInstanceOf(IOException.class)
+                .hasMessage(signer + ": a dangling symbolic link, not a regular file");
+        Files.delete(signer);
+
+        Path host = Files.createSymbolicLink(dir.resolve("hosts").resolve("h2"), dir.resolve("no-such-dir"));
+        assertThatThrownBy(() -> TrustStore.load(dir)).isInstanceOf(IOException.class)
+                .hasMessage(host + ": a dangling symbolic link, not a directory");
+        Files.delete(host);
+
+        assertThat(TrustStore.load(dir).aksOf("h1")).hasSize(1);
+        // Permissions bind only a non-root user (root reads anything).
+        if (!"root".equals(System.getProperty("user.name"))) {
+            Path locked = akDir.resolve("ak.pem");
+            Files.setPosixFilePermissions(locked, java.util.Set.of());
+            assertThatThrownBy(() -> TrustStore.load(dir)).isInstanceOf(IOException.class)
+                    .hasMessage(locked + ": cannot read: permission denied");
+        }
+    }
+
+    /** The enrolled hosts are those with at least one AK file, in the archive's host order. */
+    @Test
+    void enrolledHostsHaveAnAk() throws Exception {
+        for (String h : java.util.List.of("web-2", "web-10", "web-1")) {
+            Path d = Files.createDirectories(dir.resolve("hosts").resolve(h));
+            Files.copy(TestData.ima("derived-swtpm-quotes-over-ibmtss-sha1log/ak.pub.pem"), d.resolve("ak.pem"));
+        }
+        Files.writeString(Files.createDirectories(dir.resolve("hosts").resolve("retired")).resolve("NOTES"), "no key");
+        Files.writeString(dir.resolve("hosts").resolve("README"), "a file next to the host directories");
+        TrustStore t = TrustStore.load(dir);
+        // HOST_ORDER compares "<id>/": "web-1/" < "web-10/" < "web-2/" ('/' sorts before '0').
+        assertThat(t.enrolledHosts()).containsExactly("web-1", "web-10", "web-2");
+        assertThat(t.isEnrolled("retired")).isFalse();
+    }
+
+    /**
      * A loaded store does not hold every enrolled host's AKs (memory would grow with the fleet): it
      * reads a host's on use, with a bounded cache, so a key enrolled after the load is seen.
      */

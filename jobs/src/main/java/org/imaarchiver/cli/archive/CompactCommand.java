@@ -303,9 +303,14 @@ public final class CompactCommand implements Callable<Integer> {
             throw CliError.usage("--key " + key + ": its certificate is not among " + trust.resolve("signers")
                     + ": verifiers would reject the compacted segments (add it there first)");
         }
-        // Opened once here for the location checks and option errors (exit 2/3); the job opens its own.
+        // Opened and listed once here for the location checks and option errors (exit 2/3, an unreachable
+        // store named with its endpoint and the cause, as verify's); the job opens its own.
         ArchiveStore probe = StoreAccess.open("URI", uri, java.util.Optional.ofNullable(s3Endpoint), true);
-        StoreAccess.closeQuietly(probe);
+        try {
+            StoreAccess.requireListable(StoreAccess.named("URI", uri, java.util.Optional.ofNullable(s3Endpoint)), probe);
+        } finally {
+            StoreAccess.closeQuietly(probe);
+        }
         StoreOptions.Builder opts = StoreOptions.defaults().toBuilder();
         if (s3Endpoint != null) opts.s3Endpoint(java.net.URI.create(s3Endpoint));
         CompactJobRequest r = CompactJobRequest.of(uri, trust, km, state == null ? CompactJobRequest.defaultStateDir() : state)

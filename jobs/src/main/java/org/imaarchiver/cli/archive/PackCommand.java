@@ -158,15 +158,17 @@ public final class PackCommand implements Callable<Integer> {
         } catch (IOException e) {
             MalformedLogException mle = malformedCause(e);
             if (mle != null) throw CliError.usage("--log " + log + ": " + mle.getMessage(), e);
-            if (e instanceof org.imaarchiver.archive.store.StoreException) throw StoreAccess.failure("--store " + store, e);
+            if (e instanceof org.imaarchiver.archive.store.StoreException) throw StoreAccess.failure(storeName(), e);
             throw CliError.environment("pack: I/O error: " + e.getMessage(), e);
         } catch (java.io.UncheckedIOException | software.amazon.awssdk.core.exception.SdkException e) {
-            throw StoreAccess.uncheckedFailure("--store " + store, e);
+            throw StoreAccess.uncheckedFailure(storeName(), e);
         } finally {
             if (work != null) StoreAccess.deleteTree(work);
             StoreAccess.closeQuietly(st);
         }
     }
+
+    private String storeName() { return StoreAccess.named("--store", store, Optional.ofNullable(s3Endpoint)); }
 
     private int report(PackResult result) throws CliError {
         if (result instanceof PackResult.Packed p) {

@@ -80,6 +80,37 @@ final class StoreAccess {
         return b.build();
     }
 
+    /**
+     * How errors name a store: {@code OPTION LOCATION}, and for S3 the endpoint it was reached at
+     * ({@code --s3-endpoint}, else the AWS_ENDPOINT_URL variables, else AWS's own), so an unreachable
+     * store or a refusal says where it happened.
+     */
+    static String named(String option, String location, Optional<String> s3Endpoint) {
+        try {
+            if (StoreUri.parse(location) instanceof StoreUri.S3) {
+                return option + " " + location + " (S3 endpoint " + org.imaarchiver.archive.store.S3ArchiveStore.endpoint(options(s3Endpoint))
+                        .map(URI::toString).orElse("of AWS") + ")";
+            }
+        } catch (IllegalArgumentException | CliError e) {
+            // a location or endpoint that does not parse was refused when the store was opened
+        }
+        return option + " " + location;
+    }
+
+    /**
+     * Lists the first key of the archive, so an unreachable store, a missing bucket or refused
+     * credentials fail before any work starts, as one exit-3 line naming {@code what} and the cause.
+     */
+    static void requireListable(String what, ArchiveStore store) throws CliError {
+        try (java.util.stream.Stream<String> keys = store.list(org.imaarchiver.archive.chain.ArchiveLayout.HOSTS_PREFIX)) {
+            keys.findFirst();
+        } catch (StoreException e) {
+            throw failure(what, e);
+        } catch (RuntimeException e) {
+            throw uncheckedFailure(what, e);
+        }
+    }
+
     /** A store failure as a one-line error with exit 3 (all store failures are environment problems). */
     static CliError failure(String what, IOException e) {
         String kind;

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.archive.chain.ExpectedCadence;
 import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.imaarchiver.archive.chain.TrustStore;
 import org.imaarchiver.archive.sign.KeyMaterial;
@@ -64,10 +65,17 @@ import picocli.CommandLine.Parameters;
                 "with --partition-timeout it gives up after that long without progress (exit 3;",
                 "the same command resumes).",
                 "",
+                "Loss: every host enrolled in the trust directory must have a chain (missing-chain);",
+                "a chain that ends before its receipt is behind-receipt; with --expect-within a chain",
+                "whose newest segment is older is stale-chain.",
+                "",
                 "Exit codes: 0 every chain verifies, 1 any does not (or no hosts at all),",
                 "2 bad usage or unreadable trust directory, 3 store unreachable or the run",
                 "did not finish (run the same command again to resume)."})
 public final class VerifyCommand implements Callable<Integer> {
+    /** The environment variable that sets the default of {@code --expect-within} (a scheduled verify's unit file). */
+    static final String EXPECT_WITHIN_ENV = "IMA_ARCHIVER_EXPECT_WITHIN";
+
     private final CliContext ctx;
 
     @Parameters(index = "0", paramLabel = "URI", description = "Archive location: a path, file:///path, s3://bucket/prefix.")
@@ -109,6 +117,13 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--until", paramLabel = "TIME",
             description = "Only hosts with a segment created at or before TIME (ISO instant, or a date: its end, UTC).")
     String until;
+
+    @Option(names = "--expect-within", paramLabel = "DURATION", defaultValue = "${env:" + EXPECT_WITHIN_ENV + ":-off}",
+            description = {"A chain whose newest segment was created longer than DURATION ago (2d, 36h, P2D) is a stale-chain "
+                    + "finding: archiving stopped, or its newest segments were deleted. 'off' checks nothing (re-verifying "
+                    + "a historical archive).",
+                    "Default: $" + EXPECT_WITHIN_ENV + ", else off (now: ${DEFAULT-VALUE})."})
+    String expectWithin;
 
     @Option(names = "--receipt-key", paramLabel = "DIR",
             description = "Sign a receipt per verified host with DIR/signing-key.pem + signing-cert.pem (needs --out).")
@@ -162,6 +177,7 @@ public final class VerifyCommand implements Callable<Integer> {
         Optional<Instant> from = since == null ? Optional.empty() : Optional.of(instant("--since", since, false));
         Optional<Instant> to = until == null ? Optional.empty() : Optional.of(instant("--until", until, true));
         if (from.isPresent() && to.isPresent() && to.get().isBefore(from.get())) throw CliError.usage("--until is before --since");
+        ExpectedCadence cadence = cadence(expectWithin);
         ReportFile reportFile = json == null || json.equals("-") ? null : ReportFile.of("--json", json);
         if (receiptKey != null && out == null) throw CliError.usage("--receipt-key needs --out (receipts are written to OUT/receipts)");
         if (sinceReceipt != null && !Files.isDirectory(sinceReceipt)) throw CliError.usage("--since-receipt " + sinceReceipt + ": no such directory");
@@ -170,10 +186,17 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         if (receiptSigners != null && sinceReceipt == null) throw CliError.usage("--receipt-signers is only used with --since-receipt");
         if (out != null && Files.exists(out) && !Files.isDirectory(out)) throw CliError.usage("--out " + out + ": not a directory");
+        if (state != null && Files.exists(state) && !Files.isDirectory(state)) throw CliError.usage("--state " + state + ": not a directory");
         loadTrust(trust);
         String storeUri = storeUri();
-        // Opened once here for the CLI's errors (exit 2 for a missing local archive or a bad URI); the job opens its own.
-        StoreAccess.closeQuietly(StoreAccess.open("URI", uri, Optional.ofNullable(s3Endpoint), true));
+        // Opened and listed once here for the CLI's errors (exit 2 for a missing local archive or a bad URI, exit 3
+        // naming the endpoint and the cause for an unreachable store); the job opens its own.
+        org.imaarchiver.archive.store.ArchiveStore probe = StoreAccess.open("URI", uri, Optional.ofNullable(s3Endpoint), true);
+        try {
+            StoreAccess.requireListable(StoreAccess.named("URI", uri, Optional.ofNullable(s3Endpoint)), probe);
+        } finally {
+            StoreAccess.closeQuietly(probe);
+        }
         Optional<KeyMaterial> receiptKeyMaterial = receiptKey == null ? Optional.empty() : Optional.of(readKey(receiptKey));
         Optional<TrustedKeys> signers = receiptSigners == null ? Optional.empty() : Optional.of(readSigners(receiptSigners));
         Path stateDir = state != null ? state : VerifyJobRequest.defaultStateDir();
@@ -187,6 +210,7 @@ public final class VerifyCommand implements Callable<Integer> {
                     .withParallel(hostThreads, segmentThreads)
                     .withWindow(from, to)
                     .withFresh(fresh)
+                    .withCadence(cadence)
                     .withProgress(mode);
             if (hosts != null) request = request.withHosts(Set.copyOf(hosts));
             if (receiptKeyMaterial.isPresent()) request = request.withReceiptKey(receiptKeyMaterial.get());
@@ -195,7 +219,7 @@ public final class VerifyCommand implements Callable<Integer> {
             VerifyJobResult result = run(request);
             return report(result, reportFile);
         } catch (IOException e) {
-            throw CliError.environment("verify: " + e.getMessage(), e);
+            throw CliError.environment(ioMessage(e), e);
         } finally {
             if (scratch != null) StoreAccess.deleteTree(scratch);
         }
@@ -207,7 +231,7 @@ public final class VerifyCommand implements Callable<Integer> {
             return new VerifyJobRunner(ctx.err()).withMaxPartitions(maxPartitions).withSegmentsPerPartition(segmentsPerPartition).run(request);
         } catch (RuntimeException e) {
             // Spring wraps a failure to create a bean (the store, the trust directory) in its own exceptions.
-            throw CliError.environment("verify: cannot run the job: " + rootMessage(e), e);
+            throw CliError.environment("cannot run the job: " + rootMessage(e), e);
         } finally {
             restore.run();
         }
@@ -253,6 +277,20 @@ public final class VerifyCommand implements Callable<Integer> {
         return result.ok() ? ExitCode.OK : ExitCode.NOT_VERIFIED;
     }
 
+    /**
+     * An I/O failure as one line (the CLI prefixes the command's name): a file system error names
+     * its file and why, where the JDK's message is only the file name.
+     */
+    static String ioMessage(IOException e) {
+        if (!(e instanceof java.nio.file.FileSystemException f) || f.getFile() == null) return String.valueOf(e.getMessage());
+        String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                : e instanceof java.nio.file.NotDirectoryException ? "not a directory"
+                : e instanceof java.nio.file.FileAlreadyExistsException ? "exists and is not a directory"
+                : f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+        return f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": " + why;
+    }
+
     /** A local archive as an absolute file URI (the job's identity must not depend on the working directory). */
     private String storeUri() throws CliError {
         try {
@@ -261,6 +299,14 @@ public final class VerifyCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliError.usage("URI: " + e.getMessage(), e);
         }
+    }
+
+    /** {@code off}, or a positive duration as {@code compact --min-age} takes it. */
+    static ExpectedCadence cadence(String s) throws CliError {
+        if (s.trim().equalsIgnoreCase("off")) return new ExpectedCadence.Off();
+        java.time.Duration d = CompactCommand.duration(s, "--expect-within");
+        if (d.isZero()) throw CliError.usage("--expect-within: must be positive, or 'off': " + s);
+        return new ExpectedCadence.Within(d);
     }
 
     static VerifyJobRequest.ProgressMode progressMode(String s) throws CliError {

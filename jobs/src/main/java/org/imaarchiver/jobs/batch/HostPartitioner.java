@@ -225,7 +225,7 @@ public final class HostPartitioner implements Partitioner {
                 count++;
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list the hosts of the archive", e);
+            throw new UncheckedIOException("cannot list the hosts of the archive: " + e.getMessage(), e);
         }
         if (size == 1) return new Planned(new Plan.PerHost(), starts);
         return new Planned(new Plan.Ranges(starts, count), List.of());
@@ -236,7 +236,7 @@ public final class HostPartitioner implements Partitioner {
         try (Stream<String> s = hosts.open()) {
             s.forEach(all::add);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list the hosts of the archive", e);
+            throw new UncheckedIOException("cannot list the hosts of the archive: " + e.getMessage(), e);
         }
         return all;
     }

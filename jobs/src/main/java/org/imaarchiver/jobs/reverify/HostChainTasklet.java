@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.imaarchiver.archive.chain.ChainFinding;
 import org.imaarchiver.archive.chain.ChainVerifier;
+import org.imaarchiver.archive.chain.TrustStore;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.imaarchiver.replay.json.Json;
@@ -24,7 +25,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 /**
  * The worker: verifies the chain of the partition's {@code hostId} (or one segment range of it, for a
  * very long chain: {@link ChainSplittingPartitioner}), or each host of its range
- * ({@link HostPartitioner.Range}, in order), and keeps a small summary in its step execution
+ * ({@link HostPartitioner.Range}, in order: the store's hosts and the enrolled ones, {@link HostSource}), and keeps a small summary in its step execution
  * context; the full result of each host is its row in {@link ResultTable}. A partition with a host
  * that fails verification completes its step with exit status {@value #VERIFICATION_FAILED}: the
  * verdict is the step's output, not an error. Only an error (store unreachable, disk full) fails the
@@ -45,6 +46,7 @@ public class HostChainTasklet implements Tasklet {
         }
     }
 
+    private final TrustStore trust;
     private final Optional<String> hostId;
     private final Optional<HostVerification.Part> part;
     private final RangeWork rangeWork;
@@ -54,14 +56,15 @@ public class HostChainTasklet implements Tasklet {
     private final Progress progress;
 
     HostChainTasklet(Optional<String> hostId, Optional<HostVerification.Part> part, RangeWork rangeWork, ArchiveStore store,
-                     ChainVerifier verifier, VerifyJobRequest request, ResultTable results, HostVerification.HostListener listener,
-                     Progress progress) {
+                     ChainVerifier verifier, TrustStore trust, VerifyJobRequest request, HostVerification.Cadence cadence,
+                     ResultTable results, HostVerification.HostListener listener, Progress progress) {
+        this.trust = Objects.requireNonNull(trust, "trust");
         this.hostId = Objects.requireNonNull(hostId, "hostId");
         this.part = Objects.requireNonNull(part, "part");
         this.rangeWork = Objects.requireNonNull(rangeWork, "rangeWork");
         this.store = Objects.requireNonNull(store, "store");
         this.results = Objects.requireNonNull(results, "results");
-        this.verification = new HostVerification(store, verifier, request, results, listener);
+        this.verification = new HostVerification(store, verifier, request, cadence, results, listener);
         this.progress = Objects.requireNonNull(progress, "progress");
     }
 
@@ -101,7 +104,8 @@ public class HostChainTasklet implements Tasklet {
 
     private void verifyRange(StepContribution contribution, ExecutionContext ec) throws Exception {
         long hosts = 0, failed = 0, segments = 0, records = 0, skipped = 0;
-        try (Stream<String> s = rangeWork.range().hosts(store)) {
+        try (Stream<String> s = HostSource.withEnrolled(rangeWork.range().hosts(store),
+                trust.enrolledHosts().stream().filter(rangeWork.range()::contains).iterator())) {
             for (Iterator<String> it = s.iterator(); it.hasNext(); ) {
                 String host = it.next();
                 if (!HostSource.inWindow(store, host, rangeWork.since(), rangeWork.until())) {

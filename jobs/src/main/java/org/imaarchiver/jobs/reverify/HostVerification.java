@@ -18,6 +18,8 @@ import org.imaarchiver.archive.chain.ArchiveReport;
 import org.imaarchiver.archive.chain.ArchiveReportJson;
 import org.imaarchiver.archive.chain.ChainFinding;
 import org.imaarchiver.archive.chain.ChainFindingCodec;
+import org.imaarchiver.archive.chain.ChainIndex;
+import org.imaarchiver.archive.chain.ExpectedCadence;
 import org.imaarchiver.archive.chain.ChainReport;
 import org.imaarchiver.archive.chain.ChainVerifier;
 import org.imaarchiver.archive.receipt.VerificationReceipt;
@@ -54,16 +56,30 @@ final class HostVerification {
     static final String VERIFIER = "ima-archiver/" + Optional.ofNullable(HostVerification.class.getPackage().getImplementationVersion())
             .orElse("0.1.0-SNAPSHOT");
 
+    /**
+     * The expected cadence and the run's reference time (a job parameter, so the manager and every
+     * worker, and a resumed run, check against the same instant).
+     */
+    record Cadence(ExpectedCadence expected, Instant asOf) {
+        Cadence {
+            Objects.requireNonNull(expected, "expected");
+            Objects.requireNonNull(asOf, "asOf");
+        }
+    }
+
     private final ArchiveStore store;
     private final ChainVerifier verifier;
     private final VerifyJobRequest request;
+    private final Cadence cadence;
     private final ResultTable results;
     private final HostListener listener;
 
-    HostVerification(ArchiveStore store, ChainVerifier verifier, VerifyJobRequest request, ResultTable results, HostListener listener) {
+    HostVerification(ArchiveStore store, ChainVerifier verifier, VerifyJobRequest request, Cadence cadence, ResultTable results,
+                     HostListener listener) {
         this.store = Objects.requireNonNull(store, "store");
         this.verifier = Objects.requireNonNull(verifier, "verifier");
         this.request = Objects.requireNonNull(request, "request");
+        this.cadence = Objects.requireNonNull(cadence, "cadence");
         this.results = Objects.requireNonNull(results, "results");
         this.listener = Objects.requireNonNull(listener, "listener");
     }
@@ -82,6 +98,7 @@ final class HostVerification {
         if (verdict.isPresent() && verdict.get() instanceof SinceReceiptTable.Accepted a) receipt = Optional.of(a.receipt());
         if (verdict.isPresent() && verdict.get() instanceof SinceReceiptTable.Rejected r) receiptRejected = Optional.of(r.reason()); // fail closed: whole chain
         ChainReport report = receipt.isPresent() ? verifier.verifyAfter(store, host, receipt.get()) : verifier.verifyHost(store, host);
+        report = withCadence(host, report, receipt.isPresent());
         long from = receipt.map(r -> r.sequence() + 1).orElse(0L);
         Timeline timeline = timeline(host, from, Long.MAX_VALUE, report);
 
@@ -100,6 +117,7 @@ final class HostVerification {
         entry.put("receiptRejected", receiptRejected.<Object>map(s -> s).orElse(Json.NULL));
         entry.put("receipt", Json.NULL); // set by ReportWriter when it signs the receipt
         entry.put("timeline", timeline.entries());
+        putUnknownObjects(entry, timeline);
         results.put(host, Json.write(entry), next.map(VerificationReceipt::canonicalBytes), report.ok(), report.segments(),
                 report.records());
         HostOutcome outcome = new HostOutcome(host, report.ok(), report.segments(), report.records(), report.findings());
@@ -126,6 +144,7 @@ final class HostVerification {
     HostOutcome verifyAndRecordPart(String host, Part part) throws IOException {
         listener.beforeHost(host);
         ChainReport report = verifier.verifyRangeLinked(store, host, part.first(), part.last());
+        if (part.isLast()) report = withCadence(host, report, false); // the last part holds the chain's newest segment
         Timeline timeline = timeline(host, part.first(), part.last(), report);
         Optional<VerificationReceipt> next = Optional.empty();
         if (report.ok() && part.isLast()) {
@@ -137,6 +156,7 @@ final class HostVerification {
         entry.put("receiptRejected", Json.NULL);
         entry.put("receipt", Json.NULL);
         entry.put("timeline", timeline.entries());
+        putUnknownObjects(entry, timeline);
         results.put(ResultTable.partKey(host, part.index()), Json.write(entry), next.map(VerificationReceipt::canonicalBytes), report.ok(),
                 report.segments(), report.records());
         HostOutcome outcome = new HostOutcome(host, report.ok(), report.segments(), report.records(), report.findings());
@@ -155,6 +175,35 @@ final class HostVerification {
         }
         if (request.remote()) return results.sinceReceipts().get(host);
         return Optional.empty();
+    }
+
+    /**
+     * {@code report} plus its {@code stale-chain} finding, if the chain's newest segment is older than
+     * the cadence: the newest segment verified, or, after a receipt with nothing new, the receipt's
+     * own segment (the head). A host that verified nothing else gets no receipt then.
+     */
+    private ChainReport withCadence(String host, ChainReport report, boolean afterReceipt) throws IOException {
+        if (cadence.expected() instanceof ExpectedCadence.Off) return report;
+        Optional<Instant> newest = report.lastCreatedAt();
+        if (newest.isEmpty() && afterReceipt) {
+            try {
+                newest = new ChainIndex(store).head(host).map(h -> createdAt(h.manifest()));
+            } catch (MalformedManifestException | StoreException e) {
+                newest = Optional.empty(); // an unreadable head: the receipt check has found it already
+            }
+        }
+        Optional<ChainFinding> stale = cadence.expected().check(host, newest, cadence.asOf());
+        if (stale.isEmpty()) return report;
+        List<ChainFinding> findings = new ArrayList<>(report.findings());
+        findings.add(stale.get());
+        return new ChainReport(host, report.segments(), report.records(), report.firstIndex(), report.lastIndex(),
+                report.firstCreatedAt(), report.lastCreatedAt(), findings);
+    }
+
+    /** Report keys {@code unknownObjects} (the first {@value #UNKNOWN_KEPT} keys) and {@code unknownObjectCount}. */
+    private static void putUnknownObjects(Map<String, Object> entry, Timeline timeline) {
+        entry.put("unknownObjects", List.<Object>copyOf(timeline.unknownKeys()));
+        entry.put("unknownObjectCount", timeline.unknownCount());
     }
 
     /** "Verified up to here": the last segment verified (unsigned; the manager signs it). */
@@ -180,8 +229,17 @@ final class HostVerification {
 
     // ---- timeline ----
 
-    /** The last readable sidecar (for the receipt) and one timeline entry per sequence. */
-    record Timeline(List<Object> entries, Optional<LastSegment> last) {}
+    /** Unknown objects named in a host's report entry (all are counted). */
+    static final int UNKNOWN_KEPT = 20;
+
+    /**
+     * The last readable sidecar (for the receipt), one timeline entry per sequence, and the objects
+     * under the host's prefix that are no segment object (a note, not a finding: they are not part
+     * of the chain, but an operator should know that someone left them there).
+     */
+    record Timeline(List<Object> entries, Optional<LastSegment> last, List<String> unknownKeys, long unknownCount) {
+        Timeline { unknownKeys = List.copyOf(unknownKeys); }
+    }
 
     record LastSegment(SegmentManifest manifest, Digest digest) {}
 
@@ -191,9 +249,17 @@ final class HostVerification {
      */
     private Timeline timeline(String host, long from, long to, ChainReport report) throws IOException {
         TreeSet<Long> seqs = new TreeSet<>();
-        try (Stream<String> keys = store.list(ArchiveLayout.segmentsPrefix(host))) {
-            keys.map(ArchiveLayout::parse).flatMap(Optional::stream).filter(n -> n.host().equals(host) && n.sequence() >= from && n.sequence() <= to)
-                    .forEach(n -> seqs.add(n.sequence()));
+        List<String> unknown = new ArrayList<>();
+        long[] unknownCount = {0};
+        try (Stream<String> keys = store.list(ArchiveLayout.hostPrefix(host))) {
+            keys.forEach(k -> {
+                Optional<ArchiveLayout.ObjectName> n = ArchiveLayout.parse(k).filter(x -> x.host().equals(host));
+                if (n.isEmpty()) {
+                    if (unknownCount[0]++ < UNKNOWN_KEPT) unknown.add(k);
+                } else if (n.get().sequence() >= from && n.get().sequence() <= to) {
+                    seqs.add(n.get().sequence());
+                }
+            });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
@@ -223,7 +289,7 @@ final class HostVerification {
             e.put("failures", failures);
             entries.add(e);
         }
-        return new Timeline(entries, last);
+        return new Timeline(entries, last, unknown, unknownCount[0]);
     }
 
     /** createdAt of a manifest as an instant (for the window filter). */

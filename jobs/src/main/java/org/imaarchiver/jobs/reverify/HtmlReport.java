@@ -288,6 +288,7 @@ final class HtmlReport implements Closeable {
         if (e.get("sinceReceipt") instanceof Long s) notes.add("verified after the receipt for segment " + s);
         if (e.get("receiptRejected") instanceof String r) notes.add("receipt rejected, whole chain verified: " + escape(r));
         if (e.get("receipt") instanceof String r) notes.add("signed (" + escape(r) + ")");
+        if (e.get("unknownObjectCount") instanceof Long n && n > 0) notes.add(n + " object(s) that are no segment object, not verified");
         return String.join("; ", notes);
     }
 

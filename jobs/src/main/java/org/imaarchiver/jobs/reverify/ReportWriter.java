@@ -140,6 +140,12 @@ final class ReportWriter {
         if (e.get("sinceReceipt") instanceof Long s) sb.append(" (after the receipt for segment ").append(s).append(')');
         if (e.get("receiptRejected") instanceof String r) sb.append(" (receipt rejected, whole chain verified: ").append(r).append(')');
         sb.append('\n');
+        if (e.get("unknownObjectCount") instanceof Long n && n > 0) {
+            List<Object> keys = (List<Object>) e.get("unknownObjects");
+            sb.append("  note: ").append(n).append(" object(s) that are no segment object (not verified): ")
+                    .append(String.join(", ", keys.stream().map(String::valueOf).toList())).append(n > keys.size() ? ", ..." : "")
+                    .append('\n');
+        }
         for (Object o : (List<Object>) e.get("failures")) {
             Map<String, Object> f = (Map<String, Object>) o;
             sb.append("  ").append(f.get("kind"));

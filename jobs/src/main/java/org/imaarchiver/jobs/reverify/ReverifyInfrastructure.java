@@ -32,6 +32,15 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 @EnableJdbcJobRepository
 class ReverifyInfrastructure {
 
+    /**
+     * The trust directory, loaded once per process: the worker's verifier checks quotes with it, and
+     * its enrolled hosts are verified even without objects in the store ({@link HostSource}).
+     */
+    @Bean
+    org.imaarchiver.archive.chain.TrustStore trustStore(VerifyJobRequest request) throws IOException {
+        return org.imaarchiver.archive.chain.TrustStore.load(request.trustDir());
+    }
+
     /** Which database, and how many connections this process may hold. */
     record RepositoryDb(VerifyJobRequest.JdbcTarget target, int poolSize) {
         RepositoryDb {

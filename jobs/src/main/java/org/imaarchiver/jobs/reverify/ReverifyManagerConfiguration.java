@@ -62,8 +62,8 @@ class ReverifyManagerConfiguration {
     }
 
     @Bean
-    HostSource hostSource(ArchiveStore store, VerifyJobRequest request) {
-        return new HostSource(store, request);
+    HostSource hostSource(ArchiveStore store, VerifyJobRequest request, org.imaarchiver.archive.chain.TrustStore trust) {
+        return new HostSource(store, request, trust.enrolledHosts());
     }
 
     @Bean

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.imaarchiver.archive.chain.ChainVerifier;
+import org.imaarchiver.archive.chain.ExpectedCadence;
 import org.imaarchiver.archive.chain.TrustStore;
 import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.springframework.batch.core.configuration.annotation.StepScope;
@@ -32,8 +33,8 @@ class ReverifyWorkerConfiguration {
     record TrustDigest(String hex) {}
 
     @Bean
-    ChainVerifier chainVerifier(VerifyJobRequest request) throws IOException {
-        return new ChainVerifier(TrustStore.load(request.trustDir()), request.segmentParallel(), request.stateDir().resolve("work"));
+    ChainVerifier chainVerifier(VerifyJobRequest request, TrustStore trust) {
+        return new ChainVerifier(trust, request.segmentParallel(), request.stateDir().resolve("work"));
     }
 
     @Bean
@@ -47,7 +48,9 @@ class ReverifyWorkerConfiguration {
                                       @Value("#{jobParameters['" + VerifyJobRunner.RESULT_SET + "']}") String resultSet,
                                       @Value("#{jobParameters['" + VerifyJobRunner.STORE_URI + "']}") String storeUri,
                                       @Value("#{jobParameters['" + VerifyJobRunner.TRUST_DIGEST + "']}") String trustDigest,
-                                      StoreProvider stores, ChainVerifier verifier, VerifyJobRequest request, DataSource dataSource,
+                                      @Value("#{jobParameters['" + VerifyJobRunner.CADENCE + "']}") String cadence,
+                                      @Value("#{jobParameters['" + VerifyJobRunner.AS_OF + "']}") String asOf,
+                                      TrustStore trust, StoreProvider stores, ChainVerifier verifier, VerifyJobRequest request, DataSource dataSource,
                                       TrustDigest ownTrust, HostVerification.HostListener listener, Progress progress) throws IOException {
         if (!ownTrust.hex().equals(trustDigest)) {
             // Fail closed: a worker with other trust anchors would give other verdicts.
@@ -56,8 +59,12 @@ class ReverifyWorkerConfiguration {
         }
         HostChainTasklet.RangeWork range = new HostChainTasklet.RangeWork(HostPartitioner.Range.ofContext(fromHost, toHost),
                 instant(since), instant(until));
+        // A job started before the cadence existed has neither parameter: no cadence.
+        HostVerification.Cadence due = new HostVerification.Cadence(
+                cadence == null || cadence.isEmpty() ? new ExpectedCadence.Off() : ExpectedCadence.parse(cadence),
+                instant(asOf).orElseGet(() -> request.clock().instant()));
         return new HostChainTasklet(Optional.ofNullable(hostId), Optional.ofNullable(part).map(ChainSplittingPartitioner::part), range,
-                stores.open(storeUri), verifier, request,
+                stores.open(storeUri), verifier, trust, request, due,
                 new ResultTable(dataSource, resultSet), listener, progress);
     }
 

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.archive.chain.ExpectedCadence;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.TrustedKeys;
 import org.imaarchiver.archive.store.StoreOptions;
@@ -38,14 +39,16 @@ import org.imaarchiver.archive.store.StoreOptions;
  * @param receiptSigners  whose receipts are trusted (with {@code sinceReceipts}); empty: the receipt key's own
  * @param fresh           start a new job instance even if the last one with these parameters did not finish
  * @param progress        progress display on stderr
- * @param clock           gives verifiedAt of the receipts
+ * @param clock           gives verifiedAt of the receipts and the reference time of the cadence
  * @param distribution    local (default) or distributed mode: broker, shared job repository, local worker processes
+ * @param cadence         how recent each chain's newest segment must be, as of the run's start by {@code clock}
+ *                        ({@code stale-chain}); default off
  */
 public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path trustDir, Optional<Set<String>> hosts,
                                Optional<Instant> since, Optional<Instant> until, int parallel, int segmentParallel,
                                Path stateDir, Path outputDir, Optional<KeyMaterial> receiptKey, Optional<Path> sinceReceipts,
                                Optional<TrustedKeys> receiptSigners, boolean fresh, ProgressMode progress, Clock clock,
-                               Distribution distribution) {
+                               Distribution distribution, ExpectedCadence cadence) {
 
     /** How progress is shown. */
     public enum ProgressMode {
@@ -78,6 +81,7 @@ public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path 
         Objects.requireNonNull(progress, "progress");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(distribution, "distribution");
+        Objects.requireNonNull(cadence, "cadence");
         if (sinceReceipts.isPresent() && receiptSigners.isEmpty() && receiptKey.isEmpty()) {
             throw new IllegalArgumentException("--since-receipt needs receipt signers or the receipt key");
         }
@@ -87,7 +91,8 @@ public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path 
     public static VerifyJobRequest of(String storeUri, Path trustDir, Path stateDir, Path outputDir) {
         return new VerifyJobRequest(storeUri, StoreOptions.defaults(), trustDir, Optional.empty(), Optional.empty(),
                 Optional.empty(), Runtime.getRuntime().availableProcessors(), 2, stateDir, outputDir, Optional.empty(),
-                Optional.empty(), Optional.empty(), false, ProgressMode.AUTO, Clock.systemUTC(), Distribution.LOCAL);
+                Optional.empty(), Optional.empty(), false, ProgressMode.AUTO, Clock.systemUTC(), Distribution.LOCAL,
+                new ExpectedCadence.Off());
     }
 
     /** The default state directory: {@code ~/.cache/ima-archiver/verify-jobs}. */
@@ -97,52 +102,57 @@ public record VerifyJobRequest(String storeUri, StoreOptions storeOptions, Path 
 
     public VerifyJobRequest withStoreOptions(StoreOptions o) {
         return new VerifyJobRequest(storeUri, o, trustDir, hosts, since, until, parallel, segmentParallel, stateDir, outputDir,
-                receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution);
+                receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution, cadence);
     }
 
     public VerifyJobRequest withHosts(Set<String> h) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, Optional.of(h), since, until, parallel, segmentParallel,
-                stateDir, outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution);
+                stateDir, outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution, cadence);
     }
 
     public VerifyJobRequest withWindow(Optional<Instant> s, Optional<Instant> u) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, s, u, parallel, segmentParallel, stateDir,
-                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution);
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution, cadence);
     }
 
     public VerifyJobRequest withParallel(int hostsAtOnce, int segmentsAtOnce) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, hostsAtOnce, segmentsAtOnce, stateDir,
-                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution);
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution, cadence);
     }
 
     public VerifyJobRequest withReceiptKey(KeyMaterial key) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
-                outputDir, Optional.of(key), sinceReceipts, receiptSigners, fresh, progress, clock, distribution);
+                outputDir, Optional.of(key), sinceReceipts, receiptSigners, fresh, progress, clock, distribution, cadence);
     }
 
     public VerifyJobRequest withSinceReceipts(Path dir, Optional<TrustedKeys> signers) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
-                outputDir, receiptKey, Optional.of(dir), signers, fresh, progress, clock, distribution);
+                outputDir, receiptKey, Optional.of(dir), signers, fresh, progress, clock, distribution, cadence);
     }
 
     public VerifyJobRequest withFresh(boolean f) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
-                outputDir, receiptKey, sinceReceipts, receiptSigners, f, progress, clock, distribution);
+                outputDir, receiptKey, sinceReceipts, receiptSigners, f, progress, clock, distribution, cadence);
     }
 
     public VerifyJobRequest withProgress(ProgressMode p) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
-                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, p, clock, distribution);
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, p, clock, distribution, cadence);
     }
 
     public VerifyJobRequest withClock(Clock c) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
-                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, c, distribution);
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, c, distribution, cadence);
+    }
+
+    public VerifyJobRequest withCadence(ExpectedCadence c) {
+        return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, distribution, c);
     }
 
     public VerifyJobRequest withDistribution(Distribution d) {
         return new VerifyJobRequest(storeUri, storeOptions, trustDir, hosts, since, until, parallel, segmentParallel, stateDir,
-                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, d);
+                outputDir, receiptKey, sinceReceipts, receiptSigners, fresh, progress, clock, d, cadence);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.imaarchiver.archive.chain.ExpectedCadence;
 import org.imaarchiver.jobs.batch.FrameworkLogging;
 import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.imaarchiver.jobs.batch.JobIdentity;
@@ -30,7 +31,8 @@ import org.springframework.context.annotation.AnnotationConfigApplicationContext
  * embedded broker and local worker JVMs ({@link LocalWorkers}).
  *
  * <p>Resumption: the identifying job parameters are {@value #KEY} (a digest of the store URI, the
- * trust directory's content, the host filter, the window and the receipts directory's content)
+ * trust directory's content, the host filter, the window, the receipts directory's content and the
+ * cadence)
  * and {@value #RUN}. The same command finds the last instance with that key: if its last execution
  * did not complete (failed, or left STARTED by a crash or Ctrl-C), it is restarted and Batch re-runs
  * only the host partitions that did not complete; if it completed, a new instance ({@code run + 1})
@@ -49,6 +51,9 @@ public final class VerifyJobRunner {
     /** Non-identifying (the key covers it): the window, for range partitions' workers; "" = open. */
     static final String SINCE = "since";
     static final String UNTIL = "until";
+    /** Non-identifying (the key covers it): the expected cadence ({@link ExpectedCadence#id}) and the reference time it is checked at. */
+    static final String CADENCE = "cadence";
+    static final String AS_OF = "asOf";
 
     private final HostVerification.HostListener listener;
     private final PrintStream err;
@@ -243,18 +248,23 @@ public final class VerifyJobRunner {
                 .addString(TRUST_DIGEST, trustDigest, false)
                 .addString(SINCE, request.since().map(Object::toString).orElse(""), false)
                 .addString(UNTIL, request.until().map(Object::toString).orElse(""), false)
+                // A resumed run keeps its first execution's parameters: the cadence is checked as of the run's start.
+                .addString(CADENCE, request.cadence().id(), false)
+                .addString(AS_OF, request.clock().instant().toString(), false)
                 .toJobParameters();
     }
 
     /** SHA-256 over what makes two commands "the same run" (see the class comment). */
     static String identity(VerifyJobRequest request) throws IOException {
-        return new JobIdentity()
+        JobIdentity id = new JobIdentity()
                 .line("store " + request.storeUri())
                 .line("trust " + JobIdentity.treeDigest(request.trustDir()))
                 .line("hosts " + request.hosts().map(h -> String.join(",", h.stream().sorted().toList())).orElse("*"))
                 .line("since " + request.since().map(Object::toString).orElse("-"))
                 .line("until " + request.until().map(Object::toString).orElse("-"))
-                .line("receipts " + (request.sinceReceipts().isPresent() ? JobIdentity.treeDigest(request.sinceReceipts().get()) : "-"))
-                .hex();
+                .line("receipts " + (request.sinceReceipts().isPresent() ? JobIdentity.treeDigest(request.sinceReceipts().get()) : "-"));
+        // Only when set, so the runs of earlier versions (no cadence) keep their identity and resume.
+        if (!(request.cadence() instanceof ExpectedCadence.Off)) id.line("cadence " + request.cadence().id());
+        return id.hex();
     }
 }

@@ -75,7 +75,8 @@ public final class VerifyWorker implements AutoCloseable {
         VerifyJobRequest own = new VerifyJobRequest("(named by each job)", s.storeOptions(), s.trustDir(), Optional.empty(), Optional.empty(),
                 Optional.empty(), s.parallel(), s.segmentParallel(), s.workDir(), s.workDir(), Optional.empty(), Optional.empty(),
                 Optional.empty(), false, VerifyJobRequest.ProgressMode.NONE, Clock.systemUTC(),
-                new VerifyJobRequest.Distribution(Optional.of(s.brokerUrl()), Optional.of(s.jobRepository()), 0));
+                new VerifyJobRequest.Distribution(Optional.of(s.brokerUrl()), Optional.of(s.jobRepository()), 0),
+                new org.imaarchiver.archive.chain.ExpectedCadence.Off()); // each job's cadence comes with its parameters
         AnnotationConfigApplicationContext ctx = new AnnotationConfigApplicationContext();
         ctx.registerBean(VerifyJobRequest.class, () -> own);
         ctx.registerBean(ReverifyInfrastructure.RepositoryDb.class, () -> new ReverifyInfrastructure.RepositoryDb(s.jobRepository(), s.parallel() + 4));

@@ -386,7 +386,8 @@ class DistributedVerifyTest {
     static synchronized SinceCase sinceCase() throws Exception {
         if (sinceCase != null) return sinceCase;
         TestArchive a = new TestArchive(shared.resolve("since-store"));
-        Path t = a.trustDir(shared.resolve("since-trust"), SINCE_HOSTS);
+        // rc-5 is enrolled when it starts archiving (below): an enrolled host without a chain is missing-chain.
+        Path t = a.trustDir(shared.resolve("since-trust"), SINCE_HOSTS.subList(0, SINCE_HOSTS.size() - 1));
         KeyMaterial key = KeyMaterial.readPem(keyDir);
         TestArchive.Host h0 = a.host("rc-0", 100, 20).segment(5).segment(10);
         TestArchive.Host h1 = a.host("rc-1", 101, 20).segment(5).segment(10);
@@ -409,6 +410,7 @@ class DistributedVerifyTest {
         Files.writeString(r4, body.replace("\"sequence\":1", "\"sequence\":0"));
         assertThat(Files.readString(r4)).isNotEqualTo(body);
         a.host("rc-5", 105, 20).segment(7);                // new: no receipt
+        Files.copy(t.resolve("hosts/rc-0/ak.pem"), Files.createDirectories(t.resolve("hosts/rc-5")).resolve("ak.pem"));
 
         VerifyJobResult local = new VerifyJobRunner().run(VerifyJobRequest.of(a.root.toString(), t, shared.resolve("since-state"),
                 shared.resolve("since-out-2")).withParallel(2, 1).withProgress(VerifyJobRequest.ProgressMode.NONE).withReceiptKey(key)

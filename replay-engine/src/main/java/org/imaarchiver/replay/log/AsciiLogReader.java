@@ -116,6 +116,11 @@ public final class AsciiLogReader implements LogReader {
     }
 
     private MeasurementRecord parse(byte[] line) throws MalformedLogException {
+        // The kernel ends lines with LF only (B.6): a CR before it is a converted copy (CRLF), whose CR
+        // would otherwise become part of the last field and fail only as a digest mismatch.
+        if (line.length > 0 && line[line.length - 1] == '\r') {
+            throw error(Kind.BAD_ASCII_LINE, "line ends in CR LF (the kernel writes LF only: a converted copy of the list)");
+        }
         List<byte[]> t = split(line);
         if (t.size() < 3) throw error(Kind.BAD_ASCII_LINE, "fewer than 3 tokens");
         int pcr = parsePcr(t.get(0));

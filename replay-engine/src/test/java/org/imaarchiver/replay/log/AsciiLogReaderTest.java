@@ -113,6 +113,31 @@ class AsciiLogReaderTest {
         assertThat(kind(good + "\n")).isEqualTo(Kind.BAD_ASCII_LINE);
     }
 
+    /**
+     * The real embrave list converted to CRLF (a Windows transfer): malformed at its first line, naming
+     * it, instead of parsing with a CR glued to the last field and failing as a digest mismatch.
+     */
+    @Test
+    void crlfLineEndingsAreMalformedAtTheFirstLine() throws Exception {
+        byte[] ascii = Files.readAllBytes(LogFiles.ima(EMBRAVE + "ascii_runtime_measurements"));
+        byte[] crlf = new String(ascii, StandardCharsets.ISO_8859_1).replace("\n", "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        MalformedLogException e = catchThrowableOfType(() -> readAscii(crlf, LogReadOptions.of("converted")), MalformedLogException.class);
+        assertThat(e).isNotNull();
+        assertThat(e.kind()).isEqualTo(Kind.BAD_ASCII_LINE);
+        assertThat(e.recordIndex()).isZero();
+        assertThat(e.offset()).isZero();
+        assertThat(e.getMessage()).contains("line 1: line ends in CR LF");
+        // Only the converted line is refused: an LF list whose second line has a CR fails at that line.
+        int firstLf = new String(ascii, StandardCharsets.ISO_8859_1).indexOf('\n');
+        String second = new String(ascii, StandardCharsets.ISO_8859_1).substring(firstLf + 1);
+        int secondLf = second.indexOf('\n');
+        byte[] mixed = (new String(ascii, 0, firstLf + 1, StandardCharsets.ISO_8859_1) + second.substring(0, secondLf) + "\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        MalformedLogException m = catchThrowableOfType(() -> readAscii(mixed, LogReadOptions.of("mixed")), MalformedLogException.class);
+        assertThat(m.recordIndex()).isEqualTo(1);
+        assertThat(m.offset()).isEqualTo(firstLf + 1);
+    }
+
     @Test
     void singleDigitPcrsAreRightAligned() throws Exception {
         String line = " 9 1d8d532d463c9f8c205d0df7787669a85f93e260 ima-ng sha1:00 /x\n";
