@@ -33,6 +33,21 @@ vm_default_kernel() {
   [ -d "$VM_MODULES" ] || vm_die "$VM_MODULES missing"
 }
 
+# The kernel a Debian meta-package (e.g. linux-image-6.12-amd64) depends on; sets what
+# vm_default_kernel sets.
+vm_package_kernel() {
+  local meta=$1 dep
+  dep=$(dpkg-query -W -f='${Depends}' "$meta" 2>/dev/null | tr ',|' '\n\n' | sed 's/[ (].*//' \
+    | grep -E '^linux-image-[0-9]' | head -n1) || true
+  [ -n "$dep" ] || vm_die "$meta is not installed (scripts/install-deps --qemu)"
+  VM_KERNEL_PACKAGE=$dep
+  VM_KERNEL_VERSION=${dep#linux-image-}
+  VM_KERNEL=/boot/vmlinuz-$VM_KERNEL_VERSION
+  VM_MODULES=/lib/modules/$VM_KERNEL_VERSION
+  [ -r "$VM_KERNEL" ] || vm_die "$VM_KERNEL not readable"
+  [ -d "$VM_MODULES" ] || vm_die "$VM_MODULES missing"
+}
+
 # The modules the guest needs to reach its userland, with their dependencies, in load order.
 # A kernel that has them built in (no modules directory, or a module not listed) needs none.
 VM_WANTED_MODULES=(virtio_pci 9pnet_virtio 9p)
@@ -99,6 +114,14 @@ vm_start_swtpm() {
     sleep 0.1
   done
   vm_die "swtpm socket $VM_SWTPM_SOCK did not appear"
+}
+
+# Stops swtpm and keeps its state directory: vm_start_swtpm then starts it again on the same TPM
+# (a reboot of the VM: the TPM's resetCount moves on at the next TPM2_Startup).
+vm_stop_swtpm() {
+  if [ -n "$VM_SWTPM_PID" ]; then kill "$VM_SWTPM_PID" 2>/dev/null || true; wait "$VM_SWTPM_PID" 2>/dev/null || true; fi
+  VM_SWTPM_PID=
+  rm -f "${VM_SWTPM_SOCK:-}"
 }
 
 # One boot: waits for the guest to power off (or the timeout), returns qemu's exit status.

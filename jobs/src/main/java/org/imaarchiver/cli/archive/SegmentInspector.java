@@ -229,7 +229,9 @@ public final class SegmentInspector {
                 if (json) {
                     Map<String, Object> o = new LinkedHashMap<>();
                     o.put("index", r.index());
-                    o.put("ascii", AsciiFormatter.formatAsString(r).stripTrailing());
+                    // the kernel's line without its newline: a trailing space is part of it (an empty ima-sig signature)
+                    String line = AsciiFormatter.formatAsString(r);
+                    o.put("ascii", line.endsWith("\n") ? line.substring(0, line.length() - 1) : line);
                     out.println(Json.write(o));
                 } else {
                     AsciiFormatter.write(r, out);  // the kernel's bytes, as inspect LOG prints them

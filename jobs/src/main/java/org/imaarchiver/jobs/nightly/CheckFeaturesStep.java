@@ -15,8 +15,11 @@ final class CheckFeaturesStep extends NightlyStep {
         StepResult.Recovered recovered = ledger.get(StepResult.Recovered.class);
         SecurityfsFeatures features = recovered.log().features();
         if (!features.banks().contains(run.bank())) {
+            // a kernel before 6.10 exports the SHA-1 template digests only (B.1): say how to read it
+            String hint = features.legacyOnly() ? " (this kernel has only the SHA-1 list binary_runtime_measurements:"
+                    + " set ima-archiver.template-bank=sha1)" : "";
             throw RunStopped.of(RunOutcome.ENVIRONMENT_ERROR, "no binary_runtime_measurements_" + run.bank().kernelName()
-                    + " in " + recovered.log().root()).failure();
+                    + " in " + recovered.log().root() + hint).failure();
         }
         Optional<String> notTrimmed = features.mode() == SecurityfsFeatures.Mode.ARCHIVE_ONLY ? Optional.of("archive_only") : Optional.empty();
         // ima_flush_htable: N is EINVAL; staging with prompt, the excess kept before D (docs/operations.md)

@@ -10,6 +10,7 @@ import java.util.List;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.testsupport.CapturedData;
 import org.imaarchiver.replay.testsupport.CapturedData.Debian61;
+import org.imaarchiver.replay.testsupport.CapturedData.Debian612;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,5 +66,41 @@ class CapturedListsTest {
         List<MeasurementRecord> records = LogFiles.readBinary(file("binary_runtime_measurements"), LogReadOptions.of("bin"));
         BinaryLogReaderTest.assertStoredDigestsRecompute(records, HashAlgorithm.SHA1);
         assertThat(records.stream().filter(MeasurementRecord::isViolation)).isEmpty();
+    }
+
+    // ---- Debian 12's 6.12 kernel: per-bank files (kernel-interface.md B.1) ----
+
+    private static byte[] file612(String name) throws Exception {
+        return Files.readAllBytes(CapturedData.file(CapturedData.DEBIAN_6_12, name));
+    }
+
+    /** On 6.10+ the legacy names are links to the _sha1 files (B.1): read through them, the same bytes. */
+    @Test
+    void on612TheLegacyFilesAreTheSha1Files() throws Exception {
+        assertThat(file612("binary_runtime_measurements")).isEqualTo(file612("binary_runtime_measurements_sha1"));
+        assertThat(file612("ascii_runtime_measurements")).isEqualTo(file612("ascii_runtime_measurements_sha1"));
+    }
+
+    /**
+     * Each per-bank binary file holds that bank's template digest (32 bytes in _sha256, ...), every one
+     * recomputes from the template data, the files differ only there, and the formatter reproduces the
+     * kernel's per-bank ASCII file byte for byte.
+     */
+    @Test
+    void each612PerBankListHasItsBanksDigestsAndMatchesItsAsciiFile() throws Exception {
+        List<MeasurementRecord> sha1 = LogFiles.readBinary(file612("binary_runtime_measurements_sha1"), LogReadOptions.of("sha1"));
+        for (HashAlgorithm bank : HashAlgorithm.values()) {
+            String name = "binary_runtime_measurements_" + bank.kernelName();
+            List<MeasurementRecord> records = LogFiles.readBinary(file612(name), LogReadOptions.of(name).withBank(bank));
+            assertThat(records).as(name).hasSize((int) Debian612.RECORDS);
+            BinaryLogReaderTest.assertStoredDigestsRecompute(records, bank);
+            for (int i = 0; i < records.size(); i++) {
+                assertThat(records.get(i).templateDigest().length()).as("%s record %d", name, i).isEqualTo(bank.digestLength());
+                assertThat(records.get(i).templateData()).as("%s record %d", name, i).isEqualTo(sha1.get(i).templateData());
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (MeasurementRecord r : records) AsciiFormatter.write(r, out);
+            assertThat(out.toByteArray()).as(name).isEqualTo(file612("ascii_runtime_measurements_" + bank.kernelName()));
+        }
     }
 }

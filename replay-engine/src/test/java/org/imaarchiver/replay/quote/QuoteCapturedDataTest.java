@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.pcr.Digest;
@@ -12,20 +13,22 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrBank;
 import org.imaarchiver.replay.testsupport.CapturedData;
 import org.imaarchiver.replay.testsupport.CapturedData.Debian61;
+import org.imaarchiver.replay.testsupport.CapturedData.Debian612;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * The two quotes tpm2_quote made over the guest kernel's /dev/tpmrm0 in the project's own capture
- * (testdata/README.md): an RSA AK (rsassa) and an ECC P-256 AK (ecdsa), both sha256-signed over PCR
+ * The quotes tpm2_quote made over the guest kernel's /dev/tpmrm0 in the project's own captures
+ * (testdata/README.md, Debian 6.1 and 6.12): an RSA AK (rsassa) and an ECC P-256 AK (ecdsa), both sha256-signed over PCR
  * 10 in the sha1 and sha256 banks, both already accepted by tpm2_checkquote when captured.
  */
 class QuoteCapturedDataTest {
     private final QuoteVerifier verifier = new QuoteVerifier();
 
-    private static CapturedData.Quote quote(String key) {
-        return key.equals("rsa") ? Debian61.RSA : Debian61.ECC;
+    /** Every captured quote, 6.1's and 6.12's. */
+    static List<CapturedData.Quote> quotes() {
+        return CapturedData.QUOTES;
     }
 
     private static byte[] read(Path p) throws Exception { return Files.readAllBytes(p); }
@@ -46,9 +49,9 @@ class QuoteCapturedDataTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rsa", "ecc"})
-    void theQuoteVerifiesWithItsAkAndNonceAndMatchesTheValuesTpm2QuoteReported(String key) throws Exception {
-        CapturedData.Quote q = quote(key);
+    @MethodSource("quotes")
+    void theQuoteVerifiesWithItsAkAndNonceAndMatchesTheValuesTpm2QuoteReported(CapturedData.Quote q) throws Exception {
+        String key = q.key();
         VerifiedQuote v = verified(q);
 
         assertThat(v.nonceChecked()).isTrue();
@@ -71,19 +74,29 @@ class QuoteCapturedDataTest {
         assertThat(verifier.checkPcrDigest(verified(Debian61.RSA), all)).containsInstanceOf(QuoteFailure.PcrDigestMismatch.class);
     }
 
+    /** 6.12's snapshot was read one record after quote 2 (testdata/README.md): pcrread matches neither quote. */
     @Test
-    void bothQuotesComeFromOneBootInOrder() throws Exception {
-        VerifiedQuote first = verified(Debian61.RSA);
-        VerifiedQuote second = verified(Debian61.ECC);
-        assertThat(second.resetCount()).isEqualTo(first.resetCount());
-        assertThat(second.restartCount()).isEqualTo(first.restartCount());
-        assertThat(second.quote().clockInfo().clock()).isGreaterThan(first.quote().clockInfo().clock());
+    void on612TheListEndsOneRecordAfterQuote2SoTpm2PcrreadsOutputMatchesNeitherQuote() throws Exception {
+        String pcrread = Files.readString(CapturedData.file(CapturedData.DEBIAN_6_12, "pcrread.yaml"), StandardCharsets.UTF_8);
+        PcrValues all = PcrValues.parsePcrreadYaml(pcrread);
+        assertThat(verifier.checkPcrDigest(verified(Debian612.ECC), all)).containsInstanceOf(QuoteFailure.PcrDigestMismatch.class);
+        assertThat(verifier.checkPcrDigest(verified(Debian612.RSA), all)).containsInstanceOf(QuoteFailure.PcrDigestMismatch.class);
+    }
+
+    @Test
+    void bothQuotesOfEachCaptureComeFromOneBootInOrder() throws Exception {
+        for (CapturedData.Quote[] pair : new CapturedData.Quote[][] {{Debian61.RSA, Debian61.ECC}, {Debian612.RSA, Debian612.ECC}}) {
+            VerifiedQuote first = verified(pair[0]);
+            VerifiedQuote second = verified(pair[1]);
+            assertThat(second.resetCount()).as(pair[0].set()).isEqualTo(first.resetCount());
+            assertThat(second.restartCount()).as(pair[0].set()).isEqualTo(first.restartCount());
+            assertThat(second.quote().clockInfo().clock()).as(pair[0].set()).isGreaterThan(first.quote().clockInfo().clock());
+        }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rsa", "ecc"})
-    void everyFlippedByteOfTheAttestIsABadSignature(String key) throws Exception {
-        CapturedData.Quote q = quote(key);
+    @MethodSource("quotes")
+    void everyFlippedByteOfTheAttestIsABadSignature(CapturedData.Quote q) throws Exception {
         byte[] msg = read(q.msg());
         byte[] sig = read(q.sig());
         AkPublicKey ak = ak(q);
@@ -96,9 +109,8 @@ class QuoteCapturedDataTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rsa", "ecc"})
-    void everyFlippedByteOfTheSignatureFileIsRejected(String key) throws Exception {
-        CapturedData.Quote q = quote(key);
+    @MethodSource("quotes")
+    void everyFlippedByteOfTheSignatureFileIsRejected(CapturedData.Quote q) throws Exception {
         byte[] msg = read(q.msg());
         byte[] sig = read(q.sig());
         AkPublicKey ak = ak(q);

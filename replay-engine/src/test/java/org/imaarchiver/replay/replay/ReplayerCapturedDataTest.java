@@ -14,10 +14,11 @@ import org.imaarchiver.replay.pcr.PcrBank;
 import org.imaarchiver.replay.pcr.PcrState;
 import org.imaarchiver.replay.testsupport.CapturedData;
 import org.imaarchiver.replay.testsupport.CapturedData.Debian61;
+import org.imaarchiver.replay.testsupport.CapturedData.Debian612;
 import org.junit.jupiter.api.Test;
 
 /**
- * Replays of the list the project captured from Debian's 6.1 kernel under QEMU (testdata/README.md)
+ * Replays of the lists the project captured from Debian's 6.1 and 6.12 kernels under QEMU (testdata/README.md)
  * against the values the peers gave there: tpm2_pcrread after the list, tpm2_quote at each quote
  * point, the kernel's own record counts. Never skips: the data is in the repository.
  */
@@ -122,6 +123,88 @@ class ReplayerCapturedDataTest {
             assertThat(r.recordsReplayed()).isEqualTo(Debian61.RECORDS - Debian61.RSA.point());
             assertThat(r.value(10, HashAlgorithm.SHA1).hex()).isEqualTo(Debian61.ECC.pcr10Sha1());
             assertThat(r.value(10, HashAlgorithm.SHA256).hex()).isEqualTo(Debian61.ECC.pcr10Sha256());
+        }
+    }
+
+    // ---- Debian 12's 6.12 kernel: per-bank lists, every bank hashed by the kernel itself ----
+
+    static Map<HashAlgorithm, String> pcrread612() {
+        return Map.of(HashAlgorithm.SHA1, Debian612.PCR10_SHA1, HashAlgorithm.SHA256, Debian612.PCR10_SHA256,
+                HashAlgorithm.SHA384, Debian612.PCR10_SHA384, HashAlgorithm.SHA512, Debian612.PCR10_SHA512);
+    }
+
+    static SimpleBinaryLog perBankList(HashAlgorithm bank) throws Exception {
+        return SimpleBinaryLog.open(CapturedData.file(CapturedData.DEBIAN_6_12, "binary_runtime_measurements_" + bank.kernelName()),
+                bank.digestLength());
+    }
+
+    @Test
+    void the612ExpectedValuesAreWhatThePeerFilesSay() {
+        Path pcrread = CapturedData.file(CapturedData.DEBIAN_6_12, "pcrread.yaml");
+        for (var e : pcrread612().entrySet()) {
+            assertThat(CapturedData.tpm2YamlPcr(pcrread, e.getKey().kernelName(), 10)).as(e.getKey().kernelName())
+                    .contains(e.getValue());
+        }
+        assertThat(CapturedData.text(CapturedData.DEBIAN_6_12, "runtime_measurements_count"))
+                .isEqualTo(Long.toString(Debian612.RECORDS));
+        for (CapturedData.Quote q : new CapturedData.Quote[] {Debian612.RSA, Debian612.ECC}) {
+            assertThat(CapturedData.tpm2YamlPcr(q.yaml(), "sha1", 10)).as(q.key()).contains(q.pcr10Sha1());
+            assertThat(CapturedData.tpm2YamlPcr(q.yaml(), "sha256", 10)).as(q.key()).contains(q.pcr10Sha256());
+            assertThat(CapturedData.text(CapturedData.DEBIAN_6_12, "quote-" + q.key() + ".count"))
+                    .isEqualTo(Long.toString(q.point()));
+            assertThat(CapturedData.text(CapturedData.DEBIAN_6_12, "quote-" + q.key() + ".nonce")).isEqualTo(q.nonceHex());
+        }
+    }
+
+    /**
+     * Each per-bank file carries that bank's template digests (kernel-interface.md B.1); replayed
+     * alone, each gives tpm2_pcrread's PCR 10 of its own bank, and of every other bank too (the
+     * template data is the same; the digests are recomputed per bank).
+     */
+    @Test
+    void eachPerBankListOf612ReplaysToTpm2PcrreadsPcr10InAllFourBanks() throws Exception {
+        for (HashAlgorithm bank : ALL) {
+            try (SimpleBinaryLog log = perBankList(bank)) {
+                ReplayResult r = Replayer.parallel().replay(PcrState.initial(ALL), log);
+
+                assertThat(r.failures()).as(bank.kernelName()).isEmpty();
+                assertThat(r.recordsReplayed()).as(bank.kernelName()).isEqualTo(Debian612.RECORDS);
+                for (var e : pcrread612().entrySet()) {
+                    assertThat(r.value(10, e.getKey()).hex()).as(bank.kernelName() + " list, " + e.getKey().kernelName() + " bank")
+                            .isEqualTo(e.getValue());
+                }
+            }
+        }
+    }
+
+    /** Unlike 6.1 (sha384/sha512 zero-padded SHA-1), this kernel allocated every bank's hash: per-bank-hash everywhere. */
+    @Test
+    void modeSelectionOn612FindsPerBankHashInEveryBank() throws Exception {
+        TreeMap<PcrBank, Digest> expected = new TreeMap<>();
+        for (var e : pcrread612().entrySet()) expected.put(PcrBank.of(10, e.getKey()), Digest.ofHex(e.getValue()));
+        try (SimpleBinaryLog log = perBankList(HashAlgorithm.SHA256)) {
+            Replayer.ModeSelection s = Replayer.parallel().replaySelectingModes(PcrState.initial(ALL), log, expected);
+
+            assertThat(s.allMatched()).as(s.mismatches().toString()).isTrue();
+            assertThat(s.matchedModes()).isEqualTo(Map.of(
+                    HashAlgorithm.SHA1, ExtendMode.PER_BANK_HASH, HashAlgorithm.SHA256, ExtendMode.PER_BANK_HASH,
+                    HashAlgorithm.SHA384, ExtendMode.PER_BANK_HASH, HashAlgorithm.SHA512, ExtendMode.PER_BANK_HASH));
+        }
+    }
+
+    @Test
+    void the612RecordsUpToEachQuoteReplayToTheValuesTpm2QuoteReported() throws Exception {
+        for (CapturedData.Quote q : new CapturedData.Quote[] {Debian612.RSA, Debian612.ECC}) {
+            for (HashAlgorithm bank : SHA1_SHA256) {
+                try (SimpleBinaryLog log = perBankList(bank)) {
+                    ReplayResult r = Replayer.parallel().replay(PcrState.initial(SHA1_SHA256), Sources.limit(log, q.point()));
+
+                    assertThat(r.failures()).isEmpty();
+                    assertThat(r.recordsReplayed()).isEqualTo(q.point());
+                    assertThat(r.value(10, HashAlgorithm.SHA1).hex()).as(q + " from the " + bank.kernelName() + " list").isEqualTo(q.pcr10Sha1());
+                    assertThat(r.value(10, HashAlgorithm.SHA256).hex()).as(q + " from the " + bank.kernelName() + " list").isEqualTo(q.pcr10Sha256());
+                }
+            }
         }
     }
 }

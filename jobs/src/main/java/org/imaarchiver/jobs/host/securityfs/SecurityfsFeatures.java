@@ -10,7 +10,8 @@ import org.imaarchiver.replay.pcr.HashAlgorithm;
  * What the kernel's measurement interface offers (kernel-interface.md D.2 step 0), as found on disk.
  *
  * @param root              the directory that was inspected
- * @param banks             banks with a {@code binary_runtime_measurements_<bank>} file (B.1)
+ * @param banks             banks with a {@code binary_runtime_measurements_<bank>} file (B.1); on a
+ *                          kernel before 6.10, which has only the legacy file, SHA-1 alone
  * @param unsupportedBanks  per-bank files whose algorithm the replay engine does not know
  *                          ({@code sm3}, {@code tpm_alg_<hex>}, ...): their suffixes, sorted
  * @param legacyFile        {@code binary_runtime_measurements} (the SHA-1 view) exists
@@ -45,6 +46,11 @@ public record SecurityfsFeatures(Path root, Set<HashAlgorithm> banks, List<Strin
      * The same features after a write of {@code N\n} failed with EINVAL for a valid N: the kernel
      * has {@code ima_flush_htable} even though the command line read did not show it (A.8 table).
      */
+    /** A kernel before 6.10: only {@code binary_runtime_measurements}, the SHA-1 view (B.1). */
+    public boolean legacyOnly() {
+        return legacyFile && banks.equals(Set.of(HashAlgorithm.SHA1)) && unsupportedBanks.isEmpty();
+    }
+
     public SecurityfsFeatures withFlushHtable() {
         return new SecurityfsFeatures(root, banks, unsupportedBanks, legacyFile, staging, true);
     }

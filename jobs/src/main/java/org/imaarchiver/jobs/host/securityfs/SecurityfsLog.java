@@ -52,9 +52,15 @@ public final class SecurityfsLog {
 
     public Path root() { return root; }
 
-    /** {@code binary_runtime_measurements_<bank>}: the list with that bank's template digests (B.1). */
+    /**
+     * {@code binary_runtime_measurements_<bank>}: the list with that bank's template digests (B.1).
+     * A kernel before 6.10 has no per-bank files: its one list, {@code binary_runtime_measurements},
+     * is the SHA-1 view (B.1), so that is the SHA-1 bank's file there. Only looks at the names.
+     */
     public Path binaryFile(HashAlgorithm bank) {
-        return root.resolve(BINARY_PREFIX + "_" + bank.kernelName());
+        Path perBank = root.resolve(BINARY_PREFIX + "_" + bank.kernelName());
+        if (bank == HashAlgorithm.SHA1 && !Files.exists(perBank) && Files.exists(legacyFile())) return legacyFile();
+        return perBank;
     }
 
     /** {@code binary_runtime_measurements_<bank>_staged} (A.8). */
@@ -93,6 +99,8 @@ public final class SecurityfsLog {
             }
         }
         unsupported.sort(null);
+        // before 6.10 (B.1): the legacy file alone, the SHA-1 view
+        if (legacy && banks.isEmpty() && unsupported.isEmpty()) banks.add(HashAlgorithm.SHA1);
         return new SecurityfsFeatures(root, banks, unsupported, legacy, staged, flushHtableOnCmdline());
     }
 

@@ -2,7 +2,9 @@ package org.imaarchiver.jobs.host.securityfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.imaarchiver.jobs.host.imafs.ImafsEmulator;
 import org.imaarchiver.jobs.host.securityfs.SecurityfsFeatures.Mode;
@@ -59,6 +61,32 @@ class SecurityfsLogTest {
             SecurityfsLog other = SecurityfsLog.at(emu.mountPoint(), Kernel.cmdline(dir, "ima_flush_htable_not ro"));
             assertThat(other.features().mode()).isEqualTo(Mode.TRIM_BY_COUNT);
             assertThat(other.features().withFlushHtable().mode()).isEqualTo(Mode.STAGE_WITH_PROMPT);
+        }
+    }
+
+    @Test
+    void kernelBefore610HasOnlyTheSha1ListUnderTheLegacyName() throws Exception {
+        // the directory layout of Debian 12's 6.1 kernel (testdata/qemu-debian-6.1/kernel.txt): no per-bank files
+        Path root = Files.createDirectories(dir.resolve("ima"));
+        for (String name : List.of("ascii_runtime_measurements", "binary_runtime_measurements", "policy",
+                "runtime_measurements_count", "violations")) {
+            Files.writeString(root.resolve(name), "");
+        }
+        SecurityfsLog log = SecurityfsLog.at(root, dir.resolve("no-cmdline"));
+        SecurityfsFeatures f = log.features();
+        assertThat(f.banks()).isEqualTo(Set.of(HashAlgorithm.SHA1));
+        assertThat(f.legacyOnly()).isTrue();
+        assertThat(f.mode()).isEqualTo(Mode.ARCHIVE_ONLY);
+        assertThat(log.binaryFile(HashAlgorithm.SHA1)).isEqualTo(root.resolve("binary_runtime_measurements"));
+        assertThat(log.binaryFile(HashAlgorithm.SHA256)).isEqualTo(root.resolve("binary_runtime_measurements_sha256"));
+    }
+
+    @Test
+    void withPerBankFilesTheSha1BankIsItsOwnFile() throws Exception {
+        try (ImafsEmulator emu = ImafsEmulator.start(dir, "--no-staging")) {
+            SecurityfsLog log = SecurityfsLog.at(emu.mountPoint(), dir.resolve("no-cmdline"));
+            assertThat(log.binaryFile(HashAlgorithm.SHA1)).isEqualTo(emu.mountPoint().resolve("binary_runtime_measurements_sha1"));
+            assertThat(log.features().legacyOnly()).isFalse();
         }
     }
 
