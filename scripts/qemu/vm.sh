@@ -163,3 +163,12 @@ vm_cleanup() {
   VM_QEMU_PID=
   VM_SWTPM_PID=
 }
+
+# The same initramfs with another /init, e.g. scripts/qemu/init-systemd (systemd as init on an
+# overlay root, for scripts/package-vm-test): builds with vm_build_initramfs, swaps /init, repacks.
+vm_build_initramfs_with_init() {
+  local init=$1 scenario=$2
+  vm_build_initramfs "$scenario"
+  install -m 0755 "$init" "$VM_WORK/initramfs/init"
+  (cd "$VM_WORK/initramfs" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$VM_WORK/initramfs.cpio.gz"
+}
