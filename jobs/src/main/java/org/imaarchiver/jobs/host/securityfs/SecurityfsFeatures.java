@@ -42,15 +42,15 @@ public record SecurityfsFeatures(Path root, Set<HashAlgorithm> banks, List<Strin
         return flushHtable ? Mode.STAGE_WITH_PROMPT : Mode.TRIM_BY_COUNT;
     }
 
-    /**
-     * The same features after a write of {@code N\n} failed with EINVAL for a valid N: the kernel
-     * has {@code ima_flush_htable} even though the command line read did not show it (A.8 table).
-     */
     /** A kernel before 6.10: only {@code binary_runtime_measurements}, the SHA-1 view (B.1). */
     public boolean legacyOnly() {
         return legacyFile && banks.equals(Set.of(HashAlgorithm.SHA1)) && unsupportedBanks.isEmpty();
     }
 
+    /**
+     * The same features after a write of {@code N\n} failed with EINVAL for a valid N: the kernel
+     * has {@code ima_flush_htable} even though the command line read did not show it (A.8 table).
+     */
     public SecurityfsFeatures withFlushHtable() {
         return new SecurityfsFeatures(root, banks, unsupportedBanks, legacyFile, staging, true);
     }
