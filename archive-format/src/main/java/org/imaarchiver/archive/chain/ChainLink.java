@@ -23,7 +23,8 @@ public final class ChainLink {
      *   <li>at sequence 0 of a chain: no predecessor named, boot counter 0, base at record 0 with all-zero PCRs;</li>
      *   <li>after a known predecessor: previousManifestDigest is its link digest; within the same boot
      *       counter the boot identity is unchanged and the base is its end state; at the next boot counter
-     *       the base is at record 0 with all-zero PCRs; any other boot counter is a splice.</li>
+     *       the base is at record 0 with all-zero PCRs, and the predecessor closed its boot (else
+     *       {@link LinkFinding.UnclosedBoot}); any other boot counter is a splice.</li>
      * </ol>
      * Rules 2 and 3 apply only to a segment that directly follows (a gap is one finding, not more).
      */
@@ -56,6 +57,7 @@ public final class ChainLink {
                 out.add(new LinkFinding.BaseMismatch(host, sequence, p.source(), p.lastSequence(), p.end(), m.base()));
             }
         } else if (cb.bootCounter() == pb.bootCounter() + 1) {
+            if (!p.closesBoot()) out.add(new LinkFinding.UnclosedBoot(host, p.lastSequence(), p.source(), pb.bootCounter(), sequence));
             bootStart(host, sequence, m, pb.bootCounter() + 1, out);
         } else {
             out.add(new LinkFinding.BootCounterJump(host, sequence, p.source(), pb.bootCounter(), cb.bootCounter()));

@@ -54,8 +54,20 @@ public final class ChainVerifier {
         public static HostFilter only(Collection<String> hosts) { return new HostFilter(Optional.of(Set.copyOf(hosts))); }
     }
 
+    /**
+     * What an unclosed boot ({@link FindingKind#UNCLOSED_BOOT}) does to a host (docs/archive-format.md §13
+     * step 7): a warning in the report, or a failure like any other finding ({@code verify --require-closed-boots}).
+     */
+    public enum BootClosure {
+        /** Unclosed boots are warnings: archives written before the run at shutdown existed verify. */
+        WARN,
+        /** Unclosed boots fail the host. */
+        REQUIRE
+    }
+
     private final int parallelism;
     private final SegmentChecks segments;
+    private final BootClosure bootClosure;
 
     /**
      * @param trust       accepted signers and AKs
@@ -63,10 +75,16 @@ public final class ChainVerifier {
      * @param workDir     where segment files are downloaded for reading (each deleted after its check)
      */
     public ChainVerifier(TrustStore trust, int parallelism, Path workDir) {
+        this(trust, parallelism, workDir, BootClosure.WARN);
+    }
+
+    /** @param bootClosure whether an unclosed boot fails the host or is a warning */
+    public ChainVerifier(TrustStore trust, int parallelism, Path workDir, BootClosure bootClosure) {
         Objects.requireNonNull(trust, "trust");
         if (parallelism < 1) throw new IllegalArgumentException("parallelism < 1");
         this.parallelism = parallelism;
         this.segments = new SegmentChecks(trust, workDir);
+        this.bootClosure = Objects.requireNonNull(bootClosure, "bootClosure");
     }
 
     /**
@@ -134,29 +152,37 @@ public final class ChainVerifier {
     public ChainReport verifyAfter(ArchiveStore store, String host, VerificationReceipt receipt) throws IOException {
         ArchiveLayout.requireValidHostId(host);
         if (!receipt.host().equals(host)) throw new IllegalArgumentException("a receipt of host " + receipt.host() + ", not " + host);
-        List<ChainFinding> findings = new ArrayList<>(receiptStillStored(store, host, receipt));
+        List<ChainFinding> stored = new ArrayList<>();
+        boolean closesBoot = receiptStillStored(store, host, receipt, stored);
         List<SegmentUnit> after = ChainListing.of(store, host).effective().stream()
                 .filter(u -> u.firstSequence() > receipt.sequence()).toList();
         ChainReport r = after.isEmpty() ? emptyReport(host, List.of())
-                : verifyUnits(store, host, after, new ChainPredecessor.Receipt(receipt), OptionalLong.empty());
-        findings.addAll(r.findings());
-        return new ChainReport(host, r.segments(), r.records(), r.firstIndex(), r.lastIndex(), r.firstCreatedAt(), r.lastCreatedAt(),
-                findings);
+                : verifyUnits(store, host, after, new ChainPredecessor.Receipt(receipt, closesBoot), OptionalLong.empty());
+        return r.withFindings(stored, List.of());
     }
 
-    /** The receipt's segment manifest is still stored, with the digest the receipt names. */
-    private static List<ChainFinding> receiptStillStored(ArchiveStore store, String host, VerificationReceipt receipt) {
+    /**
+     * Adds a finding to {@code out} unless the receipt's segment manifest is still stored with the
+     * digest the receipt names; returns whether that manifest closes its boot (false when it is not
+     * the receipt's).
+     */
+    private static boolean receiptStillStored(ArchiveStore store, String host, VerificationReceipt receipt, List<ChainFinding> out) {
         long s = receipt.sequence();
         String key = ArchiveLayout.manifestKey(host, s);
         try {
-            Digest stored = ManifestCodec.digestOf(Bytes.wrap(store.readAll(key)));
-            if (stored.equals(receipt.manifestDigest())) return List.of();
-            return List.of(new LinkFinding.ReceiptManifestReplaced(host, s, receipt.manifestDigest(), stored));
+            Bytes bytes = Bytes.wrap(store.readAll(key));
+            Digest stored = ManifestCodec.digestOf(bytes);
+            if (stored.equals(receipt.manifestDigest())) return ManifestCodec.decode(bytes).closesBoot();
+            out.add(new LinkFinding.ReceiptManifestReplaced(host, s, receipt.manifestDigest(), stored));
         } catch (ObjectMissingException e) {
-            return List.of(new ObjectFinding.MissingObject(host, s, ObjectFinding.Role.RECEIPT_MANIFEST, key));
+            out.add(new ObjectFinding.MissingObject(host, s, ObjectFinding.Role.RECEIPT_MANIFEST, key));
         } catch (StoreException e) {
-            return List.of(new ObjectFinding.StoreError(host, s, key, e.reason(), String.valueOf(e.getMessage())));
+            out.add(new ObjectFinding.StoreError(host, s, key, e.reason(), String.valueOf(e.getMessage())));
+        } catch (MalformedManifestException e) {
+            // the receipt vouched for these bytes, so they decoded when it was made; a reader that
+            // cannot decode them now (an older one, §1) counts the boot as not closed
         }
+        return false;
     }
 
     private ChainReport verifyRange(ArchiveStore store, String host, long first, long last, boolean linked) throws IOException {
@@ -179,11 +205,7 @@ public final class ChainVerifier {
         ChainPredecessor before = linked && predecessor.isPresent() ? predecessorOf(store, host, predecessor.get())
                 : new ChainPredecessor.Start(first);
         ChainReport r = verifyUnits(store, host, units, before, OptionalLong.of(last));
-        if (outside.isEmpty()) return r;
-        List<ChainFinding> all = new ArrayList<>(r.findings());
-        all.addAll(outside);
-        return new ChainReport(r.host(), r.segments(), r.records(), r.firstIndex(), r.lastIndex(), r.firstCreatedAt(),
-                r.lastCreatedAt(), all);
+        return outside.isEmpty() ? r : r.withFindings(List.of(), outside);
     }
 
     private static ChainReport noSegments(String host) { return noSegments(host, List.of()); }
@@ -207,6 +229,8 @@ public final class ChainVerifier {
                                     OptionalLong rangeLast) throws IOException {
         List<CheckedSegment> checked = checkAll(store, host, units);
         List<ChainFinding> findings = new ArrayList<>();
+        List<ChainFinding> warnings = new ArrayList<>();
+        List<BootSummary> boots = new ArrayList<>();
         long records = 0;
         OptionalLong firstIndex = OptionalLong.empty();
         OptionalLong lastIndex = OptionalLong.empty();
@@ -214,7 +238,9 @@ public final class ChainVerifier {
         Optional<Instant> lastAt = Optional.empty();
         for (CheckedSegment c : checked) {
             findings.addAll(c.findings());
-            findings.addAll(ChainLink.check(host, before, c.sequence(), c.manifest()));
+            for (ChainFinding f : ChainLink.check(host, before, c.sequence(), c.manifest())) {
+                (f.kind() == FindingKind.UNCLOSED_BOOT && bootClosure == BootClosure.WARN ? warnings : findings).add(f);
+            }
             if (c.manifest().isPresent()) {
                 SegmentManifest m = c.manifest().get();
                 records += m.recordCount();
@@ -223,6 +249,7 @@ public final class ChainVerifier {
                 Instant at = Instant.parse(m.createdAt());
                 if (firstAt.isEmpty()) firstAt = Optional.of(at);
                 lastAt = Optional.of(at);
+                addToBoots(boots, c.sequence(), m);
             }
             before = c.asPredecessor();
         }
@@ -230,7 +257,16 @@ public final class ChainVerifier {
         if (rangeLast.isPresent() && next <= rangeLast.getAsLong()) {
             findings.add(new LinkFinding.RangeEndMissing(host, next, rangeLast.getAsLong()));
         }
-        return new ChainReport(host, units.size(), records, firstIndex, lastIndex, firstAt, lastAt, findings);
+        return new ChainReport(host, units.size(), records, firstIndex, lastIndex, firstAt, lastAt, findings, warnings, boots);
+    }
+
+    /** The segment at {@code sequence} continues the last boot of {@code boots}, or starts the next entry. */
+    private static void addToBoots(List<BootSummary> boots, long sequence, SegmentManifest m) {
+        BootSummary one = new BootSummary(m.boot().bootCounter(), sequence, m.lastSequence(), 1, m.recordCount(), m.firstIndex(),
+                m.recordCount() > 0 ? OptionalLong.of(m.lastIndex()) : OptionalLong.empty(), m.closesBoot());
+        int last = boots.size() - 1;
+        if (last >= 0 && boots.get(last).bootCounter() == one.bootCounter()) boots.set(last, boots.get(last).followedBy(one));
+        else boots.add(one);
     }
 
     private List<CheckedSegment> checkAll(ArchiveStore store, String host, List<SegmentUnit> units) throws IOException {

@@ -75,7 +75,13 @@ public enum FindingKind {
      * A compacted segment contradicts its name or switch: the commit object does not name its manifest
      * digest, the manifest's range is not the key's, or its replaces/chainLinkDigest do not match.
      */
-    COMPACTION_MISMATCH("compaction-mismatch");
+    COMPACTION_MISMATCH("compaction-mismatch"),
+    /**
+     * A boot followed by another one ends with a segment that does not carry the closing mark of the run
+     * at shutdown: records measured after its last quote may have been lost at reboot (a warning unless
+     * the verifier requires closed boots; docs/archive-format.md §13 step 7).
+     */
+    UNCLOSED_BOOT("unclosed-boot");
 
     private final String id;
 
