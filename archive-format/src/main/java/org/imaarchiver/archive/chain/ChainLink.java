@@ -23,8 +23,7 @@ public final class ChainLink {
      *   <li>at sequence 0 of a chain: no predecessor named, boot counter 0, base at record 0 with all-zero PCRs;</li>
      *   <li>after a known predecessor: previousManifestDigest is its link digest; within the same boot
      *       counter the boot identity is unchanged and the base is its end state; at the next boot counter
-     *       the base is at record 0 with all-zero PCRs, and the predecessor closed its boot (else
-     *       {@link LinkFinding.UnclosedBoot}); any other boot counter is a splice.</li>
+     *       the base is at record 0 with all-zero PCRs; any other boot counter is a splice.</li>
      * </ol>
      * Rules 2 and 3 apply only to a segment that directly follows (a gap is one finding, not more).
      */
@@ -57,12 +56,24 @@ public final class ChainLink {
                 out.add(new LinkFinding.BaseMismatch(host, sequence, p.source(), p.lastSequence(), p.end(), m.base()));
             }
         } else if (cb.bootCounter() == pb.bootCounter() + 1) {
-            if (!p.closesBoot()) out.add(new LinkFinding.UnclosedBoot(host, p.lastSequence(), p.source(), pb.bootCounter(), sequence));
             bootStart(host, sequence, m, pb.bootCounter() + 1, out);
         } else {
             out.add(new LinkFinding.BootCounterJump(host, sequence, p.source(), pb.bootCounter(), cb.bootCounter()));
         }
         return out;
+    }
+
+    /**
+     * The closing rule (docs/archive-format.md §13 step 7), apart from {@link #check} because the verifier's
+     * policy decides whether it fails the host: when the segment at {@code sequence} directly follows a known
+     * predecessor and starts the next boot, the predecessor must carry the closing mark of the run at
+     * shutdown, else {@link LinkFinding.UnclosedBoot}.
+     */
+    public static Optional<ChainFinding> unclosedBoot(String host, ChainPredecessor before, long sequence, Optional<SegmentManifest> manifest) {
+        if (!(before instanceof ChainPredecessor.Known p) || sequence != p.nextSequence() || manifest.isEmpty()) return Optional.empty();
+        long counter = p.boot().bootCounter();
+        if (manifest.get().boot().bootCounter() != counter + 1 || p.closesBoot()) return Optional.empty();
+        return Optional.of(new LinkFinding.UnclosedBoot(host, p.lastSequence(), p.source(), counter, sequence));
     }
 
     /** A boot's first segment starts at record 0 from all-zero PCRs (the boot_aggregate check is per segment). */

@@ -238,9 +238,9 @@ public final class ChainVerifier {
         Optional<Instant> lastAt = Optional.empty();
         for (CheckedSegment c : checked) {
             findings.addAll(c.findings());
-            for (ChainFinding f : ChainLink.check(host, before, c.sequence(), c.manifest())) {
-                (f.kind() == FindingKind.UNCLOSED_BOOT && bootClosure == BootClosure.WARN ? warnings : findings).add(f);
-            }
+            findings.addAll(ChainLink.check(host, before, c.sequence(), c.manifest()));
+            ChainLink.unclosedBoot(host, before, c.sequence(), c.manifest())
+                    .ifPresent((bootClosure == BootClosure.WARN ? warnings : findings)::add);
             if (c.manifest().isPresent()) {
                 SegmentManifest m = c.manifest().get();
                 records += m.recordCount();

@@ -34,7 +34,7 @@ class ChainLinkTest {
     static final Digest PREDECESSOR_DIGEST = ManifestCodec.digest(PREDECESSOR);
     static final ChainPredecessor SEGMENT = new ChainPredecessor.Segment(4, PREDECESSOR, PREDECESSOR_DIGEST);
     static final ChainPredecessor RECEIPT = new ChainPredecessor.Receipt(new VerificationReceipt(HOST, BOOT, 4, PREDECESSOR_DIGEST, END,
-            Instant.parse("2026-11-28T08:00:00Z"), "ima-archiver/test"));
+            Instant.parse("2026-11-28T08:00:00Z"), "ima-archiver/test"), false);
     static final String OTHER_HEX = "ab".repeat(32);
 
     @Test

@@ -113,10 +113,10 @@ class FormatVectorsTest {
         });
         VerificationReceipt r = VerificationReceipt.read(vectors().resolve("receipt"), "host-1",
                 TrustStore.loadSigners(vectors().resolve("receipt-signers"))).orElseThrow();
-        List<ChainFinding> afterReceipt = ChainLink.check("host-1", new ChainPredecessor.Receipt(r), 2, Optional.of(two));
+        List<ChainFinding> afterReceipt = ChainLink.check("host-1", new ChainPredecessor.Receipt(r, false), 2, Optional.of(two));
         assertThat(afterReceipt).extracting(ChainFinding::kind, ChainFinding::expected, ChainFinding::found)
                 .isEqualTo(afterSegment.stream().map(f -> org.assertj.core.groups.Tuple.tuple(f.kind(), f.expected(), f.found())).toList());
         // Renumbered as 1, the same manifest would link: the gap is the only thing wrong.
-        assertThat(ChainLink.check("host-1", new ChainPredecessor.Receipt(r), 1, Optional.of(two))).isEmpty();
+        assertThat(ChainLink.check("host-1", new ChainPredecessor.Receipt(r, false), 1, Optional.of(two))).isEmpty();
     }
 }
