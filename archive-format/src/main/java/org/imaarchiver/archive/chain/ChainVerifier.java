@@ -69,6 +69,17 @@ public final class ChainVerifier {
     private final SegmentChecks segments;
     private final BootClosure bootClosure;
 
+    private ChainVerifier(int parallelism, SegmentChecks segments, BootClosure bootClosure) {
+        this.parallelism = parallelism;
+        this.segments = segments;
+        this.bootClosure = Objects.requireNonNull(bootClosure, "bootClosure");
+    }
+
+    /** This verifier (same trust, parallelism and work directory) with another policy for unclosed boots. */
+    public ChainVerifier withBootClosure(BootClosure policy) {
+        return policy == bootClosure ? this : new ChainVerifier(parallelism, segments, policy);
+    }
+
     /**
      * @param trust       accepted signers and AKs
      * @param parallelism segments verified at once (>= 1)
@@ -80,11 +91,12 @@ public final class ChainVerifier {
 
     /** @param bootClosure whether an unclosed boot fails the host or is a warning */
     public ChainVerifier(TrustStore trust, int parallelism, Path workDir, BootClosure bootClosure) {
-        Objects.requireNonNull(trust, "trust");
+        this(checkedParallelism(parallelism), new SegmentChecks(Objects.requireNonNull(trust, "trust"), workDir), bootClosure);
+    }
+
+    private static int checkedParallelism(int parallelism) {
         if (parallelism < 1) throw new IllegalArgumentException("parallelism < 1");
-        this.parallelism = parallelism;
-        this.segments = new SegmentChecks(trust, workDir);
-        this.bootClosure = Objects.requireNonNull(bootClosure, "bootClosure");
+        return parallelism;
     }
 
     /**

@@ -47,6 +47,7 @@ class ReverifyWorkerConfiguration {
                                       @Value("#{jobParameters['" + VerifyJobRunner.RESULT_SET + "']}") String resultSet,
                                       @Value("#{jobParameters['" + VerifyJobRunner.STORE_URI + "']}") String storeUri,
                                       @Value("#{jobParameters['" + VerifyJobRunner.TRUST_DIGEST + "']}") String trustDigest,
+                                      @Value("#{jobParameters['" + VerifyJobRunner.BOOT_CLOSURE + "']}") String bootClosure,
                                       StoreProvider stores, ChainVerifier verifier, VerifyJobRequest request, DataSource dataSource,
                                       TrustDigest ownTrust, HostVerification.HostListener listener, Progress progress) throws IOException {
         if (!ownTrust.hex().equals(trustDigest)) {
@@ -57,7 +58,8 @@ class ReverifyWorkerConfiguration {
         HostChainTasklet.RangeWork range = new HostChainTasklet.RangeWork(HostPartitioner.Range.ofContext(fromHost, toHost),
                 instant(since), instant(until));
         return new HostChainTasklet(Optional.ofNullable(hostId), Optional.ofNullable(part).map(ChainSplittingPartitioner::part), range,
-                stores.open(storeUri), verifier, request,
+                stores.open(storeUri), verifier.withBootClosure(bootClosure == null ? ChainVerifier.BootClosure.WARN
+                        : ChainVerifier.BootClosure.valueOf(bootClosure)), request,
                 new ResultTable(dataSource, resultSet), listener, progress);
     }
 
