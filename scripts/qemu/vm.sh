@@ -140,3 +140,11 @@ vm_cleanup() {
   VM_QEMU_PID=
   VM_SWTPM_PID=
 }
+
+# Stops the swtpm vm_start_swtpm started (by pid), keeping its state directory: vm_start_swtpm then
+# starts it again on the same state, as a machine's TPM keeps its state across a reboot.
+vm_stop_swtpm() {
+  if [ -n "$VM_SWTPM_PID" ]; then kill "$VM_SWTPM_PID" 2>/dev/null || true; wait "$VM_SWTPM_PID" 2>/dev/null || true; fi
+  VM_SWTPM_PID=
+  rm -f "$VM_WORK/swtpm/swtpm.sock"
+}
