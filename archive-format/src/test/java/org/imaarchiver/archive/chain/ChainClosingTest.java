@@ -142,4 +142,36 @@ class ChainClosingTest {
         assertThat(boots.get(1)).containsEntry("firstSegment", 2L).containsEntry("lastSegment", 3L).containsEntry("records", 8L)
                 .containsEntry("lastIndex", 7L);
     }
+
+    @Test
+    void aCompactedBootKeepsItsLastPartsMark() throws Exception {
+        org.imaarchiver.archive.sign.KeyMaterial key = org.imaarchiver.archive.sign.KeyMaterial.generate(
+                org.imaarchiver.archive.sign.KeyMaterial.KeyType.P256, "compactor", ArchiveFixture.T0.minusSeconds(3600),
+                ArchiveFixture.T0.plusSeconds(365L * 86400));
+        key.writePem(dir.resolve("compactor-keys"));
+        Files.copy(dir.resolve("compactor-keys").resolve(org.imaarchiver.archive.sign.KeyMaterial.CERT_FILE),
+                trust.resolve("signers").resolve("compactor.pem"));
+        java.time.Instant later = ArchiveFixture.T0.plus(java.time.Duration.ofDays(30));
+        try (ArchiveStore s = LocalDirectoryStore.open(store)) {
+            var compactor = new org.imaarchiver.archive.compact.Compactor(s,
+                    new ChainVerifier(TrustStore.load(trust), 1, dir.resolve("verify")),
+                    new org.imaarchiver.archive.sign.SegmentSigner(key, Optional.empty()), dir.resolve("compact-work"),
+                    java.time.Clock.fixed(later, java.time.ZoneOffset.UTC),
+                    new org.imaarchiver.archive.compact.CompactionPolicy(1_000_000, 1L << 30, java.time.Duration.ofHours(1), 100),
+                    org.imaarchiver.archive.compact.RetentionPolicy.none(), "ima-archiver/test-compactor");
+            compactor.compact(HOST);
+            // boots 0 and 1 (two segments each) are now one compacted segment each; their last parts closed them
+            for (long[] range : new long[][] {{0, 1}, {2, 3}}) {
+                var m = ManifestCodec.decode(s.readAll(ArchiveLayout.rangeKey(HOST, range[0], range[1], ArchiveLayout.ObjectKind.MANIFEST)));
+                assertThat(m.isCompacted()).isTrue();
+                assertThat(m.closesBoot()).as("segments %d-%d", range[0], range[1]).isTrue();
+            }
+        }
+        ChainReport r = verify(ChainVerifier.BootClosure.WARN);
+        assertThat(r.findings()).isEmpty();
+        assertThat(r.boots()).extracting(BootSummary::bootCounter, BootSummary::segments, BootSummary::closed).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(0L, 1L, true), org.assertj.core.groups.Tuple.tuple(1L, 1L, true),
+                org.assertj.core.groups.Tuple.tuple(2L, 1L, false), org.assertj.core.groups.Tuple.tuple(3L, 1L, false));
+        assertThat(r.warnings()).singleElement().satisfies(f -> assertThat(f.segment()).hasValue(4));
+    }
 }
