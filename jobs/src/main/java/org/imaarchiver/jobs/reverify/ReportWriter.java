@@ -219,8 +219,9 @@ final class ReportWriter {
             if (merged[0] == null) {
                 merged[0] = new java.util.LinkedHashMap<>(e);
                 merged[0].put("failures", new java.util.ArrayList<>((List<Object>) e.get("failures")));
-                merged[0].put("warnings", new java.util.ArrayList<>((List<Object>) e.get("warnings")));
-                merged[0].put("boots", new java.util.ArrayList<>((List<Object>) e.get("boots")));
+                // rows stored before warnings and boots existed (a run resumed across an upgrade) have neither
+                merged[0].put("warnings", new java.util.ArrayList<>((List<Object>) e.getOrDefault("warnings", List.of())));
+                merged[0].put("boots", new java.util.ArrayList<>((List<Object>) e.getOrDefault("boots", List.of())));
                 merged[0].put("timeline", new java.util.ArrayList<>((List<Object>) e.get("timeline")));
                 return;
             }
@@ -230,8 +231,8 @@ final class ReportWriter {
             for (String k : List.of("firstIndex", "firstCreatedAt")) if (m.get(k) == Json.NULL) m.put(k, e.get(k));
             for (String k : List.of("lastIndex", "lastCreatedAt")) if (e.get(k) != Json.NULL) m.put(k, e.get(k));
             ((List<Object>) m.get("failures")).addAll((List<Object>) e.get("failures"));
-            ((List<Object>) m.get("warnings")).addAll((List<Object>) e.get("warnings"));
-            m.put("boots", mergedBoots((List<Object>) m.get("boots"), (List<Object>) e.get("boots")));
+            ((List<Object>) m.get("warnings")).addAll((List<Object>) e.getOrDefault("warnings", List.of()));
+            m.put("boots", mergedBoots((List<Object>) m.get("boots"), (List<Object>) e.getOrDefault("boots", List.of())));
             ((List<Object>) m.get("timeline")).addAll((List<Object>) e.get("timeline"));
         });
         if (merged[0] == null) return Optional.empty();
