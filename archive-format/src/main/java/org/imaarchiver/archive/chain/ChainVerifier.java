@@ -261,7 +261,7 @@ public final class ChainVerifier {
                 Instant at = Instant.parse(m.createdAt());
                 if (firstAt.isEmpty()) firstAt = Optional.of(at);
                 lastAt = Optional.of(at);
-                addToBoots(boots, c.sequence(), m);
+                addToBoots(boots, c, m);
             }
             before = c.asPredecessor();
         }
@@ -272,9 +272,13 @@ public final class ChainVerifier {
         return new ChainReport(host, units.size(), records, firstIndex, lastIndex, firstAt, lastAt, findings, warnings, boots);
     }
 
-    /** The segment at {@code sequence} continues the last boot of {@code boots}, or starts the next entry. */
-    private static void addToBoots(List<BootSummary> boots, long sequence, SegmentManifest m) {
-        BootSummary one = new BootSummary(m.boot().bootCounter(), sequence, m.lastSequence(), 1, m.recordCount(), m.firstIndex(),
+    /**
+     * The chain segment {@code c} continues the last boot of {@code boots}, or starts the next entry. Its
+     * position is the key's ({@code c}), never the manifest's: a tampered manifest may name any sequence
+     * (that is a finding of its own), and the summary must still be built.
+     */
+    private static void addToBoots(List<BootSummary> boots, CheckedSegment c, SegmentManifest m) {
+        BootSummary one = new BootSummary(m.boot().bootCounter(), c.sequence(), c.lastSequence(), 1, m.recordCount(), m.firstIndex(),
                 m.recordCount() > 0 ? OptionalLong.of(m.lastIndex()) : OptionalLong.empty(), m.closesBoot());
         int last = boots.size() - 1;
         if (last >= 0 && boots.get(last).bootCounter() == one.bootCounter()) boots.set(last, boots.get(last).followedBy(one));
