@@ -63,6 +63,19 @@ public final class ChainLink {
         return out;
     }
 
+    /**
+     * The closing rule (docs/archive-format.md §13 step 7), apart from {@link #check} because the verifier's
+     * policy decides whether it fails the host: when the segment at {@code sequence} directly follows a known
+     * predecessor and starts the next boot, the predecessor must carry the closing mark of the run at
+     * shutdown, else {@link LinkFinding.UnclosedBoot}.
+     */
+    public static Optional<ChainFinding> unclosedBoot(String host, ChainPredecessor before, long sequence, Optional<SegmentManifest> manifest) {
+        if (!(before instanceof ChainPredecessor.Known p) || sequence != p.nextSequence() || manifest.isEmpty()) return Optional.empty();
+        long counter = p.boot().bootCounter();
+        if (manifest.get().boot().bootCounter() != counter + 1 || p.closesBoot()) return Optional.empty();
+        return Optional.of(new LinkFinding.UnclosedBoot(host, p.lastSequence(), p.source(), counter, sequence));
+    }
+
     /** A boot's first segment starts at record 0 from all-zero PCRs (the boot_aggregate check is per segment). */
     private static void bootStart(String host, long sequence, SegmentManifest m, long expectedCounter, List<ChainFinding> out) {
         if (m.boot().bootCounter() != expectedCounter) {

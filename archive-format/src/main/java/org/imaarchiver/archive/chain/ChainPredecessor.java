@@ -46,6 +46,9 @@ public sealed interface ChainPredecessor permits ChainPredecessor.Start, ChainPr
 
         LinkFinding.Source source();
 
+        /** The segment carries the closing mark of its boot (docs/archive-format.md §6.1 {@code closesBoot}). */
+        boolean closesBoot();
+
         @Override default long nextSequence() { return lastSequence() + 1; }
     }
 
@@ -64,10 +67,15 @@ public sealed interface ChainPredecessor permits ChainPredecessor.Start, ChainPr
         @Override public BootIdentity boot() { return manifest.boot(); }
         @Override public PcrState end() { return manifest.end(); }
         @Override public LinkFinding.Source source() { return LinkFinding.Source.SEGMENT; }
+        @Override public boolean closesBoot() { return manifest.closesBoot(); }
     }
 
-    /** A verification receipt: the chain verified through its segment, whose manifest digest, boot and end it names. */
-    record Receipt(VerificationReceipt receipt) implements Known {
+    /**
+     * A verification receipt: the chain verified through its segment, whose manifest digest, boot and
+     * end it names; {@code closesBoot} is read from that segment's stored manifest (the receipt does
+     * not name it; false when the manifest is not the receipt's).
+     */
+    record Receipt(VerificationReceipt receipt, boolean closesBoot) implements Known {
         public Receipt { Objects.requireNonNull(receipt, "receipt"); }
 
         @Override public long lastSequence() { return receipt.sequence(); }

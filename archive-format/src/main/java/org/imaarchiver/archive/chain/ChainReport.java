@@ -17,9 +17,14 @@ import java.util.OptionalLong;
  * @param firstCreatedAt createdAt of the first segment
  * @param lastCreatedAt  createdAt of the last segment
  * @param findings      everything wrong, in chain order; empty means ok
+ * @param warnings      findings that do not fail the host under the verifier's policy (an unclosed boot
+ *                      when closed boots are not required), in chain order
+ * @param boots         the boots of the verified segments, in chain order; the last one is the host's
+ *                      current boot unless it was closed
  */
 public record ChainReport(String host, long segments, long records, OptionalLong firstIndex, OptionalLong lastIndex,
-                          Optional<Instant> firstCreatedAt, Optional<Instant> lastCreatedAt, List<ChainFinding> findings) {
+                          Optional<Instant> firstCreatedAt, Optional<Instant> lastCreatedAt, List<ChainFinding> findings,
+                          List<ChainFinding> warnings, List<BootSummary> boots) {
     public enum Status {
         OK("ok"), FAILED("failed");
 
@@ -37,6 +42,22 @@ public record ChainReport(String host, long segments, long records, OptionalLong
         Objects.requireNonNull(firstCreatedAt, "firstCreatedAt");
         Objects.requireNonNull(lastCreatedAt, "lastCreatedAt");
         findings = List.copyOf(findings);
+        warnings = List.copyOf(warnings);
+        boots = List.copyOf(boots);
+    }
+
+    /** Without warnings or boots (a report about no readable segment). */
+    public ChainReport(String host, long segments, long records, OptionalLong firstIndex, OptionalLong lastIndex,
+                       Optional<Instant> firstCreatedAt, Optional<Instant> lastCreatedAt, List<ChainFinding> findings) {
+        this(host, segments, records, firstIndex, lastIndex, firstCreatedAt, lastCreatedAt, findings, List.of(), List.of());
+    }
+
+    /** The same report with findings {@code before} and {@code after} its own. */
+    public ChainReport withFindings(List<ChainFinding> before, List<ChainFinding> after) {
+        List<ChainFinding> all = new java.util.ArrayList<>(before);
+        all.addAll(findings);
+        all.addAll(after);
+        return new ChainReport(host, segments, records, firstIndex, lastIndex, firstCreatedAt, lastCreatedAt, all, warnings, boots);
     }
 
     public Status status() { return findings.isEmpty() ? Status.OK : Status.FAILED; }

@@ -55,8 +55,32 @@ public final class ChainVerifier {
     }
 
     private final TrustStore trust;
+    /**
+     * What an unclosed boot ({@link FindingKind#UNCLOSED_BOOT}) does to a host (docs/archive-format.md §13
+     * step 7): a warning in the report, or a failure like any other finding ({@code verify --require-closed-boots}).
+     */
+    public enum BootClosure {
+        /** Unclosed boots are warnings: archives written before the run at shutdown existed verify. */
+        WARN,
+        /** Unclosed boots fail the host. */
+        REQUIRE
+    }
+
     private final int parallelism;
     private final SegmentChecks segments;
+    private final BootClosure bootClosure;
+
+    private ChainVerifier(TrustStore trust, int parallelism, SegmentChecks segments, BootClosure bootClosure) {
+        this.trust = trust;
+        this.parallelism = parallelism;
+        this.segments = segments;
+        this.bootClosure = Objects.requireNonNull(bootClosure, "bootClosure");
+    }
+
+    /** This verifier (same trust, parallelism and work directory) with another policy for unclosed boots. */
+    public ChainVerifier withBootClosure(BootClosure policy) {
+        return policy == bootClosure ? this : new ChainVerifier(trust, parallelism, segments, policy);
+    }
 
     /**
      * @param trust       accepted signers and AKs
@@ -64,10 +88,17 @@ public final class ChainVerifier {
      * @param workDir     where segment files are downloaded for reading (each deleted after its check)
      */
     public ChainVerifier(TrustStore trust, int parallelism, Path workDir) {
-        this.trust = Objects.requireNonNull(trust, "trust");
+        this(trust, parallelism, workDir, BootClosure.WARN);
+    }
+
+    /** @param bootClosure whether an unclosed boot fails the host or is a warning */
+    public ChainVerifier(TrustStore trust, int parallelism, Path workDir, BootClosure bootClosure) {
+        this(Objects.requireNonNull(trust, "trust"), checkedParallelism(parallelism), new SegmentChecks(trust, workDir), bootClosure);
+    }
+
+    private static int checkedParallelism(int parallelism) {
         if (parallelism < 1) throw new IllegalArgumentException("parallelism < 1");
-        this.parallelism = parallelism;
-        this.segments = new SegmentChecks(trust, workDir);
+        return parallelism;
     }
 
     /**
@@ -146,28 +177,36 @@ public final class ChainVerifier {
         if (last.isEmpty() || last.getAsLong() < receipt.sequence()) {
             return emptyReport(host, List.of(new LossFinding.BehindReceipt(host, receipt.sequence(), last)));
         }
-        List<ChainFinding> findings = new ArrayList<>(receiptStillStored(store, host, receipt));
+        List<ChainFinding> stored = new ArrayList<>();
+        boolean closesBoot = receiptStillStored(store, host, receipt, stored);
         List<SegmentUnit> after = chain.stream().filter(u -> u.firstSequence() > receipt.sequence()).toList();
         ChainReport r = after.isEmpty() ? emptyReport(host, List.of())
-                : verifyUnits(store, host, after, new ChainPredecessor.Receipt(receipt), OptionalLong.empty());
-        findings.addAll(r.findings());
-        return new ChainReport(host, r.segments(), r.records(), r.firstIndex(), r.lastIndex(), r.firstCreatedAt(), r.lastCreatedAt(),
-                findings);
+                : verifyUnits(store, host, after, new ChainPredecessor.Receipt(receipt, closesBoot), OptionalLong.empty());
+        return r.withFindings(stored, List.of());
     }
 
-    /** The receipt's segment manifest is still stored, with the digest the receipt names. */
-    private static List<ChainFinding> receiptStillStored(ArchiveStore store, String host, VerificationReceipt receipt) {
+    /**
+     * Adds a finding to {@code out} unless the receipt's segment manifest is still stored with the
+     * digest the receipt names; returns whether that manifest closes its boot (false when it is not
+     * the receipt's).
+     */
+    private static boolean receiptStillStored(ArchiveStore store, String host, VerificationReceipt receipt, List<ChainFinding> out) {
         long s = receipt.sequence();
         String key = ArchiveLayout.manifestKey(host, s);
         try {
-            Digest stored = ManifestCodec.digestOf(Bytes.wrap(store.readAll(key)));
-            if (stored.equals(receipt.manifestDigest())) return List.of();
-            return List.of(new LinkFinding.ReceiptManifestReplaced(host, s, receipt.manifestDigest(), stored));
+            Bytes bytes = Bytes.wrap(store.readAll(key));
+            Digest stored = ManifestCodec.digestOf(bytes);
+            if (stored.equals(receipt.manifestDigest())) return ManifestCodec.decode(bytes).closesBoot();
+            out.add(new LinkFinding.ReceiptManifestReplaced(host, s, receipt.manifestDigest(), stored));
         } catch (ObjectMissingException e) {
-            return List.of(new ObjectFinding.MissingObject(host, s, ObjectFinding.Role.RECEIPT_MANIFEST, key));
+            out.add(new ObjectFinding.MissingObject(host, s, ObjectFinding.Role.RECEIPT_MANIFEST, key));
         } catch (StoreException e) {
-            return List.of(new ObjectFinding.StoreError(host, s, key, e.reason(), String.valueOf(e.getMessage())));
+            out.add(new ObjectFinding.StoreError(host, s, key, e.reason(), String.valueOf(e.getMessage())));
+        } catch (MalformedManifestException e) {
+            // the receipt vouched for these bytes, so they decoded when it was made; a reader that
+            // cannot decode them now (an older one, §1) counts the boot as not closed
         }
+        return false;
     }
 
     private ChainReport verifyRange(ArchiveStore store, String host, long first, long last, boolean linked) throws IOException {
@@ -190,11 +229,7 @@ public final class ChainVerifier {
         ChainPredecessor before = linked && predecessor.isPresent() ? predecessorOf(store, host, predecessor.get())
                 : new ChainPredecessor.Start(first);
         ChainReport r = verifyUnits(store, host, units, before, OptionalLong.of(last));
-        if (outside.isEmpty()) return r;
-        List<ChainFinding> all = new ArrayList<>(r.findings());
-        all.addAll(outside);
-        return new ChainReport(r.host(), r.segments(), r.records(), r.firstIndex(), r.lastIndex(), r.firstCreatedAt(),
-                r.lastCreatedAt(), all);
+        return outside.isEmpty() ? r : r.withFindings(List.of(), outside);
     }
 
     private static ChainReport noSegments(String host) { return noSegments(host, List.of()); }
@@ -218,6 +253,8 @@ public final class ChainVerifier {
                                     OptionalLong rangeLast) throws IOException {
         List<CheckedSegment> checked = checkAll(store, host, units);
         List<ChainFinding> findings = new ArrayList<>();
+        List<ChainFinding> warnings = new ArrayList<>();
+        List<BootSummary> boots = new ArrayList<>();
         long records = 0;
         OptionalLong firstIndex = OptionalLong.empty();
         OptionalLong lastIndex = OptionalLong.empty();
@@ -226,6 +263,8 @@ public final class ChainVerifier {
         for (CheckedSegment c : checked) {
             findings.addAll(c.findings());
             findings.addAll(ChainLink.check(host, before, c.sequence(), c.manifest()));
+            ChainLink.unclosedBoot(host, before, c.sequence(), c.manifest())
+                    .ifPresent((bootClosure == BootClosure.WARN ? warnings : findings)::add);
             if (c.manifest().isPresent()) {
                 SegmentManifest m = c.manifest().get();
                 records += m.recordCount();
@@ -234,6 +273,7 @@ public final class ChainVerifier {
                 Instant at = Instant.parse(m.createdAt());
                 if (firstAt.isEmpty()) firstAt = Optional.of(at);
                 lastAt = Optional.of(at);
+                addToBoots(boots, c, m);
             }
             before = c.asPredecessor();
         }
@@ -241,7 +281,20 @@ public final class ChainVerifier {
         if (rangeLast.isPresent() && next <= rangeLast.getAsLong()) {
             findings.add(new LinkFinding.RangeEndMissing(host, next, rangeLast.getAsLong()));
         }
-        return new ChainReport(host, units.size(), records, firstIndex, lastIndex, firstAt, lastAt, findings);
+        return new ChainReport(host, units.size(), records, firstIndex, lastIndex, firstAt, lastAt, findings, warnings, boots);
+    }
+
+    /**
+     * The chain segment {@code c} continues the last boot of {@code boots}, or starts the next entry. Its
+     * position is the key's ({@code c}), never the manifest's: a tampered manifest may name any sequence
+     * (that is a finding of its own), and the summary must still be built.
+     */
+    private static void addToBoots(List<BootSummary> boots, CheckedSegment c, SegmentManifest m) {
+        BootSummary one = new BootSummary(m.boot().bootCounter(), c.sequence(), c.lastSequence(), 1, m.recordCount(), m.firstIndex(),
+                m.recordCount() > 0 ? OptionalLong.of(m.lastIndex()) : OptionalLong.empty(), m.closesBoot());
+        int last = boots.size() - 1;
+        if (last >= 0 && boots.get(last).bootCounter() == one.bootCounter()) boots.set(last, boots.get(last).followedBy(one));
+        else boots.add(one);
     }
 
     private List<CheckedSegment> checkAll(ArchiveStore store, String host, List<SegmentUnit> units) throws IOException {

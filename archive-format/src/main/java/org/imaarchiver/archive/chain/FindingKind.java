@@ -81,7 +81,13 @@ public enum FindingKind {
     /** The chain ends before the segment its verification receipt covers (newest segments deleted: a rollback). */
     BEHIND_RECEIPT("behind-receipt"),
     /** The chain's newest segment was created longer ago than the expected cadence allows (archiving stopped, or a rollback). */
-    STALE_CHAIN("stale-chain");
+    STALE_CHAIN("stale-chain"),
+    /**
+     * A boot followed by another one ends with a segment that does not carry the closing mark of the run
+     * at shutdown: records measured after its last quote may have been lost at reboot (a warning unless
+     * the verifier requires closed boots; docs/archive-format.md §13 step 7).
+     */
+    UNCLOSED_BOOT("unclosed-boot");
 
     private final String id;
 

@@ -135,4 +135,21 @@ public sealed interface LinkFinding extends ChainFinding {
         @Override public String found() { return FindingText.state(base); }
         @Override public String detail() { return "a boot's first segment does not start at its boot"; }
     }
+
+    /**
+     * Boot {@code bootCounter}, whose last segment is {@code sequence}, is followed by a new boot at
+     * {@code nextSequence} without having been closed by the run at shutdown: what the kernel measured
+     * after that segment's quote is not in the archive.
+     */
+    record UnclosedBoot(String host, long sequence, Source source, long bootCounter, long nextSequence) implements LinkFinding {
+        public UnclosedBoot { Objects.requireNonNull(source); }
+        @Override public FindingKind kind() { return FindingKind.UNCLOSED_BOOT; }
+        @Override public String expected() { return "closesBoot"; }
+        @Override public String found() { return "none"; }
+        @Override public String detail() {
+            return "boot " + bootCounter + " ends at segment " + sequence + (source == Source.RECEIPT ? " (the receipt's)" : "")
+                    + " without a shutdown run; segment " + nextSequence + " starts boot " + (bootCounter + 1)
+                    + ": records measured after segment " + sequence + "'s quote may have been lost";
+        }
+    }
 }

@@ -3,6 +3,7 @@ package org.imaarchiver.archive.chain;
 import java.util.Objects;
 import java.util.Optional;
 import org.imaarchiver.archive.segment.BootIdentity;
+import org.imaarchiver.archive.segment.ReplayFacts;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.PcrState;
 
@@ -18,9 +19,11 @@ import org.imaarchiver.replay.pcr.PcrState;
  * @param base                   the head's end state (same boot); for a new boot, empty: the base is all
  *                               zeros at index 0 over the quote's banks
  * @param derivedNonce           {@code QuoteNonce.derive(hostId, boot, sequence, previousManifestDigest)}
+ * @param baseReplay             the head's replay facts (same boot): what a segment without records
+ *                               (a closing one, {@link PackRequest#closesBoot}) carries; empty for a new boot
  */
 public record PackPlan(String hostId, long sequence, Optional<Digest> previousManifestDigest, BootIdentity boot,
-                       boolean newBoot, Optional<PcrState> base, Digest derivedNonce) {
+                       boolean newBoot, Optional<PcrState> base, Digest derivedNonce, Optional<ReplayFacts> baseReplay) {
     public PackPlan {
         ArchiveLayout.requireValidHostId(hostId);
         Objects.requireNonNull(previousManifestDigest, "previousManifestDigest");
@@ -28,5 +31,13 @@ public record PackPlan(String hostId, long sequence, Optional<Digest> previousMa
         Objects.requireNonNull(base, "base");
         Objects.requireNonNull(derivedNonce, "derivedNonce");
         if (newBoot != base.isEmpty()) throw new IllegalArgumentException("a new boot has no base state; a continued boot has one");
+        Objects.requireNonNull(baseReplay, "baseReplay");
+        if (newBoot && baseReplay.isPresent()) throw new IllegalArgumentException("a new boot has no base replay facts");
+    }
+
+    /** Without the head's replay facts (a closing segment then needs records). */
+    public PackPlan(String hostId, long sequence, Optional<Digest> previousManifestDigest, BootIdentity boot,
+                    boolean newBoot, Optional<PcrState> base, Digest derivedNonce) {
+        this(hostId, sequence, previousManifestDigest, boot, newBoot, base, derivedNonce, Optional.empty());
     }
 }

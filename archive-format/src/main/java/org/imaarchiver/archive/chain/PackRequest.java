@@ -20,9 +20,11 @@ import org.imaarchiver.replay.quote.AkPublicKey;
  * @param createdAt     the manifest's createdAt and the CMS signingTime (supplied, never the clock)
  * @param producer      producer name/version for the manifest
  * @param kernelVersion {@code uname -r} of the host, when known
+ * @param closesBoot    the run at shutdown: the segment is marked as closing its boot
+ *                      (docs/archive-format.md §6.1), and is written even with no new record
  */
 public record PackRequest(String hostId, LogReader records, QuoteEvidence quote, AkPublicKey ak, PackNonce nonce,
-                          Instant createdAt, String producer, Optional<String> kernelVersion) {
+                          Instant createdAt, String producer, Optional<String> kernelVersion, boolean closesBoot) {
     public PackRequest {
         ArchiveLayout.requireValidHostId(hostId);
         Objects.requireNonNull(records, "records");
@@ -32,5 +34,11 @@ public record PackRequest(String hostId, LogReader records, QuoteEvidence quote,
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(producer, "producer");
         Objects.requireNonNull(kernelVersion, "kernelVersion");
+    }
+
+    /** A segment that does not close its boot. */
+    public PackRequest(String hostId, LogReader records, QuoteEvidence quote, AkPublicKey ak, PackNonce nonce,
+                       Instant createdAt, String producer, Optional<String> kernelVersion) {
+        this(hostId, records, quote, ak, nonce, createdAt, producer, kernelVersion, false);
     }
 }

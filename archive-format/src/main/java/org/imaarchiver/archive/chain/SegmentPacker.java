@@ -160,7 +160,7 @@ public final class SegmentPacker {
             Optional<org.imaarchiver.replay.pcr.Digest> prev = Optional.of(head.get().linkDigest());
             long seq = head.get().nextSequence();
             return new Planned(new PackPlan(host, seq, prev, boot, false, Optional.of(h.end()),
-                    QuoteNonce.derive(host, boot, seq, prev)));
+                    QuoteNonce.derive(host, boot, seq, prev), Optional.of(h.replay())));
         }
         if (baDiffers) return newBoot(host, head, ba, resetCount, restartCount, hb.bootCounter() + 1);
         return new Refused(new PackResult.BootUndecidable("the quote's AK " + akName.hex() + " is not the head's "
@@ -296,8 +296,6 @@ public final class SegmentPacker {
         Path segment = workDir.resolve("pack-" + req.hostId() + "-" + plan.sequence() + "-" + System.nanoTime() + ".parquet");
         try {
             QuotePointResult found;
-            HashAlgorithm templateBank;
-            java.nio.ByteOrder byteOrder;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool))) {
                 Optional<MeasurementRecord>[] pending = new Optional[] {first};
                 RecordSource tapped = () -> {
@@ -314,16 +312,24 @@ public final class SegmentPacker {
             if (!at.replay().isClean()) {
                 return new PackResult.ReplayNotClean(at.quotePoint(), at.replay().failureCount(), at.replay().failures());
             }
-            if (at.quotePoint() == base.nextIndex()) return new PackResult.NothingToPack(at.quotePoint());
-            MeasurementRecord r0 = first.orElseThrow(); // a quote point past the base implies records
-            templateBank = HashAlgorithm.byDigestLength(r0.templateDigest().length()).orElseThrow();
-            byteOrder = r0.byteOrder();
+            boolean empty = at.quotePoint() == base.nextIndex();
+            // A closing run with nothing new still leaves its mark: an empty segment with the fresh quote.
+            if (empty && (!req.closesBoot() || plan.baseReplay().isEmpty())) return new PackResult.NothingToPack(at.quotePoint());
+            ReplayFacts replay;
+            if (empty) {
+                ReplayFacts head = plan.baseReplay().get();
+                replay = new ReplayFacts(head.templateDigestAlgorithm(), head.byteOrder(), req.kernelVersion());
+            } else {
+                MeasurementRecord r0 = first.orElseThrow(); // a quote point past the base implies records
+                replay = new ReplayFacts(HashAlgorithm.byDigestLength(r0.templateDigest().length()).orElseThrow(), r0.byteOrder(),
+                        req.kernelVersion());
+            }
 
             WrittenSegment written;
             try (InputStream in = Files.newInputStream(spool);
                  SegmentWriter w = SegmentWriter.create(segment, base.nextIndex(), QueryColumns::of)) {
-                BinaryLogReader reader = BinaryLogReader.open(in, LogReadOptions.of(spool.toString()).withBank(templateBank)
-                        .withByteOrder(byteOrder).withFirstIndex(base.nextIndex()));
+                BinaryLogReader reader = BinaryLogReader.open(in, LogReadOptions.of(spool.toString()).withBank(replay.templateDigestAlgorithm())
+                        .withByteOrder(replay.byteOrder()).withFirstIndex(base.nextIndex()));
                 for (long i = base.nextIndex(); i < at.quotePoint(); i++) w.write(reader.next().orElseThrow(
                         () -> new IOException("spool ended before the quote point")));
                 SegmentSummary s = w.summary();
@@ -331,8 +337,8 @@ public final class SegmentPacker {
                         s.firstIndex(), s.recordCount(), base, at.state(), req.quote(),
                         req.nonce() instanceof PackNonce.External e ? new NonceDerivation.External(e.nonce())
                                 : new NonceDerivation.Derived(plan.derivedNonce()),
-                        new ReplayFacts(templateBank, byteOrder, req.kernelVersion()), req.createdAt().toString(), req.producer(),
-                        s.dataDigest(), plan.previousManifestDigest(), List.of());
+                        replay, req.createdAt().toString(), req.producer(),
+                        s.dataDigest(), plan.previousManifestDigest(), List.of(), Optional.empty(), req.closesBoot());
                 Bytes cms = signer.sign(ManifestCodec.encode(m), req.createdAt());
                 written = w.finish(m, Optional.of(cms));
                 return upload(req.hostId(), plan, written, cms, at.quotePoint());

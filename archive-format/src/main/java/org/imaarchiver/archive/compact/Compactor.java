@@ -335,7 +335,8 @@ public final class Compactor {
             SegmentManifest m = new SegmentManifest(SegmentManifest.FORMAT_VERSION, host, lastPart.boot(), firstPart.sequence(),
                     s.firstIndex(), s.recordCount(), firstPart.base(), lastPart.end(), lastPart.quote(), lastPart.nonceDerivation(),
                     firstPart.replay(), createdAt.toString(), producer, s.dataDigest(), firstPart.previousManifestDigest(),
-                    checkpoints, Optional.of(new Compaction(lastPart.lastSequence(), replaces, lastLink)));
+                    checkpoints, Optional.of(new Compaction(lastPart.lastSequence(), replaces, lastLink)),
+                    lastPart.closesBoot()); // a boot closed by its last part stays closed (§16.2)
             Bytes manifestBytes = ManifestCodec.encode(m);
             Bytes cms = sign(manifestBytes, createdAt);
             return new Output(w.finish(m, Optional.of(cms)), cms);

@@ -57,6 +57,7 @@ public final class ManifestCodec {
     public static final String PREVIOUS_MANIFEST_DIGEST = "previousManifestDigest";
     public static final String CHECKPOINTS = "checkpoints";
     public static final String COMPACTION = "compaction";
+    public static final String CLOSES_BOOT = "closesBoot";
     // checkpoint (also SEQUENCE, END, QUOTE, NONCE_DERIVATION, PREVIOUS_MANIFEST_DIGEST, RESTART_COUNT)
     public static final String MANIFEST_DIGEST = "manifestDigest";
     // compaction
@@ -147,6 +148,7 @@ public final class ManifestCodec {
             co.put(CHAIN_LINK_DIGEST, c.chainLinkDigest().hex());
             o.put(COMPACTION, co);
         });
+        if (m.closesBoot()) o.put(CLOSES_BOOT, Boolean.TRUE);
         return o;
     }
 
@@ -253,7 +255,8 @@ public final class ManifestCodec {
 
     private static SegmentManifest fromJson(Obj root) throws MalformedManifestException {
         root.allowOnly(FORMAT_VERSION, HOST_ID, BOOT, SEQUENCE, FIRST_INDEX, RECORD_COUNT, BASE, END, QUOTE,
-                NONCE_DERIVATION, REPLAY, CREATED_AT, PRODUCER, DATA_DIGEST, PREVIOUS_MANIFEST_DIGEST, CHECKPOINTS, COMPACTION);
+                NONCE_DERIVATION, REPLAY, CREATED_AT, PRODUCER, DATA_DIGEST, PREVIOUS_MANIFEST_DIGEST, CHECKPOINTS, COMPACTION,
+                CLOSES_BOOT);
         Obj boot = root.obj(BOOT);
         boot.allowOnly(BOOT_AGGREGATE, BOOT_AGGREGATE_ALGORITHM, RESET_COUNT, RESTART_COUNT, BOOT_COUNTER);
         HashAlgorithm baAlg = boot.algorithm(BOOT_AGGREGATE_ALGORITHM);
@@ -302,10 +305,15 @@ public final class ManifestCodec {
         PcrState end = pcrState(root.obj(END));
         QuoteEvidence quote = quote(root.obj(QUOTE));
         Digest dataDigest = root.digest(DATA_DIGEST, 32);
+        // Present only as true: false is the absent key, so each manifest keeps one encoding (§6.5).
+        boolean closesBoot = root.has(CLOSES_BOOT);
+        if (closesBoot && root.get(CLOSES_BOOT) != Boolean.TRUE) {
+            throw new MalformedManifestException(BAD_FIELD, root.path + "." + CLOSES_BOOT, "must be true when present");
+        }
         return new SegmentManifest((int) root.longValue(FORMAT_VERSION), root.string(HOST_ID), bootIdentity,
                 root.longValue(SEQUENCE), root.longValue(FIRST_INDEX), root.longValue(RECORD_COUNT), base, end, quote,
                 nonceDerivation, new ReplayFacts(tdAlg, order, kernel), root.string(CREATED_AT), root.string(PRODUCER),
-                dataDigest, previous, checkpoints, compaction);
+                dataDigest, previous, checkpoints, compaction, closesBoot);
     }
 
     private static NonceDerivation nonceDerivation(Obj nd) throws MalformedManifestException {

@@ -34,12 +34,15 @@ import org.imaarchiver.replay.quote.QuoteEvidence;
  *                               in order (the last one is this manifest's own quote); empty otherwise
  * @param compaction             present exactly for a compacted segment: the chain positions it covers
  *                               and what its successor links to (docs/archive-format.md "Compaction")
+ * @param closesBoot             written by the run at shutdown: the boot's tail up to its quote is in this
+ *                               segment (docs/archive-format.md §6.1 {@code closesBoot}); a boot whose last
+ *                               segment does not carry it may have lost records at reboot
  */
 public record SegmentManifest(int formatVersion, String hostId, BootIdentity boot, long sequence, long firstIndex,
                               long recordCount, PcrState base, PcrState end, QuoteEvidence quote,
                               NonceDerivation nonceDerivation, ReplayFacts replay, String createdAt, String producer,
                               Digest dataDigest, Optional<Digest> previousManifestDigest,
-                              List<Checkpoint> checkpoints, Optional<Compaction> compaction) {
+                              List<Checkpoint> checkpoints, Optional<Compaction> compaction, boolean closesBoot) {
     public static final int FORMAT_VERSION = 1;
 
     public SegmentManifest {
@@ -83,13 +86,23 @@ public record SegmentManifest(int formatVersion, String hostId, BootIdentity boo
         checkCompaction(sequence, firstIndex, boot, end, quote, nonceDerivation, checkpoints, compaction);
     }
 
+    /** A segment that does not close its boot. */
+    public SegmentManifest(int formatVersion, String hostId, BootIdentity boot, long sequence, long firstIndex,
+                           long recordCount, PcrState base, PcrState end, QuoteEvidence quote,
+                           NonceDerivation nonceDerivation, ReplayFacts replay, String createdAt, String producer,
+                           Digest dataDigest, Optional<Digest> previousManifestDigest, List<Checkpoint> checkpoints,
+                           Optional<Compaction> compaction) {
+        this(formatVersion, hostId, boot, sequence, firstIndex, recordCount, base, end, quote, nonceDerivation, replay, createdAt,
+                producer, dataDigest, previousManifestDigest, checkpoints, compaction, false);
+    }
+
     /** An uncompacted segment (no checkpoints, no compaction): the pre-compaction constructor. */
     public SegmentManifest(int formatVersion, String hostId, BootIdentity boot, long sequence, long firstIndex,
                            long recordCount, PcrState base, PcrState end, QuoteEvidence quote,
                            NonceDerivation nonceDerivation, ReplayFacts replay, String createdAt, String producer,
                            Digest dataDigest, Optional<Digest> previousManifestDigest, List<Checkpoint> checkpoints) {
         this(formatVersion, hostId, boot, sequence, firstIndex, recordCount, base, end, quote, nonceDerivation, replay, createdAt,
-                producer, dataDigest, previousManifestDigest, checkpoints, Optional.empty());
+                producer, dataDigest, previousManifestDigest, checkpoints, Optional.empty(), false);
     }
 
     /** The last chain position this segment covers: {@code sequence} unless compacted. */

@@ -34,7 +34,7 @@ class ChainLinkTest {
     static final Digest PREDECESSOR_DIGEST = ManifestCodec.digest(PREDECESSOR);
     static final ChainPredecessor SEGMENT = new ChainPredecessor.Segment(4, PREDECESSOR, PREDECESSOR_DIGEST);
     static final ChainPredecessor RECEIPT = new ChainPredecessor.Receipt(new VerificationReceipt(HOST, BOOT, 4, PREDECESSOR_DIGEST, END,
-            Instant.parse("2026-11-28T08:00:00Z"), "ima-archiver/test"));
+            Instant.parse("2026-11-28T08:00:00Z"), "ima-archiver/test"), false);
     static final String OTHER_HEX = "ab".repeat(32);
 
     @Test
@@ -160,7 +160,48 @@ class ChainLinkTest {
                 .containsExactly(FindingKind.SEQUENCE_GAP);
     }
 
+    @Test
+    void aNewBootAfterAnUnclosedBootIsTheClosingRulesFindingAndAfterAClosedOneNone() {
+        SegmentManifest nextBoot = manifest(5, boot((byte) 0x5c, 4), state(0, (byte) 0), state(40, (byte) 0x44), Optional.of(PREDECESSOR_DIGEST));
+        // the link rules are unchanged by the closing rule
+        assertThat(ChainLink.check(HOST, SEGMENT, 5, Optional.of(nextBoot))).isEmpty();
+        for (ChainPredecessor p : List.of(SEGMENT, RECEIPT)) {
+            assertThat(ChainLink.unclosedBoot(HOST, p, 5, Optional.of(nextBoot))).hasValueSatisfying(x -> {
+                assertThat(x).isInstanceOf(LinkFinding.UnclosedBoot.class);
+                assertThat(List.of(x.kind().id(), x.expected(), x.found())).containsExactly("unclosed-boot", "closesBoot", "none");
+                assertThat(x.segment()).hasValue(4); // the boot's last segment, after whose quote records were lost
+                assertThat(x.detail()).contains("boot 3 ends at segment 4", "segment 5 starts boot 4");
+            });
+        }
+        SegmentManifest closing = closing(PREDECESSOR);
+        ChainPredecessor closedSegment = new ChainPredecessor.Segment(4, closing, ManifestCodec.digest(closing));
+        ChainPredecessor closedReceipt = new ChainPredecessor.Receipt(((ChainPredecessor.Receipt) RECEIPT).receipt(), true);
+        for (ChainPredecessor p : List.of(closedSegment, closedReceipt)) {
+            assertThat(ChainLink.unclosedBoot(HOST, p, 5, Optional.of(nextBoot))).isEmpty();
+        }
+    }
+
+    @Test
+    void theClosingRuleAppliesOnlyToTheNextBootDirectlyAfterAKnownPredecessor() {
+        SegmentManifest sameBoot = manifest(5, BOOT, END, state(130, (byte) 0x33), Optional.of(PREDECESSOR_DIGEST));
+        SegmentManifest nextBoot = manifest(5, boot((byte) 0x5c, 4), state(0, (byte) 0), state(40, (byte) 0x44), Optional.of(PREDECESSOR_DIGEST));
+        SegmentManifest jump = manifest(5, boot((byte) 0x5c, 5), state(0, (byte) 0), state(40, (byte) 0x44), Optional.of(PREDECESSOR_DIGEST));
+        assertThat(ChainLink.unclosedBoot(HOST, SEGMENT, 5, Optional.of(sameBoot))).isEmpty();
+        assertThat(ChainLink.unclosedBoot(HOST, SEGMENT, 5, Optional.of(jump))).isEmpty(); // a splice, found by check
+        assertThat(ChainLink.unclosedBoot(HOST, SEGMENT, 6, Optional.of(nextBoot))).isEmpty(); // a gap, found by check
+        assertThat(ChainLink.unclosedBoot(HOST, SEGMENT, 5, Optional.empty())).isEmpty();
+        assertThat(ChainLink.unclosedBoot(HOST, new ChainPredecessor.Unreadable(4), 5, Optional.of(nextBoot))).isEmpty();
+        assertThat(ChainLink.unclosedBoot(HOST, new ChainPredecessor.Start(0), 0, Optional.of(nextBoot))).isEmpty();
+    }
+
     // ---- fixtures ----
+
+    /** {@code m} as written by the run at shutdown. */
+    static SegmentManifest closing(SegmentManifest m) {
+        return new SegmentManifest(m.formatVersion(), m.hostId(), m.boot(), m.sequence(), m.firstIndex(), m.recordCount(), m.base(), m.end(),
+                m.quote(), m.nonceDerivation(), m.replay(), m.createdAt(), m.producer(), m.dataDigest(), m.previousManifestDigest(),
+                m.checkpoints(), m.compaction(), true);
+    }
 
     static BootIdentity boot(byte aggregate, long counter) {
         return new BootIdentity(HashAlgorithm.SHA256, Digest.filled(32, aggregate), 7, 0, counter);

@@ -1,5 +1,6 @@
 package org.imaarchiver.cli.archive;
 
+import org.imaarchiver.archive.chain.ChainVerifier;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -143,6 +144,10 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "Do not resume an interrupted run with these parameters: start over.")
     boolean fresh;
 
+    @Option(names = "--require-closed-boots", description = "A boot followed by another one that the run at shutdown "
+            + "(archive --at-shutdown) did not close fails its host (unclosed-boot); by default it is a warning.")
+    boolean requireClosedBoots;
+
     @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
             description = "auto (a live line on a terminal, else a line every 10 s), plain (lines every 10 s), none; on stderr.")
     String progress;
@@ -228,7 +233,8 @@ public final class VerifyCommand implements Callable<Integer> {
     private VerifyJobResult run(VerifyJobRequest request) throws CliError, IOException {
         Runnable restore = quietFramework(ctx.debug());
         try {
-            return new VerifyJobRunner(ctx.err()).withMaxPartitions(maxPartitions).withSegmentsPerPartition(segmentsPerPartition).run(request);
+            return new VerifyJobRunner(ctx.err()).withMaxPartitions(maxPartitions).withSegmentsPerPartition(segmentsPerPartition)
+                    .withBootClosure(requireClosedBoots ? ChainVerifier.BootClosure.REQUIRE : ChainVerifier.BootClosure.WARN).run(request);
         } catch (RuntimeException e) {
             // Spring wraps a failure to create a bean (the store, the trust directory) in its own exceptions.
             throw CliError.environment("cannot run the job: " + rootMessage(e), e);

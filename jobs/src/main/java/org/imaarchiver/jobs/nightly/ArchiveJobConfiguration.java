@@ -42,8 +42,9 @@ public class ArchiveJobConfiguration {
             "quoteTpm", "spoolKernelList", "persistSegment", "confirmDurable", "journalTrimIntent", "trimKernelLog", "recordHead");
 
     @Bean
-    ArchiveRun archiveRun(ArchiverSettings settings, ObjectProvider<ArchiveRun.StoreOpener> opener) {
-        return new ArchiveRun(settings, Clock.systemUTC(), opener.getIfAvailable(() -> ArchiveStores::open));
+    ArchiveRun archiveRun(ArchiverSettings settings, ObjectProvider<ArchiveRun.StoreOpener> opener, ObjectProvider<RunKind> kind) {
+        return new ArchiveRun(settings, Clock.systemUTC(), opener.getIfAvailable(() -> ArchiveStores::open),
+                kind.getIfAvailable(() -> RunKind.NIGHTLY));
     }
 
     @Bean

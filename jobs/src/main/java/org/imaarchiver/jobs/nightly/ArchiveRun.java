@@ -61,8 +61,13 @@ public final class ArchiveRun {
     private final String host;
     private final HashAlgorithm bank;
     private final StoreOpener storeOpener;
+    private final RunKind kind;
 
     public ArchiveRun(ArchiverSettings settings, Clock clock, StoreOpener storeOpener) {
+        this(settings, clock, storeOpener, RunKind.NIGHTLY);
+    }
+
+    public ArchiveRun(ArchiverSettings settings, Clock clock, StoreOpener storeOpener, RunKind kind) {
         this.settings = settings;
         this.clock = clock;
         this.started = clock.instant();
@@ -70,9 +75,13 @@ public final class ArchiveRun {
         this.bank = HashAlgorithm.byKernelName(settings.templateBank())
                 .orElseThrow(() -> new IllegalArgumentException("unknown template bank " + settings.templateBank()));
         this.storeOpener = storeOpener;
+        this.kind = java.util.Objects.requireNonNull(kind, "kind");
     }
 
     public String host() { return host; }
+
+    /** The scheduled run or the run at shutdown. */
+    RunKind kind() { return kind; }
 
     ArchiverSettings settings() { return settings; }
 

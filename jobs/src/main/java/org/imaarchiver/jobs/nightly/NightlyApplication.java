@@ -43,7 +43,15 @@ public class NightlyApplication {
      * the exit code ({@link RunOutcome}).
      */
     public static int archive(List<String> properties, PrintStream out, Object... extraSources) {
-        try (ConfigurableApplicationContext ctx = context(properties, extraSources)) {
+        return archive(properties, RunKind.NIGHTLY, out, extraSources);
+    }
+
+    /** As {@link #archive(List, PrintStream, Object...)}, for the run of {@code kind}. */
+    public static int archive(List<String> properties, RunKind kind, PrintStream out, Object... extraSources) {
+        List<Object> sources = new ArrayList<>(List.of(extraSources));
+        sources.add((org.springframework.context.ApplicationContextInitializer<ConfigurableApplicationContext>)
+                c -> c.getBeanFactory().registerSingleton("runKind", kind));
+        try (ConfigurableApplicationContext ctx = context(properties, sources.toArray())) {
             JobOperator operator = ctx.getBean(JobOperator.class);
             Job job = ctx.getBean(ArchiveJobConfiguration.JOB_NAME, Job.class);
             ArchiveRun run = ctx.getBean(ArchiveRun.class);

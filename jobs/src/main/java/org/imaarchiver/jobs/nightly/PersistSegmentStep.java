@@ -33,7 +33,7 @@ final class PersistSegmentStep extends NightlyStep {
         PackResult result;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(spool.file()))) {
             result = run.packer(store).pack(quoted.plan(), new PackRequest(run.host(), spool.open(in), quoted.quote(), quoted.ak(),
-                    new PackNonce.Derived(), run.clock().instant(), ArchiveRun.PRODUCER, kernelVersion()));
+                    new PackNonce.Derived(), run.clock().instant(), ArchiveRun.PRODUCER, kernelVersion(), run.kind().closesBoot()));
         } catch (StoreException e) {
             throw RunStopped.of(RunOutcome.ENVIRONMENT_ERROR, "store: " + e.getMessage()).failure();
         }

@@ -155,7 +155,7 @@ public final class RunLedger {
                 stopped().map(RunStopped::detail).filter(d -> !d.isEmpty()), notTrimmedBecause()).flatMap(Optional::stream), notes.stream()).toList());
         return new RunSummary(run.host(), outcome(), find(Quoted.class).map(q -> q.plan().sequence()), archived(), trimmed(),
                 kernelListRecords(), trimmedSoFar(), Duration.between(run.started(), run.clock().instant()), writerLock(),
-                find(Persisted.class).map(Persisted::bytesUploaded).orElse(0L), why);
+                find(Persisted.class).map(Persisted::bytesUploaded).orElse(0L), why, run.kind());
     }
 
     /** Releases the lock and removes scratch files; safe to call whatever happened. */

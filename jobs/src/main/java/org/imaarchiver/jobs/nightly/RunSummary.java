@@ -14,9 +14,11 @@ import java.util.Optional;
  * @param writerLock         how long the kernel's writer fd was held (compare-then-trim), if the run opened it
  * @param bytesUploaded      bytes of the segment, signature and manifest uploaded by this run
  * @param detail             why, for anything but a clean run
+ * @param kind               the scheduled run or the run at shutdown (whose segment closes the boot)
  */
 public record RunSummary(String host, RunOutcome outcome, Optional<Long> segment, long recordsArchived, long recordsTrimmed,
-                         long kernelListRecords, long trimmedSoFar, Duration duration, Optional<Duration> writerLock, long bytesUploaded, String detail) {
+                         long kernelListRecords, long trimmedSoFar, Duration duration, Optional<Duration> writerLock, long bytesUploaded, String detail,
+                         RunKind kind) {
 
     /** One {@code key=value} line; values with spaces are quoted. */
     public String logLine() {
@@ -25,7 +27,7 @@ public record RunSummary(String host, RunOutcome outcome, Optional<Long> segment
                 + " records_trimmed=" + recordsTrimmed + " kernel_list_records=" + kernelListRecords
                 + " trimmed_so_far=" + trimmedSoFar + " duration_ms=" + duration.toMillis()
                 + " lock_ms=" + writerLock.map(d -> String.format(java.util.Locale.ROOT, "%.3f", d.toNanos() / 1e6)).orElse("-")
-                + " bytes_uploaded=" + bytesUploaded
+                + " bytes_uploaded=" + bytesUploaded + " run=" + kind.name().toLowerCase(java.util.Locale.ROOT)
                 + " detail=\"" + detail.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ") + "\"";
     }
 }

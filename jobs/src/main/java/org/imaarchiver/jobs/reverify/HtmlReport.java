@@ -103,7 +103,7 @@ final class HtmlReport implements Closeable {
             .boot{color:#555;margin:0 .3em 0 .8em}.legend{color:#555}
             .seg{display:inline-block;min-width:1.8em;text-align:center;padding:.1em .2em;background:#a5d6a7}
             .seg.failed{background:#ef9a9a;font-weight:bold}
-            details summary{cursor:pointer;margin:.3em 0}details.ok-hosts>summary{font-size:1.15em;font-weight:bold;margin-top:1.4em}
+            details summary{cursor:pointer;margin:.3em 0}.lost{color:#c62828;font-weight:bold}details.ok-hosts>summary{font-size:1.15em;font-weight:bold;margin-top:1.4em}
             table.ok{font-size:.8em}table.ok tr:nth-child(even) td{background:#f6f6f6}
             .foot{margin-top:2em;color:#666;font-size:.8em}
             """;
@@ -167,7 +167,7 @@ final class HtmlReport implements Closeable {
                 + "><summary>Verified hosts (" + number(okHosts) + ")</summary>\n");
         if (okHosts > 0) {
             out.write("<table class=\"ok\"><tr><th>host</th><th>segments</th><th>records</th><th>records of the last boot</th>"
-                    + "<th>archived (UTC)</th><th>receipt</th></tr>\n");
+                    + "<th>archived (UTC)</th><th>receipt</th><th>boots</th></tr>\n");
             try (Reader r = Files.newBufferedReader(okSpool, StandardCharsets.UTF_8)) {
                 r.transferTo(out);
             }
@@ -197,7 +197,7 @@ final class HtmlReport implements Closeable {
             w.write("<tr" + filterAttributes(host, status, List.of()) + "><td>" + escape(host) + " <span class=\"badge\">"
                     + escape(status) + "</span></td><td class=\"num\">" + escape(e.get("segments")) + "</td><td class=\"num\">"
                     + escape(e.get("records")) + "</td><td>" + indexRange(e) + "</td><td>" + archived(e) + "</td><td>"
-                    + (receipt.isEmpty() ? "–" : receipt) + "</td></tr>\n");
+                    + (receipt.isEmpty() ? "–" : receipt) + "</td><td>" + boots(e) + "</td></tr>\n");
             return;
         }
         Set<String> kinds = new LinkedHashSet<>();
@@ -214,6 +214,8 @@ final class HtmlReport implements Closeable {
         String receipt = receiptNote(e);
         if (!receipt.isEmpty()) facts.append(" · ").append(receipt);
         w.write("<p class=\"facts\">" + facts + "</p>\n");
+        String boots = boots(e);
+        if (!boots.isEmpty()) w.write("<p class=\"facts\">boots: " + boots + "</p>\n");
         if (!failures.isEmpty()) {
             findingsTable(w, failures.subList(0, Math.min(FINDINGS_SHOWN, failures.size())));
             if (failures.size() > FINDINGS_SHOWN) {
@@ -271,6 +273,18 @@ final class HtmlReport implements Closeable {
     private static String filterAttributes(String host, String status, Iterable<String> kinds) {
         return " data-f=\"" + escape(host.toLowerCase(Locale.ROOT)) + "\" data-s=\"" + escape(status.toLowerCase(Locale.ROOT))
                 + "\" data-kinds=\"" + escape(String.join(" ", kinds).toLowerCase(Locale.ROOT)) + "\"";
+    }
+
+    /** Each boot's state ({@link ReportWriter#bootLine}), escaped, separated by line breaks; unclosed boots in red. */
+    @SuppressWarnings("unchecked")
+    private static String boots(Map<String, Object> e) {
+        List<String> lines = new ArrayList<>();
+        for (Object o : e.get("boots") instanceof List<?> l ? (List<Object>) l : List.of()) {
+            Map<String, Object> b = (Map<String, Object>) o;
+            boolean lost = !Boolean.TRUE.equals(b.get("closed")) && !Boolean.TRUE.equals(b.get("current"));
+            lines.add(lost ? "<span class=\"lost\">" + escape(ReportWriter.bootLine(b)) + "</span>" : escape(ReportWriter.bootLine(b)));
+        }
+        return String.join("<br>", lines);
     }
 
     private static String indexRange(Map<String, Object> e) {

@@ -146,14 +146,32 @@ final class ReportWriter {
                     .append(String.join(", ", keys.stream().map(String::valueOf).toList())).append(n > keys.size() ? ", ..." : "")
                     .append('\n');
         }
-        for (Object o : (List<Object>) e.get("failures")) {
-            Map<String, Object> f = (Map<String, Object>) o;
-            sb.append("  ").append(f.get("kind"));
-            if (f.get("segment") instanceof Long s) sb.append(" segment ").append(s);
-            if (f.get("record") instanceof Long r) sb.append(" record ").append(r);
-            sb.append(": ").append(f.get("detail")).append('\n');
-        }
+        for (Object o : (List<Object>) e.get("failures")) findingLine(sb.append("  "), (Map<String, Object>) o);
+        for (Object o : (List<Object>) e.getOrDefault("warnings", List.of())) findingLine(sb.append("  warning: "), (Map<String, Object>) o);
+        for (Object o : (List<Object>) e.getOrDefault("boots", List.of())) sb.append("  ").append(bootLine((Map<String, Object>) o)).append('\n');
         return sb.toString();
+    }
+
+    private static void findingLine(StringBuilder sb, Map<String, Object> f) {
+        sb.append(f.get("kind"));
+        if (f.get("segment") instanceof Long s) sb.append(" segment ").append(s);
+        if (f.get("record") instanceof Long r) sb.append(" record ").append(r);
+        sb.append(": ").append(f.get("detail")).append('\n');
+    }
+
+    /** {@code boot 2: segments 5..7, 300 records (0..299), closed | open (current) | NOT CLOSED: ...}. */
+    static String bootLine(Map<String, Object> b) {
+        StringBuilder sb = new StringBuilder("boot ").append(b.get("bootCounter")).append(": segments ").append(b.get("firstSegment"))
+                .append("..").append(b.get("lastSegment")).append(", ").append(b.get("records")).append(" records");
+        if (b.get("lastIndex") instanceof Long last) sb.append(" (").append(b.get("firstIndex")).append("..").append(last).append(')');
+        return sb.append(", ").append(bootState(b)).toString();
+    }
+
+    /** How a boot ended: closed by the run at shutdown, still open (the current one), or not closed. */
+    static String bootState(Map<String, Object> b) {
+        if (Boolean.TRUE.equals(b.get("closed"))) return "closed";
+        if (Boolean.TRUE.equals(b.get("current"))) return "open (current)";
+        return "NOT CLOSED (records after segment " + b.get("lastSegment") + "'s quote may be lost)";
     }
 
     @SuppressWarnings("unchecked")
@@ -207,6 +225,9 @@ final class ReportWriter {
             if (merged[0] == null) {
                 merged[0] = new java.util.LinkedHashMap<>(e);
                 merged[0].put("failures", new java.util.ArrayList<>((List<Object>) e.get("failures")));
+                // rows stored before warnings and boots existed (a run resumed across an upgrade) have neither
+                merged[0].put("warnings", new java.util.ArrayList<>((List<Object>) e.getOrDefault("warnings", List.of())));
+                merged[0].put("boots", new java.util.ArrayList<>((List<Object>) e.getOrDefault("boots", List.of())));
                 merged[0].put("timeline", new java.util.ArrayList<>((List<Object>) e.get("timeline")));
                 return;
             }
@@ -216,11 +237,39 @@ final class ReportWriter {
             for (String k : List.of("firstIndex", "firstCreatedAt")) if (m.get(k) == Json.NULL) m.put(k, e.get(k));
             for (String k : List.of("lastIndex", "lastCreatedAt")) if (e.get(k) != Json.NULL) m.put(k, e.get(k));
             ((List<Object>) m.get("failures")).addAll((List<Object>) e.get("failures"));
+            ((List<Object>) m.get("warnings")).addAll((List<Object>) e.getOrDefault("warnings", List.of()));
+            m.put("boots", mergedBoots((List<Object>) m.get("boots"), (List<Object>) e.getOrDefault("boots", List.of())));
             ((List<Object>) m.get("timeline")).addAll((List<Object>) e.get("timeline"));
         });
         if (merged[0] == null) return Optional.empty();
         merged[0].put("status", ok[0] ? "ok" : "failed");
         return Optional.of(new ResultTable.Row(merged[0], findings, ok[0] ? receipt[0] : Optional.empty()));
+    }
+
+    /**
+     * The boots of two consecutive parts of a chain as one list: a boot cut by the part boundary is one
+     * boot (counts added, the later part's end and closing mark); only the last boot can be current.
+     */
+    @SuppressWarnings("unchecked")
+    static List<Object> mergedBoots(List<Object> before, List<Object> after) {
+        List<Object> out = new java.util.ArrayList<>();
+        for (Object o : before) out.add(new java.util.LinkedHashMap<>((Map<String, Object>) o));
+        for (Object o : after) {
+            Map<String, Object> b = new java.util.LinkedHashMap<>((Map<String, Object>) o);
+            Map<String, Object> last = out.isEmpty() ? null : (Map<String, Object>) out.get(out.size() - 1);
+            if (last != null && last.get("bootCounter").equals(b.get("bootCounter"))) {
+                last.put("lastSegment", b.get("lastSegment"));
+                last.put("segments", (Long) last.get("segments") + (Long) b.get("segments"));
+                last.put("records", (Long) last.get("records") + (Long) b.get("records"));
+                if (b.get("lastIndex") != Json.NULL) last.put("lastIndex", b.get("lastIndex"));
+                last.put("closed", b.get("closed"));
+                last.put("current", b.get("current"));
+            } else {
+                out.add(b);
+            }
+        }
+        for (int i = 0; i < out.size() - 1; i++) ((Map<String, Object>) out.get(i)).put("current", false);
+        return out;
     }
 
     /** Signs and writes one receipt; returns its file name for the report entry. */

@@ -50,6 +50,7 @@ class ReverifyWorkerConfiguration {
                                       @Value("#{jobParameters['" + VerifyJobRunner.TRUST_DIGEST + "']}") String trustDigest,
                                       @Value("#{jobParameters['" + VerifyJobRunner.CADENCE + "']}") String cadence,
                                       @Value("#{jobParameters['" + VerifyJobRunner.AS_OF + "']}") String asOf,
+                                      @Value("#{jobParameters['" + VerifyJobRunner.BOOT_CLOSURE + "']}") String bootClosure,
                                       TrustStore trust, StoreProvider stores, ChainVerifier verifier, VerifyJobRequest request, DataSource dataSource,
                                       TrustDigest ownTrust, HostVerification.HostListener listener, Progress progress) throws IOException {
         if (!ownTrust.hex().equals(trustDigest)) {
@@ -64,7 +65,8 @@ class ReverifyWorkerConfiguration {
                 cadence == null || cadence.isEmpty() ? new ExpectedCadence.Off() : ExpectedCadence.parse(cadence),
                 instant(asOf).orElseGet(() -> request.clock().instant()));
         return new HostChainTasklet(Optional.ofNullable(hostId), Optional.ofNullable(part).map(ChainSplittingPartitioner::part), range,
-                stores.open(storeUri), verifier, trust, request, due,
+                stores.open(storeUri), verifier.withBootClosure(bootClosure == null ? ChainVerifier.BootClosure.WARN
+                        : ChainVerifier.BootClosure.valueOf(bootClosure)), trust, request, due,
                 new ResultTable(dataSource, resultSet), listener, progress);
     }
 

@@ -1,5 +1,6 @@
 package org.imaarchiver.jobs.reverify;
 
+import org.imaarchiver.archive.chain.ChainVerifier;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -54,12 +55,15 @@ public final class VerifyJobRunner {
     /** Non-identifying (the key covers it): the expected cadence ({@link ExpectedCadence#id}) and the reference time it is checked at. */
     static final String CADENCE = "cadence";
     static final String AS_OF = "asOf";
+    /** Non-identifying (the key covers it): {@link ChainVerifier.BootClosure} by name; absent in older instances = WARN. */
+    static final String BOOT_CLOSURE = "bootClosure";
 
     private final HostVerification.HostListener listener;
     private final PrintStream err;
     private final Duration progressEvery;
     private final HostPartitioner.MaxPartitions maxPartitions;
     private final ChainSplittingPartitioner.SegmentsPerPartition segmentsPerPartition;
+    private final ChainVerifier.BootClosure bootClosure;
 
     public VerifyJobRunner() {
         this(System.err);
@@ -76,16 +80,27 @@ public final class VerifyJobRunner {
 
     /** @param progressEvery the interval of plain progress lines (tests make it short) */
     VerifyJobRunner(HostVerification.HostListener listener, PrintStream err, Duration progressEvery) {
-        this(listener, err, progressEvery, HostPartitioner.MaxPartitions.DEFAULT, ChainSplittingPartitioner.SegmentsPerPartition.DEFAULT);
+        this(listener, err, progressEvery, HostPartitioner.MaxPartitions.DEFAULT, ChainSplittingPartitioner.SegmentsPerPartition.DEFAULT,
+                ChainVerifier.BootClosure.WARN);
     }
 
     private VerifyJobRunner(HostVerification.HostListener listener, PrintStream err, Duration progressEvery,
-                            HostPartitioner.MaxPartitions maxPartitions, ChainSplittingPartitioner.SegmentsPerPartition segmentsPerPartition) {
+                            HostPartitioner.MaxPartitions maxPartitions, ChainSplittingPartitioner.SegmentsPerPartition segmentsPerPartition,
+                            ChainVerifier.BootClosure bootClosure) {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.err = Objects.requireNonNull(err, "err");
         this.progressEvery = Objects.requireNonNull(progressEvery, "progressEvery");
         this.maxPartitions = Objects.requireNonNull(maxPartitions, "maxPartitions");
         this.segmentsPerPartition = Objects.requireNonNull(segmentsPerPartition, "segmentsPerPartition");
+        this.bootClosure = Objects.requireNonNull(bootClosure, "bootClosure");
+    }
+
+    /**
+     * This runner with another policy for boots not closed by the run at shutdown ({@code --require-closed-boots}:
+     * they fail their host; by default they are warnings). docs/archive-format.md §13 step 7.
+     */
+    public VerifyJobRunner withBootClosure(ChainVerifier.BootClosure policy) {
+        return new VerifyJobRunner(listener, err, progressEvery, maxPartitions, segmentsPerPartition, policy);
     }
 
     /**
@@ -93,7 +108,8 @@ public final class VerifyJobRunner {
      * several partitions of consecutive segment ranges ({@link ChainSplittingPartitioner}).
      */
     public VerifyJobRunner withSegmentsPerPartition(int n) {
-        return new VerifyJobRunner(listener, err, progressEvery, maxPartitions, new ChainSplittingPartitioner.SegmentsPerPartition(n));
+        return new VerifyJobRunner(listener, err, progressEvery, maxPartitions, new ChainSplittingPartitioner.SegmentsPerPartition(n),
+                bootClosure);
     }
 
     /**
@@ -101,7 +117,7 @@ public final class VerifyJobRunner {
      * of hosts ({@link HostPartitioner}). Applies to new job instances; a resumed one keeps its plan.
      */
     public VerifyJobRunner withMaxPartitions(int max) {
-        return new VerifyJobRunner(listener, err, progressEvery, new HostPartitioner.MaxPartitions(max), segmentsPerPartition);
+        return new VerifyJobRunner(listener, err, progressEvery, new HostPartitioner.MaxPartitions(max), segmentsPerPartition, bootClosure);
     }
 
     /**
@@ -118,7 +134,7 @@ public final class VerifyJobRunner {
     public VerifyJobResult run(VerifyJobRequest request) throws IOException {
         FrameworkLogging.quiet();
         try (StateDirLock lock = StateDirLock.acquireWaiting(request.stateDir(), "verify.lock", "verify", err)) {
-            String key = identity(request);
+            String key = identity(request, bootClosure);
             String trust = JobIdentity.treeDigest(request.trustDir());
             try (LocalWorkers local = LocalWorkers.start(request, err)) {
                 Optional<String> broker = local.brokerUrl().or(() -> request.distribution().broker());
@@ -136,7 +152,8 @@ public final class VerifyJobRunner {
         JobRepository repository = ctx.getBean(JobRepository.class);
         JobOperator operator = ctx.getBean(JobOperator.class);
         Job job = ctx.getBean(ReverifyManagerConfiguration.JOB, Job.class);
-        ResumableLaunch.Launched l = ResumableLaunch.run(repository, operator, job, run -> parameters(request, key, run, trust), request.fresh());
+        ResumableLaunch.Launched l = ResumableLaunch.run(repository, operator, job, run -> parameters(request, key, run, trust, bootClosure),
+                request.fresh());
         VerifyJobResult result = result(request, l.execution(), l.resumed());
         if (result.completed()) deleteResults(ctx.getBean(DataSource.class), l.execution());
         return result;
@@ -240,6 +257,10 @@ public final class VerifyJobRunner {
 
     /** The identifying parameters plus what the workers need to find the store and the results. */
     static JobParameters parameters(VerifyJobRequest request, String key, long run, String trustDigest) {
+        return parameters(request, key, run, trustDigest, ChainVerifier.BootClosure.WARN);
+    }
+
+    static JobParameters parameters(VerifyJobRequest request, String key, long run, String trustDigest, ChainVerifier.BootClosure bootClosure) {
         return new JobParametersBuilder()
                 .addString(KEY, key, true)
                 .addLong(RUN, run, true)
@@ -251,11 +272,17 @@ public final class VerifyJobRunner {
                 // A resumed run keeps its first execution's parameters: the cadence is checked as of the run's start.
                 .addString(CADENCE, request.cadence().id(), false)
                 .addString(AS_OF, request.clock().instant().toString(), false)
+                .addString(BOOT_CLOSURE, bootClosure.name(), false)
                 .toJobParameters();
     }
 
     /** SHA-256 over what makes two commands "the same run" (see the class comment). */
     static String identity(VerifyJobRequest request) throws IOException {
+        return identity(request, ChainVerifier.BootClosure.WARN);
+    }
+
+    /** With the boot closure policy: a run requiring closed boots is another run (the default keeps the older keys). */
+    static String identity(VerifyJobRequest request, ChainVerifier.BootClosure bootClosure) throws IOException {
         JobIdentity id = new JobIdentity()
                 .line("store " + request.storeUri())
                 .line("trust " + JobIdentity.treeDigest(request.trustDir()))
@@ -265,6 +292,7 @@ public final class VerifyJobRunner {
                 .line("receipts " + (request.sinceReceipts().isPresent() ? JobIdentity.treeDigest(request.sinceReceipts().get()) : "-"));
         // Only when set, so the runs of earlier versions (no cadence) keep their identity and resume.
         if (!(request.cadence() instanceof ExpectedCadence.Off)) id.line("cadence " + request.cadence().id());
+        if (bootClosure != ChainVerifier.BootClosure.WARN) id.line("boots " + bootClosure.name());
         return id.hex();
     }
 }

@@ -198,6 +198,13 @@ final class NightlyHarness implements AutoCloseable {
         return new Result(code, out.toString(StandardCharsets.UTF_8));
     }
 
+    /** Runs the job at shutdown ({@code archive --at-shutdown}) in this JVM. */
+    Result archiveAtShutdownInProcess() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = NightlyApplication.archive(properties(), RunKind.SHUTDOWN, new PrintStream(out, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8));
+    }
+
     /** Runs the job in a separate JVM, optionally halting after a step or killed after a delay. */
     Result archiveInChild(Optional<String> killAfter, Optional<Long> killAfterMillis) throws Exception {
         return archiveInChild(killAfter, killAfterMillis, List.of());
