@@ -167,8 +167,10 @@ public final class SignatureVerifier {
         Collection<X509CertificateHolder> matches = store.getMatches(sid);
         if (matches.size() != 1) throw new SignatureVerificationException(missing, matches.size() + " certificates match the signer id");
         try {
-            return new JcaX509CertificateConverter().setProvider(Bc.PROVIDER).getCertificate(matches.iterator().next());
-        } catch (CertificateException e) {
+            X509Certificate cert = new JcaX509CertificateConverter().setProvider(Bc.PROVIDER).getCertificate(matches.iterator().next());
+            cert.getPublicKey(); // decoded lazily: a malformed key (e.g. an EC point off its curve) throws here, not later
+            return cert;
+        } catch (CertificateException | RuntimeException e) {
             throw new SignatureVerificationException(missing, "embedded certificate unreadable", e);
         }
     }
