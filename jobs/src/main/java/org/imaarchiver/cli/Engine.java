@@ -1,5 +1,6 @@
 package org.imaarchiver.cli;
 
+import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -184,9 +185,9 @@ final class Engine {
      */
     static QuoteVerdict checkQuote(Evidence evidence, Path quotePath, Path signaturePath, Path akPath,
                                    Optional<byte[]> nonce) throws CliError, MalformedLogException, IOException {
-        byte[] msg = Inputs.readBytes(quotePath, "--quote");
-        byte[] sigBytes = Inputs.readBytes(signaturePath, "--signature");
-        byte[] akBytes = Inputs.readBytes(akPath, "--ak");
+        byte[] msg = Inputs.readBytes(quotePath, "--quote", InputLimit.QUOTE);
+        byte[] sigBytes = Inputs.readBytes(signaturePath, "--signature", InputLimit.SIGNATURE);
+        byte[] akBytes = Inputs.readBytes(akPath, "--ak", InputLimit.AK_PUBLIC_KEY);
         AkPublicKey ak;
         try {
             ak = AkPublicKey.load(akBytes);
@@ -280,7 +281,7 @@ final class Engine {
 
     /** tpm2-tools serialized PCR file (binary) or tpm2_pcrread YAML (text). */
     static PcrValues readPcrValues(Path file) throws CliError {
-        byte[] b = Inputs.readBytes(file, "--pcrs");
+        byte[] b = Inputs.readBytes(file, "--pcrs", InputLimit.PCR_VALUES);
         try {
             return looksLikeText(b) ? PcrValues.parsePcrreadYaml(new String(b, StandardCharsets.UTF_8))
                     : PcrValues.parseSerialized(b);

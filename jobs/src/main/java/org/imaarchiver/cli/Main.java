@@ -1,5 +1,6 @@
 package org.imaarchiver.cli;
 
+import org.imaarchiver.archive.io.InputTooLargeException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -62,6 +63,9 @@ public final class Main {
             code = e.exitCode();
         } else if (ex instanceof MalformedLogException e) {
             err.println(cmd + ": " + e.getMessage());  // names file, record and byte offset
+            code = ExitCode.USAGE;
+        } else if (ex instanceof InputTooLargeException e) {
+            err.println(cmd + ": " + e.getMessage());  // names the file and the limit
             code = ExitCode.USAGE;
         } else if (ex instanceof IOException e) {
             err.println(cmd + ": I/O error: " + e.getMessage());

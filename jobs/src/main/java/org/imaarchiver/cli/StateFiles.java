@@ -1,5 +1,6 @@
 package org.imaarchiver.cli;
 
+import org.imaarchiver.archive.io.InputLimit;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,7 +20,7 @@ final class StateFiles {
      */
     static Optional<PcrState> readBase(Path base) throws CliError {
         if (base == null) return Optional.empty();
-        String text = Inputs.readText(base, "--base");
+        String text = Inputs.readText(base, "--base", InputLimit.REPLAY_STATE);
         Object json;
         try {
             json = Json.parse(text);

@@ -1,5 +1,7 @@
 package org.imaarchiver.archive.chain;
 
+import org.imaarchiver.archive.io.LimitedFiles;
+import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -118,7 +120,7 @@ public final class TrustStore {
         for (Path f : sorted(h)) {
             if (!Files.isRegularFile(f) || !isKeyFile(f)) continue;
             try {
-                keys.add(AkPublicKey.load(Files.readAllBytes(f)));
+                keys.add(AkPublicKey.load(LimitedFiles.readAllBytes(f, InputLimit.AK_PUBLIC_KEY)));
             } catch (MalformedQuoteException e) {
                 throw new IOException(f + ": not an AK public key (PEM or TPM2B_PUBLIC): " + e.getMessage(), e);
             }
@@ -152,7 +154,7 @@ public final class TrustStore {
     /** Every CERTIFICATE and PUBLIC KEY block of a PEM file; anything else in it is an error. */
     private static List<PublicKey> readSignerPem(Path f) throws IOException {
         List<PublicKey> out = new ArrayList<>();
-        try (PEMParser p = new PEMParser(Files.newBufferedReader(f, StandardCharsets.US_ASCII))) {
+        try (PEMParser p = new PEMParser(LimitedFiles.asciiReader(f, InputLimit.PEM))) {
             for (Object o = p.readObject(); o != null; o = p.readObject()) {
                 if (o instanceof X509CertificateHolder c) {
                     out.add(new JcaX509CertificateConverter().getCertificate(c).getPublicKey());

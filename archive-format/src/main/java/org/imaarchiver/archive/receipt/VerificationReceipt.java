@@ -1,5 +1,7 @@
 package org.imaarchiver.archive.receipt;
 
+import org.imaarchiver.archive.io.LimitedFiles;
+import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
@@ -100,8 +102,8 @@ public record VerificationReceipt(String host, BootIdentity boot, long sequence,
         Path cms = dir.resolve(host + CMS_SUFFIX);
         if (!Files.exists(json)) return Optional.empty();
         try {
-            Bytes content = Bytes.wrap(Files.readAllBytes(json));
-            Bytes sig = Bytes.wrap(Files.readAllBytes(cms));
+            Bytes content = Bytes.wrap(LimitedFiles.readAllBytes(json, InputLimit.RECEIPT));
+            Bytes sig = Bytes.wrap(LimitedFiles.readAllBytes(cms, InputLimit.RECEIPT));
             SignatureVerifier.trusting(signers).verify(content, sig);
             VerificationReceipt r = parse(content);
             if (!r.host().equals(host)) throw new ReceiptException(json + ": receipt of host " + r.host(), null);

@@ -1,5 +1,7 @@
 package org.imaarchiver.jobs.compact;
 
+import org.imaarchiver.archive.io.LimitedFiles;
+import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -208,7 +210,7 @@ final class HostCompaction {
         Path f = resultFile(resultsDir, host);
         if (!Files.exists(f)) return Optional.empty();
         try {
-            return Optional.of(Json.asObject(Json.parse(Files.readString(f, StandardCharsets.UTF_8)), f.toString()));
+            return Optional.of(Json.asObject(Json.parse(LimitedFiles.readString(f, InputLimit.STATE_FILE)), f.toString()));
         } catch (Json.JsonException e) {
             throw new IOException(f + ": not a result file: " + e.getMessage(), e);
         }

@@ -1,5 +1,7 @@
 package org.imaarchiver.jobs.nightly;
 
+import org.imaarchiver.archive.io.LimitedFiles;
+import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +25,7 @@ record ExpectedHead(long index, RecordId id) {
     static Optional<ExpectedHead> read(Path file) throws IOException {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = LimitedFiles.readString(file, InputLimit.STATE_FILE);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }

@@ -1,5 +1,7 @@
 package org.imaarchiver.jobs.nightly;
 
+import org.imaarchiver.archive.io.LimitedFiles;
+import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +53,7 @@ public final class MetricsFile {
     /** The previous file's text, or empty. */
     public String read() throws IOException {
         try {
-            return Files.readString(file, StandardCharsets.UTF_8);
+            return LimitedFiles.readString(file, InputLimit.STATE_FILE);
         } catch (NoSuchFileException e) {
             return "";
         }

@@ -1,5 +1,7 @@
 package org.imaarchiver.jobs.nightly;
 
+import org.imaarchiver.archive.io.LimitedFiles;
+import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,7 +67,7 @@ final class RecoverJournalStep extends NightlyStep {
             earlierBlock = Optional.of("host state file unreadable: " + e.getMessage());
         }
         if (Files.exists(run.blockFile())) {
-            Optional<String> since = Files.readString(run.blockFile(), StandardCharsets.UTF_8).lines().findFirst();
+            Optional<String> since = LimitedFiles.readString(run.blockFile(), InputLimit.STATE_FILE).lines().findFirst();
             if (since.isPresent()) earlierBlock = Optional.of("blocked since an earlier run: " + since.get());
         }
         boolean staging = log.features().mode() == SecurityfsFeatures.Mode.STAGE_WITH_PROMPT

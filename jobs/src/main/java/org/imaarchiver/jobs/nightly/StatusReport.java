@@ -1,5 +1,7 @@
 package org.imaarchiver.jobs.nightly;
 
+import org.imaarchiver.archive.io.LimitedFiles;
+import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
@@ -81,7 +83,7 @@ public final class StatusReport {
         String next;
         try {
             if (Files.exists(s.stateDir().resolve(ArchiveRun.BLOCK_FILE))) {
-                next = "blocked: " + Files.readString(s.stateDir().resolve(ArchiveRun.BLOCK_FILE)).strip();
+                next = "blocked: " + LimitedFiles.readString(s.stateDir().resolve(ArchiveRun.BLOCK_FILE), InputLimit.STATE_FILE).strip();
             } else if (new TrimJournal(s.journalPath()).pending().isPresent()) {
                 next = "recover the journaled trim first";
             } else {

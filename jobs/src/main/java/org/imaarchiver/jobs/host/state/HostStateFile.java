@@ -1,5 +1,7 @@
 package org.imaarchiver.jobs.host.state;
 
+import org.imaarchiver.archive.io.LimitedFiles;
+import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +33,7 @@ public final class HostStateFile {
     public Optional<HostState> read() throws IOException {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = LimitedFiles.readString(file, InputLimit.STATE_FILE);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
