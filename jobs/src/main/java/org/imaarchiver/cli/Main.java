@@ -1,5 +1,6 @@
 package org.imaarchiver.cli;
 
+import org.imaarchiver.archive.io.UnsafeOutputException;
 import org.imaarchiver.archive.io.InputTooLargeException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -63,6 +64,9 @@ public final class Main {
             code = e.exitCode();
         } else if (ex instanceof MalformedLogException e) {
             err.println(cmd + ": " + e.getMessage());  // names file, record and byte offset
+            code = ExitCode.USAGE;
+        } else if (ex instanceof UnsafeOutputException e) {
+            err.println(cmd + ": " + e.getMessage());  // names the path
             code = ExitCode.USAGE;
         } else if (ex instanceof InputTooLargeException e) {
             err.println(cmd + ": " + e.getMessage());  // names the file and the limit

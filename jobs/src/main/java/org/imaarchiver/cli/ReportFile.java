@@ -1,5 +1,6 @@
 package org.imaarchiver.cli;
 
+import org.imaarchiver.archive.io.OutputTargets;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -65,7 +66,7 @@ public record ReportFile(Path path) {
 
     /** Something that exists and is not a regular file (links followed): written into, never replaced. */
     private boolean writesThrough() {
-        return Files.exists(path) && !Files.isRegularFile(path);
+        return OutputTargets.writesThrough(path);
     }
 
     private Path directory() {

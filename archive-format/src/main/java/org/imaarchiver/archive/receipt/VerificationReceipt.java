@@ -1,5 +1,6 @@
 package org.imaarchiver.archive.receipt;
 
+import org.imaarchiver.archive.io.OutputTargets;
 import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
@@ -145,9 +146,9 @@ public record VerificationReceipt(String host, BootIdentity boot, long sequence,
 
     /** Replaces {@code target} with {@code content}: a synced temporary file moved into place. */
     private static void writeAtomically(Path target, byte[] content) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        OutputTargets.requireReplaceable(target);
+        Path tmp = OutputTargets.freshTemporary(target.resolveSibling(target.getFileName() + ".tmp"));
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
             while (b.hasRemaining()) ch.write(b);
             ch.force(true);

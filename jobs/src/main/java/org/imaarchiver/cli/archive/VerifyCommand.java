@@ -1,5 +1,6 @@
 package org.imaarchiver.cli.archive;
 
+import org.imaarchiver.archive.io.UnsafeOutputException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -170,6 +171,13 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         if (receiptSigners != null && sinceReceipt == null) throw CliError.usage("--receipt-signers is only used with --since-receipt");
         if (out != null && Files.exists(out) && !Files.isDirectory(out)) throw CliError.usage("--out " + out + ": not a directory");
+        if (out != null) {
+            try {
+                VerifyJobRunner.requireReplaceableOutput(out);
+            } catch (UnsafeOutputException e) {
+                throw CliError.usage("--out " + out + ": " + e.getMessage());
+            }
+        }
         loadTrust(trust);
         String storeUri = storeUri();
         // Opened once here for the CLI's errors (exit 2 for a missing local archive or a bad URI); the job opens its own.
