@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
-import org.imaarchiver.replay.testsupport.CapturedData;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,38 +20,17 @@ class OutputTargetsTest {
     private static final Path NULL = Path.of("/dev/null");
 
     @TempDir Path dir;
-    private Path keys;
-    private Path archive;
-    private Path trust;
+    private CapturedArchive a;
 
-    private static String file(String name) {
-        return CapturedData.file(CapturedData.DEBIAN_6_1, name).toString();
-    }
-
-    /** A one-segment archive of the captured Debian 6.1 list and its RSA quote, and its trust directory. */
     @BeforeEach
     void archive() throws Exception {
-        keys = dir.resolve("keys");
-        assertThat(Cli.run("keygen", "--out", keys.toString()).code()).isZero();
-        archive = dir.resolve("archive");
-        Cli.Result pack = Cli.run("pack", "--log", file("binary_runtime_measurements"), "--quote", file("quote-rsa.msg"),
-                "--signature", file("quote-rsa.sig"), "--ak", file("ak-rsa.pub.pem"),
-                "--nonce", Files.readString(Path.of(file("quote-rsa.nonce"))).strip(), "--host", "h1",
-                "--key", keys.resolve("signing-key.pem").toString(), "--cert", keys.resolve("signing-cert.pem").toString(),
-                "--store", archive.toString());
-        assertThat(pack.code()).as(pack.toString()).isZero();
-        trust = dir.resolve("trust");
-        Files.createDirectories(trust.resolve("hosts/h1"));
-        Files.createDirectories(trust.resolve("signers"));
-        Files.copy(Path.of(file("ak-rsa.pub.pem")), trust.resolve("hosts/h1/ak.pem"));
-        Files.copy(keys.resolve("signing-cert.pem"), trust.resolve("signers/archiver.pem"));
+        a = CapturedArchive.create(dir);
     }
 
     private Cli.Result verify(Path out, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("verify", archive.toString(), "--trust", trust.toString(),
-                "--state", dir.resolve("state").toString(), "--out", out.toString()));
+        List<String> args = new java.util.ArrayList<>(List.of("--out", out.toString()));
         args.addAll(List.of(more));
-        return Cli.run(args);
+        return a.verify(args.toArray(String[]::new));
     }
 
     private static Path fifo(Path p) throws Exception {
@@ -97,7 +75,7 @@ class OutputTargetsTest {
     void verifyReceiptIsNotWrittenOverAFifo() throws Exception {
         Path out = dir.resolve("out");
         Path receipt = fifo(out.resolve("receipts/h1.receipt.json"));
-        Cli.Result r = verify(out, "--receipt-key", keys.toString());
+        Cli.Result r = verify(out, "--receipt-key", a.keys().toString());
         assertThat(r.code()).as(r.toString()).isNotZero();
         assertThat(r.err() + r.out()).as(r.toString()).contains(receipt.toString(), "not a regular file");
         assertThat(Files.exists(receipt, LinkOption.NOFOLLOW_LINKS)).isTrue();
