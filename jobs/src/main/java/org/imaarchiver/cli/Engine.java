@@ -1,6 +1,5 @@
 package org.imaarchiver.cli;
 
-import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -11,6 +10,7 @@ import java.util.Set;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import org.imaarchiver.archive.io.InputLimit;
 import org.imaarchiver.replay.bytes.Bytes;
 import java.util.LinkedHashMap;
 import java.util.Map;

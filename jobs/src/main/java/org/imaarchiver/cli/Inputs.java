@@ -1,8 +1,5 @@
 package org.imaarchiver.cli;
 
-import org.imaarchiver.archive.io.LimitedFiles;
-import org.imaarchiver.archive.io.InputTooLargeException;
-import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +8,9 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Set;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.InputTooLargeException;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /** Argument checks shared by the commands; each failure is one line naming the argument and file. */

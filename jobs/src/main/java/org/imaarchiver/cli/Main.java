@@ -1,12 +1,12 @@
 package org.imaarchiver.cli;
 
-import org.imaarchiver.archive.io.UnsafeOutputException;
-import org.imaarchiver.archive.io.InputTooLargeException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.imaarchiver.archive.io.InputTooLargeException;
+import org.imaarchiver.archive.io.UnsafeOutputException;
 import org.imaarchiver.replay.log.MalformedLogException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,6 +1,5 @@
 package org.imaarchiver.cli;
 
-import org.imaarchiver.archive.io.OutputTargets;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import org.imaarchiver.archive.io.OutputTargets;
 import org.imaarchiver.jobs.batch.ResultFiles;
 
 /**

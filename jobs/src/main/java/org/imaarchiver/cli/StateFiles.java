@@ -1,11 +1,11 @@
 package org.imaarchiver.cli;
 
-import org.imaarchiver.archive.io.InputLimit;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.imaarchiver.archive.io.InputLimit;
 import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrState;

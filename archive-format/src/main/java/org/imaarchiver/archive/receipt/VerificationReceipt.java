@@ -1,8 +1,5 @@
 package org.imaarchiver.archive.receipt;
 
-import org.imaarchiver.archive.io.OutputTargets;
-import org.imaarchiver.archive.io.LimitedFiles;
-import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
@@ -18,6 +15,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
+import org.imaarchiver.archive.io.OutputTargets;
 import org.imaarchiver.archive.segment.BootIdentity;
 import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.segment.ManifestCodec;

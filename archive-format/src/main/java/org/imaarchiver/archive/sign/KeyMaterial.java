@@ -1,7 +1,5 @@
 package org.imaarchiver.archive.sign;
 
-import org.imaarchiver.archive.io.LimitedFiles;
-import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -38,6 +36,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 
 /**
  * The archiver's signing key and its certificate. {@code keygen --out DIR} writes

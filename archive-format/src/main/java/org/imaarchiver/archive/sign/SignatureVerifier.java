@@ -56,19 +56,22 @@ public final class SignatureVerifier {
     }
 
     public VerifiedSignature verify(Bytes manifestBytes, Bytes cms) throws SignatureVerificationException {
-        CMSSignedData signed;
+        Collection<SignerInformation> infos;
+        Store<X509CertificateHolder> certificates;
         try {
             CMSSignedData alone = new CMSSignedData(cms.toArray());
             if (alone.getSignedContent() != null) throw new SignatureVerificationException(NOT_DETACHED, "CMS carries encapsulated content");
-            signed = new CMSSignedData(new CMSProcessableByteArray(manifestBytes.toArray()), cms.toArray());
+            CMSSignedData signed = new CMSSignedData(new CMSProcessableByteArray(manifestBytes.toArray()), cms.toArray());
+            // Bouncy Castle decodes these lazily: a malformed signer info or certificate set throws here
+            infos = signed.getSignerInfos().getSigners();
+            certificates = signed.getCertificates();
         } catch (CMSException | RuntimeException e) {
             throw new SignatureVerificationException(MALFORMED, "not DER CMS SignedData", e);
         }
-        Collection<SignerInformation> infos = signed.getSignerInfos().getSigners();
         if (infos.size() != 1) throw new SignatureVerificationException(SIGNER_COUNT, infos.size() + " signer infos");
         SignerInformation si = infos.iterator().next();
 
-        X509Certificate cert = certificateFor(signed.getCertificates(), si.getSID(), SIGNER_CERTIFICATE_MISSING);
+        X509Certificate cert = certificateFor(certificates, si.getSID(), SIGNER_CERTIFICATE_MISSING);
         if (!signers.trusts(cert.getPublicKey())) {
             throw new SignatureVerificationException(UNTRUSTED_SIGNER, "signer " + cert.getSubjectX500Principal().getName()
                     + " key not trusted");

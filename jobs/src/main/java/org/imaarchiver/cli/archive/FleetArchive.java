@@ -1,7 +1,5 @@
 package org.imaarchiver.cli.archive;
 
-import org.imaarchiver.archive.io.LimitedFiles;
-import org.imaarchiver.archive.io.InputLimit;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,6 +32,8 @@ import org.imaarchiver.archive.chain.PackNonce;
 import org.imaarchiver.archive.chain.PackRequest;
 import org.imaarchiver.archive.chain.PackResult;
 import org.imaarchiver.archive.chain.SegmentPacker;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.SegmentSigner;

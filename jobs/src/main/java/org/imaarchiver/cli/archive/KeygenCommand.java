@@ -1,7 +1,5 @@
 package org.imaarchiver.cli.archive;
 
-import org.imaarchiver.archive.io.UnsafeOutputException;
-import org.imaarchiver.archive.io.OutputTargets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +11,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.imaarchiver.archive.io.OutputTargets;
+import org.imaarchiver.archive.io.UnsafeOutputException;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;

@@ -1,12 +1,11 @@
 package org.imaarchiver.cli.archive;
 
-import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.cli.Inputs;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;

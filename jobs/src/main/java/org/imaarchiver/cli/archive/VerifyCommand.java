@@ -1,6 +1,5 @@
 package org.imaarchiver.cli.archive;
 
-import org.imaarchiver.archive.io.UnsafeOutputException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.archive.io.UnsafeOutputException;
 import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.imaarchiver.archive.chain.TrustStore;
 import org.imaarchiver.archive.sign.KeyMaterial;

@@ -1,11 +1,11 @@
 package org.imaarchiver.jobs.batch;
 
-import org.imaarchiver.archive.io.OutputTargets;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.imaarchiver.archive.io.OutputTargets;
 
 /**
  * Files that appear complete or not at all: a crash mid-write leaves the old file (or none). Only a

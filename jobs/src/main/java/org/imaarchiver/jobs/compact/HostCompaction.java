@@ -1,7 +1,5 @@
 package org.imaarchiver.jobs.compact;
 
-import org.imaarchiver.archive.io.LimitedFiles;
-import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +11,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.jobs.batch.ResultFiles;
 import org.imaarchiver.archive.chain.ChainFinding;
 import org.imaarchiver.archive.chain.ChainReport;

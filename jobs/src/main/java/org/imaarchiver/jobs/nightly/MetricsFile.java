@@ -1,15 +1,13 @@
 package org.imaarchiver.jobs.nightly;
 
-import org.imaarchiver.archive.io.LimitedFiles;
-import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.OptionalDouble;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 
 /**
  * The node_exporter textfile-collector file ({@code *.prom}), replaced atomically so the collector

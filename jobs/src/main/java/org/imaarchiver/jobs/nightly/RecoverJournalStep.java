@@ -1,14 +1,13 @@
 package org.imaarchiver.jobs.nightly;
 
-import org.imaarchiver.archive.io.LimitedFiles;
-import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import org.imaarchiver.archive.chain.ChainHead;
 import org.imaarchiver.archive.chain.ChainIndex;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.jobs.host.securityfs.SecurityfsFeatures;

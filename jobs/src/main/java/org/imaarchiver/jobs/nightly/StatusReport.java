@@ -1,7 +1,5 @@
 package org.imaarchiver.jobs.nightly;
 
-import org.imaarchiver.archive.io.LimitedFiles;
-import org.imaarchiver.archive.io.InputLimit;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
@@ -10,6 +8,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import org.imaarchiver.archive.chain.ChainHead;
 import org.imaarchiver.archive.chain.ChainIndex;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.archive.store.ArchiveStores;
 import org.imaarchiver.archive.store.StoreOptions;
 import org.imaarchiver.jobs.config.ArchiverSettings;

@@ -1,7 +1,5 @@
 package org.imaarchiver.jobs.reverify;
 
-import org.imaarchiver.archive.io.UnsafeOutputException;
-import org.imaarchiver.archive.io.OutputTargets;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +14,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.imaarchiver.archive.io.OutputTargets;
+import org.imaarchiver.archive.io.UnsafeOutputException;
 import org.imaarchiver.jobs.batch.ResultFiles;
 import org.imaarchiver.archive.chain.ChainFinding;
 import org.imaarchiver.archive.receipt.VerificationReceipt;

@@ -186,7 +186,7 @@ public record AkPublicKey(PublicKey publicKey, Optional<Bytes> tpmtPublic, Optio
     private static PublicKey generate(String alg, java.security.spec.KeySpec spec, int at) throws MalformedQuoteException {
         try {
             return KeyFactory.getInstance(alg).generatePublic(spec);
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | RuntimeException e) { // the JDK throws RuntimeException for coordinates longer than the field
             throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, "TPMT_PUBLIC.unique", at,
                     "not a valid " + alg + " public key: " + e.getMessage());
         }
