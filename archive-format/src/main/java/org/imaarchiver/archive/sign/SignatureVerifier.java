@@ -68,6 +68,17 @@ public final class SignatureVerifier {
         } catch (CMSException | RuntimeException e) {
             throw new SignatureVerificationException(MALFORMED, "not DER CMS SignedData", e);
         }
+        try {
+            return verifyParsed(infos, certificates);
+        } catch (RuntimeException e) {
+            // Bouncy Castle decodes signer infos, attributes and certificates lazily: whatever part is
+            // malformed throws an unchecked exception where it is first read
+            throw new SignatureVerificationException(MALFORMED, "malformed CMS SignedData: " + e.getMessage(), e);
+        }
+    }
+
+    private VerifiedSignature verifyParsed(Collection<SignerInformation> infos, Store<X509CertificateHolder> certificates)
+            throws SignatureVerificationException {
         if (infos.size() != 1) throw new SignatureVerificationException(SIGNER_COUNT, infos.size() + " signer infos");
         SignerInformation si = infos.iterator().next();
 
