@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.imaarchiver.archive.io.OutputTargets;
 import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.pcr.Digest;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
@@ -97,6 +98,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (runEvmctl) {
             for (HashAlgorithm b : bankSet) {
                 Path f = dir.resolve("pcrs." + b.kernelName());
+                OutputTargets.requireReplaceable(f);
                 Files.writeString(f, evmctlFile(pcrs, b));
                 evm.add("--pcrs");
                 evm.add(b.kernelName() + "," + f);

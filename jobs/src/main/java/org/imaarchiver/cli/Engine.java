@@ -10,6 +10,7 @@ import java.util.Set;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import org.imaarchiver.archive.io.InputLimit;
 import org.imaarchiver.replay.bytes.Bytes;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -184,9 +185,9 @@ final class Engine {
      */
     static QuoteVerdict checkQuote(Evidence evidence, Path quotePath, Path signaturePath, Path akPath,
                                    Optional<byte[]> nonce) throws CliError, MalformedLogException, IOException {
-        byte[] msg = Inputs.readBytes(quotePath, "--quote");
-        byte[] sigBytes = Inputs.readBytes(signaturePath, "--signature");
-        byte[] akBytes = Inputs.readBytes(akPath, "--ak");
+        byte[] msg = Inputs.readBytes(quotePath, "--quote", InputLimit.QUOTE);
+        byte[] sigBytes = Inputs.readBytes(signaturePath, "--signature", InputLimit.SIGNATURE);
+        byte[] akBytes = Inputs.readBytes(akPath, "--ak", InputLimit.AK_PUBLIC_KEY);
         AkPublicKey ak;
         try {
             ak = AkPublicKey.load(akBytes);
@@ -281,7 +282,7 @@ final class Engine {
 
     /** tpm2-tools serialized PCR file (binary) or tpm2_pcrread YAML (text). */
     static PcrValues readPcrValues(Path file) throws CliError {
-        byte[] b = Inputs.readBytes(file, "--pcrs");
+        byte[] b = Inputs.readBytes(file, "--pcrs", InputLimit.PCR_VALUES);
         try {
             return looksLikeText(b) ? PcrValues.parsePcrreadYaml(new String(b, StandardCharsets.UTF_8))
                     : PcrValues.parseSerialized(b);

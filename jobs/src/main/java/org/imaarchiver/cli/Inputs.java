@@ -8,6 +8,9 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Set;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.InputTooLargeException;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 
 /** Argument checks shared by the commands; each failure is one line naming the argument and file. */
@@ -24,17 +27,20 @@ public final class Inputs {
         return p;
     }
 
-    public static byte[] readBytes(Path p, String role) throws CliError {
+    /** The whole file, at most {@code limit}'s bytes; beyond it exit 2 naming the file and the limit. */
+    public static byte[] readBytes(Path p, String role, InputLimit limit) throws CliError {
         requireFile(p, role);
         try {
-            return Files.readAllBytes(p);
+            return LimitedFiles.readAllBytes(p, limit);
+        } catch (InputTooLargeException e) {
+            throw CliError.usage(role + ": " + e.getMessage());
         } catch (IOException e) {
             throw CliError.environment(role + ": cannot read " + p + ": " + e.getMessage(), e);
         }
     }
 
-    public static String readText(Path p, String role) throws CliError {
-        return new String(readBytes(p, role), StandardCharsets.UTF_8);
+    public static String readText(Path p, String role, InputLimit limit) throws CliError {
+        return new String(readBytes(p, role, limit), StandardCharsets.UTF_8);
     }
 
     /** "sha1,sha256" → banks; unknown names are a usage error naming the option. */

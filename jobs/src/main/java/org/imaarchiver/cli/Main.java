@@ -5,6 +5,8 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.imaarchiver.archive.io.InputTooLargeException;
+import org.imaarchiver.archive.io.UnsafeOutputException;
 import org.imaarchiver.replay.log.MalformedLogException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,6 +64,12 @@ public final class Main {
             code = e.exitCode();
         } else if (ex instanceof MalformedLogException e) {
             err.println(cmd + ": " + e.getMessage());  // names file, record and byte offset
+            code = ExitCode.USAGE;
+        } else if (ex instanceof UnsafeOutputException e) {
+            err.println(cmd + ": " + e.getMessage());  // names the path
+            code = ExitCode.USAGE;
+        } else if (ex instanceof InputTooLargeException e) {
+            err.println(cmd + ": " + e.getMessage());  // names the file and the limit
             code = ExitCode.USAGE;
         } else if (ex instanceof IOException e) {
             err.println(cmd + ": I/O error: " + e.getMessage());

@@ -7,15 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import org.imaarchiver.archive.io.OutputTargets;
 import org.imaarchiver.jobs.batch.ResultFiles;
 
 /**
- * A file the user named for a report ({@code --json PATH}). A regular file, or a path where nothing is
- * yet, is replaced atomically: the report is written beside it and renamed over it, so a reader sees
- * the old report or the new one, never half of one. Anything else that exists there (a device such as
- * {@code /dev/null} or {@code /dev/stdout}, a FIFO, a terminal, or a link to one) is written through
- * and never replaced: renaming over {@code /dev/null} as root would swap the system's null device for a
- * regular file.
+ * A file the user named for a report ({@code --json PATH}), written by {@link OutputTargets}' rule for
+ * user-named files: a regular file, or a path where nothing is yet, is replaced atomically (the report
+ * is written beside it and renamed over it, so a reader sees the old report or the new one, never half
+ * of one); a device, FIFO, terminal or a link to one is written through and never replaced.
  */
 public record ReportFile(Path path) {
     public ReportFile {
@@ -65,7 +64,7 @@ public record ReportFile(Path path) {
 
     /** Something that exists and is not a regular file (links followed): written into, never replaced. */
     private boolean writesThrough() {
-        return Files.exists(path) && !Files.isRegularFile(path);
+        return OutputTargets.writesThrough(path);
     }
 
     private Path directory() {

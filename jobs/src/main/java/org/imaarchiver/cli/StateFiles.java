@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.imaarchiver.archive.io.InputLimit;
 import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
 import org.imaarchiver.replay.pcr.PcrState;
@@ -19,7 +20,7 @@ final class StateFiles {
      */
     static Optional<PcrState> readBase(Path base) throws CliError {
         if (base == null) return Optional.empty();
-        String text = Inputs.readText(base, "--base");
+        String text = Inputs.readText(base, "--base", InputLimit.REPLAY_STATE);
         Object json;
         try {
             json = Json.parse(text);

@@ -2,7 +2,6 @@ package org.imaarchiver.archive.chain;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -340,17 +339,14 @@ public final class ChainVerifier {
         }
         if (u.hasSegment()) {
             Path local = segments.localPath(host, u, "link-");
-            try {
-                store.download(u.key(ArchiveLayout.ObjectKind.SEGMENT), local);
-                Optional<SegmentReader> reader = SegmentChecks.open(host, u.firstSequence(), local, new ArrayList<>());
+            try (SegmentFile file = SegmentFile.fetch(store, u.key(ArchiveLayout.ObjectKind.SEGMENT), local, java.util.OptionalLong.empty())) {
+                Optional<SegmentReader> reader = SegmentChecks.open(host, u.firstSequence(), file.path(), new ArrayList<>());
                 if (reader.isPresent()) {
                     return new ChainPredecessor.Segment(u.lastSequence(), reader.get().manifest(),
                             ManifestCodec.digestOf(reader.get().manifestBytes()));
                 }
             } catch (StoreException e) {
                 // unreadable: nothing to link against, as in SegmentChecks
-            } finally {
-                Files.deleteIfExists(local);
             }
         }
         return new ChainPredecessor.Unreadable(u.lastSequence());

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.segment.ManifestCodec;
 import org.imaarchiver.archive.segment.SegmentFinding;
@@ -100,8 +101,9 @@ final class SegmentChecks {
         if (present.hasSegment()) {
             Path local = localPath(host, present, "verify-");
             List<ChainFinding> fromFile = new ArrayList<>();
-            try {
-                store.download(segKey, local);
+            OptionalLong declared = sidecar.map(m -> OptionalLong.of(m.recordCount())).orElse(OptionalLong.empty());
+            try (SegmentFile file = SegmentFile.fetch(store, segKey, local, declared)) {
+                local = file.path();
                 Optional<SegmentReader> reader = open(host, seq, local, fromFile);
                 if (reader.isPresent()) {
                     SegmentReader r = reader.get();
@@ -123,8 +125,6 @@ final class SegmentChecks {
                 }
             } catch (StoreException e) {
                 fromFile.add(new ObjectFinding.StoreError(host, seq, segKey, e.reason(), String.valueOf(e.getMessage())));
-            } finally {
-                Files.deleteIfExists(local);
             }
             for (ChainFinding f : fromFile) out.add(namingTheKey(f, local, segKey));
         } else if (effective.isPresent()) {
@@ -133,7 +133,7 @@ final class SegmentChecks {
         return new CheckedSegment(seq, present.lastSequence(), effective, effectiveDigest, out);
     }
 
-    /** A fresh local path in the work directory for the download of {@code unit}'s segment file. */
+    /** A fresh local path in the work directory for a download of {@code unit}'s segment file (none is made for a local store). */
     Path localPath(String host, SegmentUnit unit, String prefix) throws IOException {
         Files.createDirectories(workDir);
         Path local = Files.createTempFile(workDir, prefix + host + "-" + unit.firstSequence() + "-", ".parquet");
@@ -152,7 +152,7 @@ final class SegmentChecks {
         return f;
     }
 
-    /** Opens a downloaded segment file; a cut or undecodable file is a finding. */
+    /** Opens a segment file (downloaded or in place); a cut or undecodable file is a finding. */
     static Optional<SegmentReader> open(String host, long seq, Path local, List<ChainFinding> out) throws IOException {
         if (!endsWithParquetMagic(local)) {
             out.add(new ObjectFinding.TruncatedFile(host, seq, Files.size(local)));

@@ -16,6 +16,9 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.InputTooLargeException;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.replay.quote.MalformedQuoteException;
 import java.util.Map;
 import java.util.Objects;
@@ -158,7 +161,7 @@ public final class TrustStore {
         for (Path f : sorted(h)) {
             if (!isKeyFile(f)) continue;
             try {
-                keys.add(AkPublicKey.load(readFile(f)));
+                keys.add(AkPublicKey.load(readFile(f, InputLimit.AK_PUBLIC_KEY)));
             } catch (MalformedQuoteException e) {
                 throw new IOException(f + ": not an AK public key (PEM or TPM2B_PUBLIC): " + e.getMessage(), e);
             }
@@ -167,10 +170,12 @@ public final class TrustStore {
     }
 
     /** A trust file's bytes; a name that is not a readable regular file is an error naming it and why. */
-    private static byte[] readFile(Path f) throws IOException {
+    private static byte[] readFile(Path f, InputLimit limit) throws IOException {
         if (!Files.isRegularFile(f)) throw new IOException(f + ": " + notA(f, "regular file"));
         try {
-            return Files.readAllBytes(f);
+            return LimitedFiles.readAllBytes(f, limit);
+        } catch (InputTooLargeException e) {
+            throw e;
         } catch (IOException e) {
             throw unreadable(f, e);
         }
@@ -222,7 +227,7 @@ public final class TrustStore {
     /** Every CERTIFICATE and PUBLIC KEY block of a PEM file; anything else in it is an error. */
     private static List<PublicKey> readSignerPem(Path f) throws IOException {
         List<PublicKey> out = new ArrayList<>();
-        byte[] bytes = readFile(f);
+        byte[] bytes = readFile(f, InputLimit.PEM);
         try (PEMParser p = new PEMParser(new java.io.StringReader(new String(bytes, StandardCharsets.US_ASCII)))) {
             for (Object o = p.readObject(); o != null; o = p.readObject()) {
                 if (o instanceof X509CertificateHolder c) {

@@ -15,6 +15,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.imaarchiver.archive.chain.ArchiveLayout;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
+import org.imaarchiver.archive.io.OutputTargets;
 import org.imaarchiver.archive.segment.BootIdentity;
 import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.segment.ManifestCodec;
@@ -100,8 +103,8 @@ public record VerificationReceipt(String host, BootIdentity boot, long sequence,
         Path cms = dir.resolve(host + CMS_SUFFIX);
         if (!Files.exists(json)) return Optional.empty();
         try {
-            Bytes content = Bytes.wrap(Files.readAllBytes(json));
-            Bytes sig = Bytes.wrap(Files.readAllBytes(cms));
+            Bytes content = Bytes.wrap(LimitedFiles.readAllBytes(json, InputLimit.RECEIPT));
+            Bytes sig = Bytes.wrap(LimitedFiles.readAllBytes(cms, InputLimit.RECEIPT));
             SignatureVerifier.trusting(signers).verify(content, sig);
             VerificationReceipt r = parse(content);
             if (!r.host().equals(host)) throw new ReceiptException(json + ": receipt of host " + r.host(), null);
@@ -143,9 +146,9 @@ public record VerificationReceipt(String host, BootIdentity boot, long sequence,
 
     /** Replaces {@code target} with {@code content}: a synced temporary file moved into place. */
     private static void writeAtomically(Path target, byte[] content) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        OutputTargets.requireReplaceable(target);
+        Path tmp = OutputTargets.freshTemporary(target.resolveSibling(target.getFileName() + ".tmp"));
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
             while (b.hasRemaining()) ch.write(b);
             ch.force(true);

@@ -36,6 +36,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 
 /**
  * The archiver's signing key and its certificate. {@code keygen --out DIR} writes
@@ -130,7 +132,7 @@ public record KeyMaterial(PrivateKey privateKey, X509Certificate certificate) {
     public static KeyMaterial readPem(Path dir) throws IOException {
         PrivateKey key;
         X509Certificate cert;
-        try (Reader r = Files.newBufferedReader(dir.resolve(KEY_FILE), StandardCharsets.US_ASCII);
+        try (Reader r = LimitedFiles.asciiReader(dir.resolve(KEY_FILE), InputLimit.PEM);
              PEMParser p = new PEMParser(r)) {
             Object o = p.readObject();
             if (!(o instanceof PrivateKeyInfo pki)) throw new IOException(dir.resolve(KEY_FILE) + ": not a PKCS#8 private key");
@@ -138,7 +140,7 @@ public record KeyMaterial(PrivateKey privateKey, X509Certificate certificate) {
         } catch (PEMException e) {
             throw new IOException(dir.resolve(KEY_FILE) + ": unreadable key", e);
         }
-        try (Reader r = Files.newBufferedReader(dir.resolve(CERT_FILE), StandardCharsets.US_ASCII);
+        try (Reader r = LimitedFiles.asciiReader(dir.resolve(CERT_FILE), InputLimit.PEM);
              PEMParser p = new PEMParser(r)) {
             Object o = p.readObject();
             if (!(o instanceof X509CertificateHolder h)) throw new IOException(dir.resolve(CERT_FILE) + ": not a certificate");

@@ -56,19 +56,33 @@ public final class SignatureVerifier {
     }
 
     public VerifiedSignature verify(Bytes manifestBytes, Bytes cms) throws SignatureVerificationException {
-        CMSSignedData signed;
+        Collection<SignerInformation> infos;
+        Store<X509CertificateHolder> certificates;
         try {
             CMSSignedData alone = new CMSSignedData(cms.toArray());
             if (alone.getSignedContent() != null) throw new SignatureVerificationException(NOT_DETACHED, "CMS carries encapsulated content");
-            signed = new CMSSignedData(new CMSProcessableByteArray(manifestBytes.toArray()), cms.toArray());
+            CMSSignedData signed = new CMSSignedData(new CMSProcessableByteArray(manifestBytes.toArray()), cms.toArray());
+            // Bouncy Castle decodes these lazily: a malformed signer info or certificate set throws here
+            infos = signed.getSignerInfos().getSigners();
+            certificates = signed.getCertificates();
         } catch (CMSException | RuntimeException e) {
             throw new SignatureVerificationException(MALFORMED, "not DER CMS SignedData", e);
         }
-        Collection<SignerInformation> infos = signed.getSignerInfos().getSigners();
+        try {
+            return verifyParsed(infos, certificates);
+        } catch (RuntimeException e) {
+            // Bouncy Castle decodes signer infos, attributes and certificates lazily: whatever part is
+            // malformed throws an unchecked exception where it is first read
+            throw new SignatureVerificationException(MALFORMED, "malformed CMS SignedData: " + e.getMessage(), e);
+        }
+    }
+
+    private VerifiedSignature verifyParsed(Collection<SignerInformation> infos, Store<X509CertificateHolder> certificates)
+            throws SignatureVerificationException {
         if (infos.size() != 1) throw new SignatureVerificationException(SIGNER_COUNT, infos.size() + " signer infos");
         SignerInformation si = infos.iterator().next();
 
-        X509Certificate cert = certificateFor(signed.getCertificates(), si.getSID(), SIGNER_CERTIFICATE_MISSING);
+        X509Certificate cert = certificateFor(certificates, si.getSID(), SIGNER_CERTIFICATE_MISSING);
         if (!signers.trusts(cert.getPublicKey())) {
             throw new SignatureVerificationException(UNTRUSTED_SIGNER, "signer " + cert.getSubjectX500Principal().getName()
                     + " key not trusted");
@@ -167,8 +181,10 @@ public final class SignatureVerifier {
         Collection<X509CertificateHolder> matches = store.getMatches(sid);
         if (matches.size() != 1) throw new SignatureVerificationException(missing, matches.size() + " certificates match the signer id");
         try {
-            return new JcaX509CertificateConverter().setProvider(Bc.PROVIDER).getCertificate(matches.iterator().next());
-        } catch (CertificateException e) {
+            X509Certificate cert = new JcaX509CertificateConverter().setProvider(Bc.PROVIDER).getCertificate(matches.iterator().next());
+            cert.getPublicKey(); // decoded lazily: a malformed key (e.g. an EC point off its curve) throws here, not later
+            return cert;
+        } catch (CertificateException | RuntimeException e) {
             throw new SignatureVerificationException(missing, "embedded certificate unreadable", e);
         }
     }

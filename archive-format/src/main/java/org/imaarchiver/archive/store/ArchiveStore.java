@@ -57,6 +57,15 @@ public interface ArchiveStore extends AutoCloseable {
      */
     Path download(String key, Path target) throws IOException;
 
+    /**
+     * The object as a regular file that can be read in place, for stores that keep objects as files
+     * (a local directory): a verifier then reads it there instead of copying it. Empty for other
+     * stores, and for a key that is not a regular file.
+     */
+    default Optional<Path> localFile(String key) throws StoreException {
+        return Optional.empty();
+    }
+
     /** Size, recorded SHA-256 and time of the object, or empty if it does not exist. */
     Optional<ObjectInfo> stat(String key) throws StoreException;
 

@@ -223,6 +223,13 @@ public final class LocalDirectoryStore implements ArchiveStore {
     }
 
     @Override
+    public Optional<Path> localFile(String key) throws StoreException {
+        StoreKeys.requireValidKey(key);
+        Path p = pathOf(key);
+        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Optional.of(p) : Optional.empty();
+    }
+
+    @Override
     public Optional<ObjectInfo> stat(String key) throws StoreException {
         StoreKeys.requireValidKey(key);
         try {

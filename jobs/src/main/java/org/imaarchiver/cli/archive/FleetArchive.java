@@ -32,6 +32,8 @@ import org.imaarchiver.archive.chain.PackNonce;
 import org.imaarchiver.archive.chain.PackRequest;
 import org.imaarchiver.archive.chain.PackResult;
 import org.imaarchiver.archive.chain.SegmentPacker;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.replay.quote.QuoteEvidence;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.archive.sign.SegmentSigner;
@@ -176,8 +178,8 @@ final class FleetArchive {
         Path pub = dir.resolve("keys/ak-public.b64");
         KeyFactory kf = KeyFactory.getInstance("EC");
         if (Files.exists(priv) && Files.exists(pub)) {
-            PrivateKey p = kf.generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(Files.readString(priv).strip())));
-            PublicKey q = kf.generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(Files.readString(pub).strip())));
+            PrivateKey p = kf.generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(LimitedFiles.readString(priv, InputLimit.PEM).strip())));
+            PublicKey q = kf.generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(LimitedFiles.readString(pub, InputLimit.PEM).strip())));
             return new KeyPair(q, (ECPrivateKey) p);
         }
         KeyPair kp = BenchVerifyCommand.newAk();

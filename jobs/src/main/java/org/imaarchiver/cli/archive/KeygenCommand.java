@@ -11,6 +11,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.imaarchiver.archive.io.OutputTargets;
+import org.imaarchiver.archive.io.UnsafeOutputException;
 import org.imaarchiver.archive.sign.KeyMaterial;
 import org.imaarchiver.cli.CliError;
 import org.imaarchiver.cli.ExitCode;
@@ -62,6 +64,11 @@ public final class KeygenCommand implements Callable<Integer> {
         Path key = out.resolve(KeyMaterial.KEY_FILE);
         Path cert = out.resolve(KeyMaterial.CERT_FILE);
         for (Path p : new Path[] {key, cert}) {
+            try {
+                OutputTargets.requireReplaceable(p); // --force replaces a regular file only
+            } catch (UnsafeOutputException e) {
+                throw CliError.usage("--out " + out + ": " + e.getMessage());
+            }
             if (Files.exists(p) && !force) throw CliError.usage(p + ": already exists (use --force to replace it)");
         }
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);

@@ -1,5 +1,6 @@
 package org.imaarchiver.cli.archive;
 
+import org.imaarchiver.archive.io.InputLimit;
 import org.imaarchiver.cli.Inputs;
 import java.io.IOException;
 import java.io.InputStream;
@@ -116,9 +117,9 @@ public final class PackCommand implements Callable<Integer> {
         }
         if (firstIndex < 0) throw CliError.usage("--first-index: negative: " + firstIndex);
         Inputs.requireFile(log, "--log");
-        byte[] msg = Inputs.readBytes(quote, "--quote");
-        byte[] sig = Inputs.readBytes(signature, "--signature");
-        byte[] akBytes = Inputs.readBytes(ak, "--ak");
+        byte[] msg = Inputs.readBytes(quote, "--quote", InputLimit.QUOTE);
+        byte[] sig = Inputs.readBytes(signature, "--signature", InputLimit.SIGNATURE);
+        byte[] akBytes = Inputs.readBytes(ak, "--ak", InputLimit.AK_PUBLIC_KEY);
         AkPublicKey akKey;
         try {
             akKey = AkPublicKey.load(akBytes);
@@ -127,7 +128,7 @@ public final class PackCommand implements Callable<Integer> {
         }
         if (msg.length == 0) throw CliError.usage("--quote " + quote + ": empty file");
         if (sig.length == 0) throw CliError.usage("--signature " + signature + ": empty file");
-        Bytes name = akName != null ? Bytes.wrap(Inputs.readBytes(akName, "--ak-name")) : akKey.tpmName().orElse(Bytes.EMPTY);
+        Bytes name = akName != null ? Bytes.wrap(Inputs.readBytes(akName, "--ak-name", InputLimit.AK_NAME)) : akKey.tpmName().orElse(Bytes.EMPTY);
         QuoteEvidence evidence = new QuoteEvidence(Bytes.wrap(msg), Bytes.wrap(sig), name);
         // Decoded up front: a file that is not a quote is malformed input (2), not failed evidence (1).
         try {

@@ -1,10 +1,11 @@
 package org.imaarchiver.cli.archive;
 
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.cli.Inputs;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -34,7 +35,7 @@ final class SigningFiles {
         Inputs.requireFile(certFile, "--cert");
         PrivateKey key;
         X509Certificate cert;
-        try (Reader r = Files.newBufferedReader(keyFile, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
+        try (Reader r = LimitedFiles.asciiReader(keyFile, InputLimit.PEM); PEMParser p = new PEMParser(r)) {
             Object o = p.readObject();
             PrivateKeyInfo pki;
             if (o instanceof PrivateKeyInfo i) pki = i;
@@ -44,7 +45,7 @@ final class SigningFiles {
         } catch (IOException | RuntimeException e) {
             throw CliError.usage("--key " + keyFile + ": unreadable private key: " + e.getMessage(), e);
         }
-        try (Reader r = Files.newBufferedReader(certFile, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
+        try (Reader r = LimitedFiles.asciiReader(certFile, InputLimit.PEM); PEMParser p = new PEMParser(r)) {
             Object o = p.readObject();
             if (!(o instanceof X509CertificateHolder h)) throw CliError.usage("--cert " + certFile + ": not a PEM certificate");
             cert = new JcaX509CertificateConverter().setProvider(BC).getCertificate(h);

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.imaarchiver.archive.chain.ArchiveLayout;
 import org.imaarchiver.archive.chain.ExpectedCadence;
+import org.imaarchiver.archive.io.UnsafeOutputException;
 import org.imaarchiver.jobs.batch.HostPartitioner;
 import org.imaarchiver.archive.chain.TrustStore;
 import org.imaarchiver.archive.sign.KeyMaterial;
@@ -192,6 +193,13 @@ public final class VerifyCommand implements Callable<Integer> {
         if (receiptSigners != null && sinceReceipt == null) throw CliError.usage("--receipt-signers is only used with --since-receipt");
         if (out != null && Files.exists(out) && !Files.isDirectory(out)) throw CliError.usage("--out " + out + ": not a directory");
         if (state != null && Files.exists(state) && !Files.isDirectory(state)) throw CliError.usage("--state " + state + ": not a directory");
+        if (out != null) {
+            try {
+                VerifyJobRunner.requireReplaceableOutput(out);
+            } catch (UnsafeOutputException e) {
+                throw CliError.usage("--out " + out + ": " + e.getMessage());
+            }
+        }
         loadTrust(trust);
         String storeUri = storeUri();
         // Opened and listed once here for the CLI's errors (exit 2 for a missing local archive or a bad URI, exit 3

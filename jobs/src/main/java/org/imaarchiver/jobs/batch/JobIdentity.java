@@ -1,10 +1,13 @@
 package org.imaarchiver.jobs.batch;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -30,7 +33,9 @@ public final class JobIdentity {
             List<Path> files = s.filter(Files::isRegularFile).sorted().toList();
             for (Path f : files) {
                 MessageDigest fd = HashAlgorithm.SHA256.newDigest();
-                fd.update(Files.readAllBytes(f));
+                try (InputStream in = new DigestInputStream(Files.newInputStream(f), fd)) {
+                    in.transferTo(OutputStream.nullOutputStream()); // streamed: a trust directory may hold anything
+                }
                 id.line(dir.relativize(f) + " " + HexFormat.of().formatHex(fd.digest()));
             }
         } catch (UncheckedIOException e) {

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.jobs.batch.ResultFiles;
 import org.imaarchiver.archive.chain.ChainFinding;
 import org.imaarchiver.archive.chain.ChainReport;
@@ -208,7 +210,7 @@ final class HostCompaction {
         Path f = resultFile(resultsDir, host);
         if (!Files.exists(f)) return Optional.empty();
         try {
-            return Optional.of(Json.asObject(Json.parse(Files.readString(f, StandardCharsets.UTF_8)), f.toString()));
+            return Optional.of(Json.asObject(Json.parse(LimitedFiles.readString(f, InputLimit.STATE_FILE)), f.toString()));
         } catch (Json.JsonException e) {
             throw new IOException(f + ": not a result file: " + e.getMessage(), e);
         }

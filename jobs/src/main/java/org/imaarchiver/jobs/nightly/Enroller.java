@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.imaarchiver.archive.io.OutputTargets;
 import org.imaarchiver.jobs.config.ArchiverSettings;
 import org.imaarchiver.jobs.host.tpm.Tpm2;
 import org.imaarchiver.jobs.host.tpm.TpmFailure;
@@ -25,6 +26,9 @@ public final class Enroller {
     /** The files written. */
     public static List<Path> enroll(ArchiverSettings settings, Path outDir, boolean persist) throws IOException, TpmFailure {
         Files.createDirectories(outDir);
+        for (String name : List.of("ak.pem", "ak.pub", "ak.name", "ek-rsa.der", "ek-ecc.der")) {
+            OutputTargets.requireReplaceable(outDir.resolve(name)); // a key is never written through a link
+        }
         List<Path> written = new ArrayList<>();
         try (Tpm2 tpm = new Tpm2(TpmTransports.open(settings.tpm()))) {
             AttestationKey ak;

@@ -1,13 +1,13 @@
 package org.imaarchiver.jobs.nightly;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.jobs.host.state.RecordId;
 import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.json.Json.JsonException;
@@ -23,7 +23,7 @@ record ExpectedHead(long index, RecordId id) {
     static Optional<ExpectedHead> read(Path file) throws IOException {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = LimitedFiles.readString(file, InputLimit.STATE_FILE);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }

@@ -1,13 +1,13 @@
 package org.imaarchiver.jobs.nightly;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.OptionalDouble;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 
 /**
  * The node_exporter textfile-collector file ({@code *.prom}), replaced atomically so the collector
@@ -51,7 +51,7 @@ public final class MetricsFile {
     /** The previous file's text, or empty. */
     public String read() throws IOException {
         try {
-            return Files.readString(file, StandardCharsets.UTF_8);
+            return LimitedFiles.readString(file, InputLimit.STATE_FILE);
         } catch (NoSuchFileException e) {
             return "";
         }

@@ -1,12 +1,13 @@
 package org.imaarchiver.jobs.nightly;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import org.imaarchiver.archive.chain.ChainHead;
 import org.imaarchiver.archive.chain.ChainIndex;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.jobs.host.securityfs.SecurityfsFeatures;
@@ -65,7 +66,7 @@ final class RecoverJournalStep extends NightlyStep {
             earlierBlock = Optional.of("host state file unreadable: " + e.getMessage());
         }
         if (Files.exists(run.blockFile())) {
-            Optional<String> since = Files.readString(run.blockFile(), StandardCharsets.UTF_8).lines().findFirst();
+            Optional<String> since = LimitedFiles.readString(run.blockFile(), InputLimit.STATE_FILE).lines().findFirst();
             if (since.isPresent()) earlierBlock = Optional.of("blocked since an earlier run: " + since.get());
         }
         boolean staging = log.features().mode() == SecurityfsFeatures.Mode.STAGE_WITH_PROMPT

@@ -8,6 +8,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import org.imaarchiver.archive.chain.ChainHead;
 import org.imaarchiver.archive.chain.ChainIndex;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.archive.store.ArchiveStores;
 import org.imaarchiver.archive.store.StoreOptions;
 import org.imaarchiver.jobs.config.ArchiverSettings;
@@ -81,7 +83,7 @@ public final class StatusReport {
         String next;
         try {
             if (Files.exists(s.stateDir().resolve(ArchiveRun.BLOCK_FILE))) {
-                next = "blocked: " + Files.readString(s.stateDir().resolve(ArchiveRun.BLOCK_FILE)).strip();
+                next = "blocked: " + LimitedFiles.readString(s.stateDir().resolve(ArchiveRun.BLOCK_FILE), InputLimit.STATE_FILE).strip();
             } else if (new TrimJournal(s.journalPath()).pending().isPresent()) {
                 next = "recover the journaled trim first";
             } else {

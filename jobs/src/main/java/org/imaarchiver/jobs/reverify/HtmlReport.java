@@ -1,5 +1,6 @@
 package org.imaarchiver.jobs.reverify;
 
+import java.nio.file.StandardOpenOption;
 import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
@@ -116,7 +117,7 @@ final class HtmlReport implements Closeable {
     private HtmlReport(Writer out, Path okSpool, VerifyJobResult.ReportCounts counts) throws IOException {
         this.out = out;
         this.okSpool = okSpool;
-        this.okRows = Files.newBufferedWriter(okSpool, StandardCharsets.UTF_8);
+        this.okRows = Files.newBufferedWriter(okSpool, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
         this.counts = counts;
     }
 

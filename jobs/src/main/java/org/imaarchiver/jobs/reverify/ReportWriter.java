@@ -7,12 +7,15 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.imaarchiver.archive.io.OutputTargets;
+import org.imaarchiver.archive.io.UnsafeOutputException;
 import org.imaarchiver.jobs.batch.ResultFiles;
 import org.imaarchiver.archive.chain.ChainFinding;
 import org.imaarchiver.archive.receipt.VerificationReceipt;
@@ -61,6 +64,17 @@ final class ReportWriter {
         this.receiptsDir = outputDir.resolve("receipts");
     }
 
+    /**
+     * Refuses, before a run, an {@code outputDir} where a report file or its temporary file is not a
+     * regular file (OutputTargets: such a thing is never replaced).
+     */
+    public static void requireReplaceable(Path outputDir) throws UnsafeOutputException {
+        for (String name : List.of(JSON, HTML, SUMMARY)) {
+            OutputTargets.requireReplaceable(outputDir.resolve(name));
+            OutputTargets.requireReplaceable(outputDir.resolve(name + ".tmp"));
+        }
+    }
+
     /** What was written. */
     record Written(VerifyJobResult.ReportCounts counts, String summary) {}
 
@@ -84,9 +98,10 @@ final class ReportWriter {
         Path summaryTmp = outputDir.resolve(SUMMARY + ".tmp");
         Path htmlOkRows = outputDir.resolve(HTML + ".ok-hosts.tmp");
         StringBuilder shortSummary = new StringBuilder(headline(counts)).append('\n');
-        try (Writer json = Files.newBufferedWriter(jsonTmp, StandardCharsets.UTF_8);
-             BufferedWriter html = Files.newBufferedWriter(htmlTmp, StandardCharsets.UTF_8);
-             BufferedWriter summary = Files.newBufferedWriter(summaryTmp, StandardCharsets.UTF_8);
+        for (Path t : List.of(jsonTmp, htmlTmp, summaryTmp, htmlOkRows)) OutputTargets.freshTemporary(t);
+        try (Writer json = Files.newBufferedWriter(jsonTmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+             BufferedWriter html = Files.newBufferedWriter(htmlTmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+             BufferedWriter summary = Files.newBufferedWriter(summaryTmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
              HtmlReport page = HtmlReport.begin(html, htmlOkRows, title, counts, kinds)) {
             json.write("{\"hosts\":[");
             boolean[] first = {true};

@@ -176,6 +176,11 @@ public final class VerifyJobRunner {
         }
     }
 
+    /** Refuses, before a run, an output directory where a report file is something a run must not replace. */
+    public static void requireReplaceableOutput(Path outputDir) throws org.imaarchiver.archive.io.UnsafeOutputException {
+        ReportWriter.requireReplaceable(outputDir);
+    }
+
     private static VerifyJobResult result(VerifyJobRequest request, JobExecution execution, boolean resumed) {
         Path out = request.outputDir();
         Optional<StepExecution> report = execution.getStepExecutions().stream()

@@ -28,6 +28,11 @@ public final class Json {
 
     /** Depth limit: hostile input must not overflow the stack. */
     public static final int MAX_DEPTH = 64;
+    /**
+     * The most digits, and the largest exponent, of a number (RFC 8259 §6 lets a parser limit range and
+     * precision): the documents read here hold 64-bit integers and hex strings, nothing near this.
+     */
+    public static final int MAX_NUMBER_DIGITS = 1000;
 
     private Json() {}
 
@@ -310,6 +315,10 @@ public final class Json {
             String t = s.substring(start, pos);
             try {
                 BigDecimal d = new BigDecimal(t);
+                if (Math.abs((long) d.scale()) > MAX_NUMBER_DIGITS || d.precision() > MAX_NUMBER_DIGITS) {
+                    // 1e999999999 is a short text, but as an integer (canonical form, asLong) a gigabyte
+                    throw new JsonException("number '" + t + "' beyond " + MAX_NUMBER_DIGITS + " digits or exponent", start);
+                }
                 if (t.indexOf('.') < 0 && t.indexOf('e') < 0 && t.indexOf('E') < 0) {
                     try {
                         return d.longValueExact();

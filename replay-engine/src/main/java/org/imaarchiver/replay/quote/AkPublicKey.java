@@ -81,8 +81,8 @@ public record AkPublicKey(PublicKey publicKey, Optional<Bytes> tpmtPublic, Optio
         String begin = "-----BEGIN PUBLIC KEY-----";
         String end = "-----END PUBLIC KEY-----";
         int b = pem.indexOf(begin);
-        int e = pem.indexOf(end);
-        if (b < 0 || e < b) {
+        int e = b < 0 ? -1 : pem.indexOf(end, b + begin.length());
+        if (e < 0) {
             throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, "PEM", Math.max(b, 0),
                     "no BEGIN/END PUBLIC KEY block");
         }
@@ -186,7 +186,7 @@ public record AkPublicKey(PublicKey publicKey, Optional<Bytes> tpmtPublic, Optio
     private static PublicKey generate(String alg, java.security.spec.KeySpec spec, int at) throws MalformedQuoteException {
         try {
             return KeyFactory.getInstance(alg).generatePublic(spec);
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | RuntimeException e) { // the JDK throws RuntimeException for coordinates longer than the field
             throw new MalformedQuoteException(MalformedQuoteException.Kind.BAD_VALUE, "TPMT_PUBLIC.unique", at,
                     "not a valid " + alg + " public key: " + e.getMessage());
         }

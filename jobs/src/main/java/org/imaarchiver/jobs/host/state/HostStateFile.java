@@ -2,7 +2,6 @@ package org.imaarchiver.jobs.host.state;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -11,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.json.Json.JsonException;
 import org.imaarchiver.replay.pcr.Digest;
@@ -31,7 +32,7 @@ public final class HostStateFile {
     public Optional<HostState> read() throws IOException {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = LimitedFiles.readString(file, InputLimit.STATE_FILE);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }

@@ -2,13 +2,14 @@ package org.imaarchiver.jobs.host.state;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.imaarchiver.archive.io.InputLimit;
+import org.imaarchiver.archive.io.LimitedFiles;
 import org.imaarchiver.replay.json.Json;
 import org.imaarchiver.replay.json.Json.JsonException;
 import org.imaarchiver.replay.log.MeasurementRecord;
@@ -68,7 +69,7 @@ public final class TrimJournal {
     public Optional<TrimIntent> pending() throws IOException {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = LimitedFiles.readString(file, InputLimit.STATE_FILE);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
