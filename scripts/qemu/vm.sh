@@ -19,22 +19,8 @@ vm_log() { echo "${VM_NAME:-vm}: $*" >&2; }
 
 vm_die() { vm_log "$*"; exit "${2:-3}"; }
 
-# The kernel of Debian's linux-image-amd64 meta-package: the versioned image it depends on.
-vm_default_kernel() {
-  local dep
-  dep=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null | tr ',|' '\n\n' | sed 's/[ (].*//' \
-    | grep -E '^linux-image-[0-9]' | head -n1) || true
-  [ -n "$dep" ] || vm_die "linux-image-amd64 is not installed (scripts/install-deps --qemu)"
-  VM_KERNEL_PACKAGE=$dep
-  VM_KERNEL_VERSION=${dep#linux-image-}
-  VM_KERNEL=/boot/vmlinuz-$VM_KERNEL_VERSION
-  VM_MODULES=/lib/modules/$VM_KERNEL_VERSION
-  [ -r "$VM_KERNEL" ] || vm_die "$VM_KERNEL not readable"
-  [ -d "$VM_MODULES" ] || vm_die "$VM_MODULES missing"
-}
-
-# The kernel a Debian meta-package (e.g. linux-image-6.12-amd64) depends on; sets what
-# vm_default_kernel sets.
+# The kernel a Debian meta-package (e.g. linux-image-6.12-amd64) depends on; sets
+# VM_KERNEL, VM_MODULES, VM_KERNEL_PACKAGE and VM_KERNEL_VERSION.
 vm_package_kernel() {
   local meta=$1 dep
   dep=$(dpkg-query -W -f='${Depends}' "$meta" 2>/dev/null | tr ',|' '\n\n' | sed 's/[ (].*//' \
@@ -47,6 +33,9 @@ vm_package_kernel() {
   [ -r "$VM_KERNEL" ] || vm_die "$VM_KERNEL not readable"
   [ -d "$VM_MODULES" ] || vm_die "$VM_MODULES missing"
 }
+
+# The kernel of Debian's linux-image-amd64 meta-package (6.1 on Debian 12).
+vm_default_kernel() { vm_package_kernel linux-image-amd64; }
 
 # The modules the guest needs to reach its userland, with their dependencies, in load order.
 # A kernel that has them built in (no modules directory, or a module not listed) needs none.
