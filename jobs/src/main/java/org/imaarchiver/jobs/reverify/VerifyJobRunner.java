@@ -261,10 +261,6 @@ public final class VerifyJobRunner {
     }
 
     /** The identifying parameters plus what the workers need to find the store and the results. */
-    static JobParameters parameters(VerifyJobRequest request, String key, long run, String trustDigest) {
-        return parameters(request, key, run, trustDigest, ChainVerifier.BootClosure.WARN);
-    }
-
     static JobParameters parameters(VerifyJobRequest request, String key, long run, String trustDigest, ChainVerifier.BootClosure bootClosure) {
         return new JobParametersBuilder()
                 .addString(KEY, key, true)
@@ -281,12 +277,10 @@ public final class VerifyJobRunner {
                 .toJobParameters();
     }
 
-    /** SHA-256 over what makes two commands "the same run" (see the class comment). */
-    static String identity(VerifyJobRequest request) throws IOException {
-        return identity(request, ChainVerifier.BootClosure.WARN);
-    }
-
-    /** With the boot closure policy: a run requiring closed boots is another run (the default keeps the older keys). */
+    /**
+     * SHA-256 over what makes two commands "the same run" (see the class comment); a run requiring
+     * closed boots is another run (the default keeps the older keys).
+     */
     static String identity(VerifyJobRequest request, ChainVerifier.BootClosure bootClosure) throws IOException {
         JobIdentity id = new JobIdentity()
                 .line("store " + request.storeUri())
