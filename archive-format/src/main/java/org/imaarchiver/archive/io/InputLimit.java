@@ -26,7 +26,9 @@ public enum InputLimit {
     /** A verification receipt's JSON or its CMS signature (archive-format.md §14): one PCR state and a certificate. */
     RECEIPT(1024 * 1024, "a verification receipt or its signature"),
     /** The archiver's own small state files (host state, trim journal, expected head, run results, metrics). */
-    STATE_FILE(16 * 1024 * 1024, "an archiver state file");
+    STATE_FILE(16 * 1024 * 1024, "an archiver state file"),
+    /** An enrolment request, challenge or answer (docs/trust-model.md): two public areas and a few EK certificates. */
+    ENROLMENT(256 * 1024, "an enrolment request, challenge or answer");
 
     private final int bytes;
     private final String what;
