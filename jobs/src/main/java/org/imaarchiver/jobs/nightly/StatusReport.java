@@ -32,7 +32,8 @@ public final class StatusReport {
         try {
             head = new ChainIndex(ArchiveStores.open(s.store().uri(), StoreOptions.defaults())).head(host);
             out.println("archive head: " + head.map(h -> "segment " + h.sequence() + ", boot " + h.boot().bootCounter()
-                    + ", next index " + h.endState().nextIndex()).orElse("none"));
+                    + ", next index " + h.endState().nextIndex()
+                    + (h.manifest().closesBoot() ? ", closes its boot (a run at shutdown)" : ", boot still open")).orElse("none"));
         } catch (Exception e) {
             out.println("archive head: unreadable (" + e.getMessage() + ")");
         }

@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.imaarchiver.archive.store.ArchiveStore;
 import org.imaarchiver.archive.store.LocalDirectoryStore;
-import org.imaarchiver.jobs.config.ArchiverSettings;
 import org.imaarchiver.replay.bytes.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -176,19 +175,11 @@ class NightlyFlushHtableTest {
                         });
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            StatusReport.print(statusSettings(h), new PrintStream(out, true, StandardCharsets.UTF_8));
+            StatusReport.print(h.settings(), new PrintStream(out, true, StandardCharsets.UTF_8));
             assertThat(out.toString(StandardCharsets.UTF_8)).contains("unverified excess");
             var report = h.verifyChain();
             assertThat(report.ok()).as(report.findings().toString()).isTrue();
         }
-    }
-
-    private ArchiverSettings statusSettings(NightlyHarness h) {
-        return new ArchiverSettings(NightlyHarness.HOST, h.emu.mountPoint(), dir.resolve("cmdline"), h.tcti(), "sha256",
-                List.of("sha1", "sha256"), List.of(10), new ArchiverSettings.Ak("primary", "0x81010002", "rsa2048", "endorsement"),
-                new ArchiverSettings.Store(h.archive.toString(), "", "", false, "", ""), new ArchiverSettings.Signing(dir.resolve("keys")),
-                "", dir.resolve("state"), dir.resolve("run/lock"), dir.resolve("state/trim-journal.json"),
-                dir.resolve("metrics/ima_archiver.prom"), new ArchiverSettings.Backoff(3, java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(50)));
     }
 
     private static long stagedCount(NightlyHarness h) throws Exception {

@@ -83,11 +83,12 @@ final class NightlyHarness implements AutoCloseable {
 
     void enroll() throws Exception {
         Path out = trust.resolve("hosts/" + HOST);
-        Enroller.enroll(settingsForEnroll(), out, false);
+        Enroller.enroll(settings(), out, false);
         Files.deleteIfExists(out.resolve("ak.pub")); // the same key twice is harmless, but keep one
     }
 
-    private ArchiverSettings settingsForEnroll() {
+    /** The settings the in-process runs use (enroll, status). */
+    ArchiverSettings settings() {
         return new ArchiverSettings(HOST, emu.mountPoint(), dir.resolve("cmdline"), tcti(), "sha256", List.of("sha1", "sha256"),
                 List.of(10), new ArchiverSettings.Ak("primary", "0x81010002", "rsa2048", "endorsement"),
                 new ArchiverSettings.Store(archive.toString(), "", "", false, "", ""), new ArchiverSettings.Signing(dir.resolve("keys")),

@@ -51,6 +51,12 @@ class NightlyShutdownTest {
                 .map(b -> Tuple.tuple(b.get("bootCounter"), b.get("records"), b.get("closed"), b.get("current"))).toList();
     }
 
+    private static String status(NightlyHarness h) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StatusReport.print(h.settings(), new PrintStream(out, true, StandardCharsets.UTF_8));
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
     private static void reboot(NightlyHarness h, String bootAggregate) throws Exception {
         h.emu.ok("reboot");
         h.rebootTpm();
@@ -68,6 +74,7 @@ class NightlyShutdownTest {
             assertThat(shutdown.exitCode()).as(shutdown.output()).isEqualTo(RunOutcome.ARCHIVED_AND_TRIMMED.exitCode());
             assertThat(shutdown.output()).contains("records_archived=7", "run=shutdown");
             assertThat(h.archivedRecords()).containsExactlyElementsOf(h.measured);
+            assertThat(status(h)).contains("closes its boot (a run at shutdown)");
 
             reboot(h, "2");
             h.measure(10);
@@ -80,6 +87,7 @@ class NightlyShutdownTest {
             List<Bytes> expected = new ArrayList<>(archivedBeforeTail);
             expected.addAll(h.measured.subList(h.measured.size() - 6, h.measured.size())); // boot 3: boot_aggregate + 5
             assertThat(h.archivedRecords()).containsExactlyElementsOf(expected);
+            assertThat(status(h)).contains("boot 2, next index 6, boot still open").doesNotContain("closes its boot");
 
             // boot counters 0, 1, 2; records per boot: 1 + 20 + 7, 1 + 10 (the 4 after its last run lost), 1 + 5
             Verify v = verify(h);
