@@ -6,7 +6,7 @@ import org.imaarchiver.replay.bytes.Bytes;
 /**
  * The challenge a verifier sends a host to prove its AK (docs/trust-model.md): the output of
  * TPM2_MakeCredential for the host's EK and the AK's name, in the file format of
- * {@code tpm2_makecredential -o} (tpm2-tools 5, kernel-interface.md T.6): big-endian u32 magic
+ * {@code tpm2_makecredential -o} (tpm2-tools 5, kernel-interface.md T.7): big-endian u32 magic
  * {@code 0xBADCC0DE}, u32 version 1, TPM2B_ID_OBJECT (u16 size, then the credential blob:
  * integrity HMAC and encrypted credential), TPM2B_ENCRYPTED_SECRET (u16 size, then the seed encrypted
  * to the EK), nothing after. The host's answer is the secret itself, the bytes

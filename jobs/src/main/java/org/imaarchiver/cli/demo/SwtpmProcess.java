@@ -77,7 +77,7 @@ public final class SwtpmProcess implements AutoCloseable {
      * --create-ek-cert} makes the RSA 2048 (template L-1) and ECC P-384 (template H-3) EKs, persists
      * them at 0x81010001 and 0x81010016, and stores their certificates, issued by a local CA
      * ({@code swtpm_localca}) made for this TPM alone, at the TCG NV indices 0x01C00002 and
-     * 0x01C00016 (kernel-interface.md T.6). The CA's private keys stay in {@code stateDir/localca};
+     * 0x01C00016 (kernel-interface.md T.7). The CA's private keys stay in {@code stateDir/localca};
      * its certificates are in {@link #ekCaDirectory()}, for the verifier's {@code --ek-ca}.
      * {@code stateDir} must not hold a TPM state yet.
      */

@@ -8,7 +8,7 @@ public sealed interface ActivationResult {
     record Activated(Bytes secret) implements ActivationResult {}
 
     /**
-     * The TPM refused the challenge as not made for its EK and this AK (kernel-interface.md T.6): the
+     * The TPM refused the challenge as not made for its EK and this AK (kernel-interface.md T.7): the
      * credential's integrity HMAC, keyed from the seed and covering the AK's name, does not verify
      * (TPM_RC_INTEGRITY), or the encrypted seed is not one for this EK (any error on the secret, the
      * second parameter: a size or point of another key type, or an RSA seed that does not decrypt,

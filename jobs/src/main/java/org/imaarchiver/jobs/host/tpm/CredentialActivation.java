@@ -6,7 +6,7 @@ import org.imaarchiver.replay.bytes.Bytes;
 import org.imaarchiver.replay.quote.TpmReader;
 
 /**
- * TPM2_ActivateCredential with an endorsement key (TPM 2.0 Part 1 §24, kernel-interface.md T.6): the
+ * TPM2_ActivateCredential with an endorsement key (TPM 2.0 Part 1 §24, kernel-interface.md T.7): the
  * TPM decrypts the seed in {@code secret} with the EK, checks the credential blob's integrity HMAC,
  * which covers the name of the object at {@code activateHandle}, and only then returns the secret.
  * So only the TPM that holds both the EK and the AK the verifier named can answer.

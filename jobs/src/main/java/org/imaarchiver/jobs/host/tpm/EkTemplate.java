@@ -3,7 +3,7 @@ package org.imaarchiver.jobs.host.tpm;
 import java.util.HexFormat;
 
 /**
- * The endorsement key templates of the TCG EK Credential Profile (kernel-interface.md T.6): the EK
+ * The endorsement key templates of the TCG EK Credential Profile (kernel-interface.md T.7): the EK
  * is a primary key in the endorsement hierarchy, so CreatePrimary with the profile's template gives
  * back the very key the manufacturer certified, as long as the endorsement seed is unchanged. All
  * three are restricted decryption (storage) keys: fixedTPM|fixedParent|sensitiveDataOrigin|

@@ -210,7 +210,7 @@ public final class Tpm2 implements AutoCloseable {
 
     /**
      * The endorsement key of {@code template}: CreatePrimary in the endorsement hierarchy, which gives
-     * the key the manufacturer certified (kernel-interface.md T.6). Transient: flush it.
+     * the key the manufacturer certified (kernel-interface.md T.7). Transient: flush it.
      */
     public PrimaryKey createEndorsementKey(EkTemplate template) throws TpmFailure {
         return createPrimary(Hierarchy.ENDORSEMENT, template.tpmtPublic());
