@@ -126,6 +126,10 @@ class EnrollActivateTest {
             Run r2 = run(swtpm, "enroll", "--activate", challenge.toString(), "--ek", ek, "--answer-out", named.toString());
             assertThat(r2.code()).as(r2.err()).isZero();
             assertThat(Files.readAllBytes(named)).isEqualTo(SECRET);
+            // the EK, the transient AK and the policy session are gone (swtpm has no resource manager)
+            for (String capability : List.of("handles-transient", "handles-loaded-session")) {
+                assertThat(swtpm.tpm2("tpm2_getcap", capability)).as(capability).doesNotContain("- 0x");
+            }
         }
         // the same RSA challenge with the ECC EK is not this EK's
         Path rsaChallenge = dir.resolve("challenges/answer-rsa/challenge");
