@@ -33,10 +33,6 @@ import org.imaarchiver.replay.quote.TpmReader;
  * <p>Not thread-safe: one command at a time per instance, like the transport under it.
  */
 public final class Tpm2 implements AutoCloseable {
-    /** EK certificate NV indices (TCG EK Credential Profile §2.2.1.5). */
-    public static final int NV_EK_CERT_RSA2048 = 0x01C00002;
-    public static final int NV_EK_CERT_ECC_P256 = 0x01C0000A;
-
     private static final int ST_NO_SESSIONS = 0x8001;
     private static final int ST_SESSIONS = 0x8002;
     private static final int RS_PW = 0x40000009;

@@ -116,7 +116,7 @@ class Tpm2ErrorTest {
 
     @Test
     void absentEkCertificateIsEmpty() throws Exception {
-        assertThat(tpm.nvReadPublic(Tpm2.NV_EK_CERT_RSA2048)).isEmpty();
+        assertThat(tpm.nvReadPublic(EkTemplate.RSA2048_L1.certificateIndex())).isEmpty();
         assertThat(tpm.ekCertificate(EkTemplate.RSA2048_L1)).isEmpty();
     }
 
