@@ -44,7 +44,7 @@ public final class EnrollCommand implements Callable<Integer> {
     /** The answer's file name beside the challenge when {@code --answer-out} is not given. */
     static final String DEFAULT_ANSWER = "enroll-answer.bin";
 
-    @Option(names = "--out", description = "Output directory (copy it to <trust>/hosts/<host>/); required without --activate.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (copy it to <trust>/hosts/<host>/); required without --activate.")
     Path out;
 
     @Option(names = "--persist", description = "Make the primary AK persistent at ima-archiver.ak.handle.")
