@@ -33,6 +33,12 @@ public record ReportFile(Path path) {
         put(out -> Files.copy(source, out));
     }
 
+    /** Writes {@code bytes} as the file's whole content. */
+    public void write(byte[] bytes) throws IOException {
+        byte[] copy = bytes.clone();
+        put(out -> out.write(copy));
+    }
+
     /** Writes {@code text} (UTF-8) as the report. */
     public void write(String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

@@ -24,14 +24,19 @@ public final class SwtpmProcess implements AutoCloseable {
         public TpmUnavailableException(String message) { super(message); }
     }
 
+    /** The local CA's certificates, written by {@link #startWithEkCertificates}: root first, then the issuer. */
+    static final List<String> EK_CA_FILES = List.of("swtpm-localca-root.pem", "swtpm-localca-issuer.pem");
+
     private final Process process;
     private final Path stateDir;
     private final int port;
+    private final Optional<Path> ekCaDirectory;
 
-    private SwtpmProcess(Process process, Path stateDir, int port) {
+    private SwtpmProcess(Process process, Path stateDir, int port, Optional<Path> ekCaDirectory) {
         this.process = process;
         this.stateDir = stateDir;
         this.port = port;
+        this.ekCaDirectory = ekCaDirectory;
     }
 
     /**
@@ -64,6 +69,50 @@ public final class SwtpmProcess implements AutoCloseable {
     public static SwtpmProcess start(Path stateDir) throws IOException, InterruptedException, TpmUnavailableException {
         requireTools("swtpm", "swtpm", "tpm2_startup", "tpm2-tools");
         Files.createDirectories(stateDir);
+        return launch(stateDir, Optional.empty());
+    }
+
+    /**
+     * Like {@link #start}, on a TPM manufactured first as a vendor would: {@code swtpm_setup
+     * --create-ek-cert} makes the RSA 2048 (template L-1) and ECC P-384 (template H-3) EKs, persists
+     * them at 0x81010001 and 0x81010016, and stores their certificates, issued by a local CA
+     * ({@code swtpm_localca}) made for this TPM alone, at the TCG NV indices 0x01C00002 and
+     * 0x01C00016 (kernel-interface.md T.7). The CA's private keys stay in {@code stateDir/localca};
+     * its certificates are in {@link #ekCaDirectory()}, for the verifier's {@code --ek-ca}.
+     * {@code stateDir} must not hold a TPM state yet.
+     */
+    public static SwtpmProcess startWithEkCertificates(Path stateDir)
+            throws IOException, InterruptedException, TpmUnavailableException {
+        requireTools("swtpm", "swtpm", "tpm2_startup", "tpm2-tools", "swtpm_setup", "swtpm-tools", "swtpm_localca", "swtpm-tools");
+        Files.createDirectories(stateDir);
+        Path ca = Files.createDirectories(stateDir.resolve("localca"));
+        Path localcaConf = Files.writeString(ca.resolve("swtpm-localca.conf"), String.join("\n",
+                "statedir = " + ca, "signingkey = " + ca.resolve("signkey.pem"),
+                "issuercert = " + ca.resolve("issuercert.pem"), "certserial = " + ca.resolve("certserial"), ""));
+        Path localcaOptions = Files.writeString(ca.resolve("swtpm-localca.options"), "");
+        // every PCR bank stays active, as on a swtpm that was never set up
+        Path setupConf = Files.writeString(ca.resolve("swtpm_setup.conf"), String.join("\n",
+                "create_certs_tool = " + find("swtpm_localca").orElseThrow(), "create_certs_tool_config = " + localcaConf,
+                "create_certs_tool_options = " + localcaOptions, "active_pcr_banks = sha1,sha256,sha384,sha512", ""));
+        List<String> cmd = List.of(find("swtpm_setup").orElseThrow().toString(), "--tpm2", "--tpmstate", stateDir.toString(),
+                "--create-ek-cert", "--config", setupConf.toString(), "--logfile", stateDir.resolve("swtpm_setup.log").toString());
+        Process setup = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(stateDir.resolve("swtpm_setup.out").toFile()).start();
+        if (!setup.waitFor(120, TimeUnit.SECONDS)) {
+            setup.destroyForcibly();
+            throw new TpmUnavailableException("swtpm_setup did not finish within 120 s (see " + stateDir.resolve("swtpm_setup.log") + ")");
+        }
+        if (setup.exitValue() != 0) {
+            throw new TpmUnavailableException("swtpm_setup exited " + setup.exitValue() + " (see " + stateDir.resolve("swtpm_setup.log") + ")");
+        }
+        Path certs = Files.createDirectories(stateDir.resolve("ek-ca"));
+        Files.copy(ca.resolve("swtpm-localca-rootca-cert.pem"), certs.resolve(EK_CA_FILES.get(0)));
+        Files.copy(ca.resolve("issuercert.pem"), certs.resolve(EK_CA_FILES.get(1)));
+        return launch(stateDir, Optional.of(certs));
+    }
+
+    private static SwtpmProcess launch(Path stateDir, Optional<Path> ekCaDirectory)
+            throws IOException, InterruptedException, TpmUnavailableException {
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = freePortPair();
             List<String> cmd = List.of("swtpm", "socket", "--tpm2",
@@ -75,7 +124,7 @@ public final class SwtpmProcess implements AutoCloseable {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(stateDir.resolve("swtpm.out").toFile()).start();
             if (waitForPort(port, p)) {
-                SwtpmProcess s = new SwtpmProcess(p, stateDir, port);
+                SwtpmProcess s = new SwtpmProcess(p, stateDir, port, ekCaDirectory);
                 s.tpm2("tpm2_startup", "-c");
                 return s;
             }
@@ -118,6 +167,12 @@ public final class SwtpmProcess implements AutoCloseable {
     }
 
     public Path stateDir() { return stateDir; }
+
+    /**
+     * The directory with the certificates of the CA that issued this TPM's EK certificates (PEM, root
+     * and issuing CA), when it was started {@link #startWithEkCertificates with them}.
+     */
+    public Optional<Path> ekCaDirectory() { return ekCaDirectory; }
 
     /** The TCP command port on 127.0.0.1 (the control port is {@code port() + 1}). */
     public int port() { return port; }

@@ -25,17 +25,14 @@ import org.imaarchiver.replay.quote.TpmReader;
 
 /**
  * A minimal TPM 2.0 client speaking the command/response protocol directly (TCG TPM 2.0 Library
- * Part 3 marshalling, big-endian). Authorization is always a password session (TPM_RS_PW) with the
- * empty password, which is what hierarchies, PCRs and our AKs use by default; there are no HMAC or
- * policy sessions and no parameter encryption, so nothing secret crosses the wire.
+ * Part 3 marshalling, big-endian). Authorization is a password session (TPM_RS_PW) with the empty
+ * password, which is what hierarchies, PCRs and our AKs use by default, or, for the EK only, an
+ * unbound, unsalted policy session ({@link CredentialActivation}); there are no HMAC sessions and no
+ * parameter encryption.
  *
  * <p>Not thread-safe: one command at a time per instance, like the transport under it.
  */
 public final class Tpm2 implements AutoCloseable {
-    /** EK certificate NV indices (TCG EK Credential Profile §2.2.1.5). */
-    public static final int NV_EK_CERT_RSA2048 = 0x01C00002;
-    public static final int NV_EK_CERT_ECC_P256 = 0x01C0000A;
-
     private static final int ST_NO_SESSIONS = 0x8001;
     private static final int ST_SESSIONS = 0x8002;
     private static final int RS_PW = 0x40000009;
@@ -204,7 +201,18 @@ public final class Tpm2 implements AutoCloseable {
      * outsideInfo, no creation PCRs). The returned handle is transient: flush or persist it.
      */
     public PrimaryKey createPrimary(Hierarchy hierarchy, AkTemplate template) throws TpmFailure {
-        byte[] tmpl = template.tpmtPublic();
+        return createPrimary(hierarchy, template.tpmtPublic());
+    }
+
+    /**
+     * The endorsement key of {@code template}: CreatePrimary in the endorsement hierarchy, which gives
+     * the key the manufacturer certified (kernel-interface.md T.7). Transient: flush it.
+     */
+    public PrimaryKey createEndorsementKey(EkTemplate template) throws TpmFailure {
+        return createPrimary(Hierarchy.ENDORSEMENT, template.tpmtPublic());
+    }
+
+    private PrimaryKey createPrimary(Hierarchy hierarchy, byte[] tmpl) throws TpmFailure {
         TpmWriter w = new TpmWriter();
         w.u16(4).u16(0).u16(0);   // TPM2B_SENSITIVE_CREATE { userAuth empty, data empty }
         w.tpm2b(tmpl);            // TPM2B_PUBLIC inPublic
@@ -334,12 +342,12 @@ public final class Tpm2 implements AutoCloseable {
     }
 
     /**
-     * The EK certificate (DER as stored by the manufacturer) from the TCG index for {@code rsa} keys
-     * (0x01C00002) or ECC P-256 keys (0x01C0000A); empty when the index is absent or never written
-     * (swtpm without {@code swtpm_setup --create-ek-cert}).
+     * The certificate (DER as stored by the manufacturer) of the EK made from {@code template}, from
+     * the TCG index for it ({@link EkTemplate#certificateIndex()}); empty when the index is absent or
+     * never written (swtpm without {@code swtpm_setup --create-ek-cert}).
      */
-    public Optional<Bytes> ekCertificate(boolean rsa) throws TpmFailure {
-        Optional<NvPublic> nv = nvReadPublic(rsa ? NV_EK_CERT_RSA2048 : NV_EK_CERT_ECC_P256);
+    public Optional<Bytes> ekCertificate(EkTemplate template) throws TpmFailure {
+        Optional<NvPublic> nv = nvReadPublic(template.certificateIndex());
         if (nv.isEmpty() || !nv.get().isWritten()) return Optional.empty();
         return Optional.of(nvRead(nv.get()));
     }
@@ -349,7 +357,7 @@ public final class Tpm2 implements AutoCloseable {
 
     // ------------------------------------------------------------------------------ marshalling
 
-    private void flushQuietly(int handle) {
+    void flushQuietly(int handle) {
         try {
             flushContext(handle);
         } catch (TpmFailure ignored) {
@@ -361,19 +369,37 @@ public final class Tpm2 implements AutoCloseable {
     record Response(int[] handles, TpmReader<TpmProtocolException> params) {}
 
     /**
-     * Builds a command (header, handles, password auth area for the first {@code authCount}
-     * handles, parameters), sends it and checks the response framing and code.
+     * One TPMS_AUTH_COMMAND: the password session with the empty password ({@link #PASSWORD}), or a
+     * policy session whose policy holds no auth value, so its hmac is empty too.
      */
+    record AuthSession(int handle, byte[] nonceCaller) {
+        static final AuthSession PASSWORD = new AuthSession(RS_PW, new byte[0]);
+
+        /** A policy session used once: continueSession clear, the TPM flushes it after the command. */
+        static AuthSession policyOnce(int handle, byte[] nonceCaller) { return new AuthSession(handle, nonceCaller.clone()); }
+    }
+
+    /** {@link #execute(TpmCommandCode, int[], List, TpmWriter, int)} with password sessions for the first {@code authCount} handles. */
     private Response execute(TpmCommandCode cc, int[] handles, int authCount, TpmWriter params, int responseHandles)
             throws TpmFailure {
+        return execute(cc, handles, java.util.Collections.nCopies(authCount, AuthSession.PASSWORD), params, responseHandles);
+    }
+
+    /**
+     * Builds a command (header, handles, one auth session per authorized handle in order, parameters),
+     * sends it and checks the response framing and code.
+     */
+    Response execute(TpmCommandCode cc, int[] handles, List<AuthSession> sessions, TpmWriter params, int responseHandles)
+            throws TpmFailure {
+        int authCount = sessions.size();
         TpmWriter body = new TpmWriter();
         for (int h : handles) body.u32(h);
         if (authCount > 0) {
-            int sessionSize = 4 + 2 + 1 + 2; // handle, empty nonce, attributes, empty password
-            body.u32(sessionSize * authCount);
-            for (int i = 0; i < authCount; i++) {
-                body.u32(RS_PW).u16(0).u8(0).u16(0);
+            TpmWriter auth = new TpmWriter();
+            for (AuthSession s : sessions) {
+                auth.u32(s.handle()).tpm2b(s.nonceCaller()).u8(0).u16(0); // attributes 0, empty hmac/password
             }
+            body.u32(auth.size()).bytes(auth.toByteArray());
         }
         body.bytes(params.toByteArray());
         byte[] bodyBytes = body.toByteArray();

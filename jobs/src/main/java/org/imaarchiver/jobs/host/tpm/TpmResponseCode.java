@@ -18,6 +18,10 @@ public record TpmResponseCode(int value) {
     public static final int HANDLE = 0x08B;
     public static final int SIZE = 0x095;
     public static final int BAD_AUTH = 0x0A2;
+    /** Format one: an integrity check (HMAC) failed, e.g. a credential made for another name or key. */
+    public static final int INTEGRITY = 0x09F;
+    /** Format zero: the TPM is in failure mode, or (libtpms) a cryptographic operation failed. */
+    public static final int FAILURE = 0x101;
     /** Format zero: NV index not written yet. */
     public static final int NV_UNINITIALIZED = 0x14A;
 

@@ -116,8 +116,8 @@ class Tpm2ErrorTest {
 
     @Test
     void absentEkCertificateIsEmpty() throws Exception {
-        assertThat(tpm.nvReadPublic(Tpm2.NV_EK_CERT_RSA2048)).isEmpty();
-        assertThat(tpm.ekCertificate(true)).isEmpty();
+        assertThat(tpm.nvReadPublic(EkTemplate.RSA2048_L1.certificateIndex())).isEmpty();
+        assertThat(tpm.ekCertificate(EkTemplate.RSA2048_L1)).isEmpty();
     }
 
     @Test
@@ -130,9 +130,9 @@ class Tpm2ErrorTest {
         Files.write(file, cert);
         String index = "0x01c0000a";
         swtpm.tpm2("tpm2_nvdefine", index, "-C", "o", "-s", "1500", "-a", "ownerread|ownerwrite|no_da");
-        assertThat(tpm.ekCertificate(false)).isEmpty(); // defined but never written
+        assertThat(tpm.ekCertificate(EkTemplate.ECC_P256_L2)).isEmpty(); // defined but never written
         swtpm.tpm2("tpm2_nvwrite", index, "-C", "o", "-i", file.toString());
-        assertThat(tpm.ekCertificate(false)).contains(Bytes.wrap(cert));
+        assertThat(tpm.ekCertificate(EkTemplate.ECC_P256_L2)).contains(Bytes.wrap(cert));
         swtpm.tpm2("tpm2_nvundefine", index, "-C", "o");
     }
 
