@@ -17,15 +17,15 @@ import org.imaarchiver.replay.testsupport.Tools;
  * and an ECC NIST P-384 EK ({@value #ECC_EK}, {@value #ECC_EK_CERT}). Without a resource manager,
  * every command's transient objects are flushed after it.
  */
-final class ToolsHost implements AutoCloseable {
-    static final String RSA_EK = "0x81010001";
-    static final String RSA_EK_CERT = "0x1c00002";
-    static final String ECC_EK = "0x81010016";
-    static final String ECC_EK_CERT = "0x1c00016";
+public final class ToolsHost implements AutoCloseable {
+    public static final String RSA_EK = "0x81010001";
+    public static final String RSA_EK_CERT = "0x1c00002";
+    public static final String ECC_EK = "0x81010016";
+    public static final String ECC_EK_CERT = "0x1c00016";
 
-    final Path dir;
-    final Path caDir;
-    final Swtpm tpm;
+    public final Path dir;
+    public final Path caDir;
+    public final Swtpm tpm;
 
     private ToolsHost(Path dir, Path caDir, Swtpm tpm) {
         this.dir = dir;
@@ -34,10 +34,10 @@ final class ToolsHost implements AutoCloseable {
     }
 
     /** An AK of this TPM: its saved context, TPMT_PUBLIC and name as tpm2_createak writes them. */
-    record Ak(Path context, Bytes tpmtPublic, Bytes name) {}
+    public record Ak(Path context, Bytes tpmtPublic, Bytes name) {}
 
     /** Manufactures and starts a TPM in {@code dir} (state in dir/state, its CA in dir/ca). */
-    static ToolsHost manufacture(Path dir) throws IOException, InterruptedException {
+    public static ToolsHost manufacture(Path dir) throws IOException, InterruptedException {
         Path setup = Tools.require("swtpm_setup", "swtpm-tools");
         Path localca = Tools.require("swtpm_localca", "swtpm-tools");
         Path state = Files.createDirectories(dir.resolve("state"));
@@ -56,26 +56,26 @@ final class ToolsHost implements AutoCloseable {
     }
 
     /** The CA certificates swtpm_localca made (root and issuing CA), as an {@code --ek-ca} directory holds them. */
-    List<Path> caCertificates() {
+    public List<Path> caCertificates() {
         return List.of(caDir.resolve("swtpm-localca-rootca-cert.pem"), caDir.resolve("issuercert.pem"));
     }
 
     /** A persistent key's TPMT_PUBLIC (tpm2_readpublic -f tss writes the TPM2B). */
-    Bytes readPublic(String handle) throws IOException, InterruptedException {
+    public Bytes readPublic(String handle) throws IOException, InterruptedException {
         Path out = dir.resolve("readpublic-" + handle + ".pub");
         tpm.tpm2("tpm2_readpublic", "-c", handle, "-o", out.toString(), "-f", "tss");
         return tpmtOf(out);
     }
 
     /** An NV index's content: an EK certificate's DER. */
-    Bytes nvRead(String index) throws IOException, InterruptedException {
+    public Bytes nvRead(String index) throws IOException, InterruptedException {
         Path out = dir.resolve("nv-" + index + ".der");
         tpm.tpm2("tpm2_nvread", index, "-o", out.toString());
         return Bytes.wrap(Files.readAllBytes(out));
     }
 
     /** tpm2_createak under {@code ekHandle}: an RSA (rsassa) or ECC (ecdsa) restricted signing key. */
-    Ak createAk(String ekHandle, String label, boolean ecc) throws IOException, InterruptedException {
+    public Ak createAk(String ekHandle, String label, boolean ecc) throws IOException, InterruptedException {
         Path ctx = dir.resolve(label + ".ctx");
         Path pub = dir.resolve(label + ".pub");
         Path name = dir.resolve(label + ".name");
@@ -91,7 +91,7 @@ final class ToolsHost implements AutoCloseable {
      * template; swtpm's P-384 EK allows its (empty) password). The result's exit code says whether
      * the TPM released the secret into {@code answer}.
      */
-    Swtpm.Result activate(Ak ak, String ekHandle, boolean policy, Path challenge, Path answer) throws IOException, InterruptedException {
+    public Swtpm.Result activate(Ak ak, String ekHandle, boolean policy, Path challenge, Path answer) throws IOException, InterruptedException {
         flush();
         Swtpm.Result r;
         if (policy) {
@@ -110,12 +110,12 @@ final class ToolsHost implements AutoCloseable {
     }
 
     /** Flushes transient objects and sessions left loaded (no resource manager between tpm2-tools and swtpm). */
-    void flush() throws IOException, InterruptedException {
+    public void flush() throws IOException, InterruptedException {
         tpm.tpm2("tpm2_flushcontext", "-t");
         tpm.tpm2("tpm2_flushcontext", "-s");
     }
 
-    static Bytes tpmtOf(Path tpm2bPublic) throws IOException {
+    public static Bytes tpmtOf(Path tpm2bPublic) throws IOException {
         byte[] b = Files.readAllBytes(tpm2bPublic);
         return Bytes.wrap(Arrays.copyOfRange(b, 2, b.length));
     }
