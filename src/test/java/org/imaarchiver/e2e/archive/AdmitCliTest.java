@@ -89,6 +89,19 @@ class AdmitCliTest {
     }
 
     @Test
+    void helpAndUsage() {
+        ArchiveCli.Result help = ArchiveCli.run("admit", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("Usage:", "admit", "--answer", "--ek-ca", "--allow-no-ek-certificate");
+        ArchiveCli.Result neither = ArchiveCli.run("admit", "--trust", dir.toString());
+        assertThat(neither.code()).isEqualTo(2);
+        assertThat(neither.err()).contains("REQUEST or --answer");
+        ArchiveCli.Result noKey = ArchiveCli.run("admit", "--answer", dir.resolve("a").toString(), "--host", "h", "--trust", dir.toString());
+        assertThat(noKey.code()).isEqualTo(2);
+        assertThat(noKey.err()).contains("--key");
+    }
+
+    @Test
     void aMalformedRequestIsExit2() throws Exception {
         Path request = Files.writeString(dir.resolve("bad.json"), "{\"format\": \"ima-archiver-enrolment-request\", \"version\": 1}");
         ArchiveCli.Result r = ArchiveCli.run("admit", request.toString(), "--allow-no-ek-certificate", "--trust", dir.resolve("t").toString());

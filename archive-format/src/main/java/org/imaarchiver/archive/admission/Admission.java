@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.imaarchiver.archive.admission.TpmPublicArea.Attribute;
+import org.imaarchiver.archive.chain.ArchiveLayout;
 import org.imaarchiver.replay.bytes.Bytes;
 
 /**
@@ -52,6 +53,9 @@ public final class Admission {
     public static Issued challenge(EnrolmentRequest request, Bytes requestSha256, Optional<EkCertificateCheck> ekCas,
                                    EkCertificatePolicy policy, Instant at, SecureRandom random) throws AdmissionRefusedException {
         String host = request.host();
+        if (!ArchiveLayout.isValidHostId(host)) {
+            throw new AdmissionRefusedException(new AdmissionRefusal.MalformedEvidence(host, "host", "not a valid host id"));
+        }
         TpmPublicArea ek = publicArea(host, "ekPublic", request.ekPublic());
         TpmPublicArea ak = publicArea(host, "akPublic", request.akPublic());
         if (!ak.name().equals(request.akName())) {

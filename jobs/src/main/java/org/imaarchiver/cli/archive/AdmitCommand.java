@@ -122,6 +122,7 @@ public final class AdmitCommand implements Callable<Integer> {
             throw CliError.usage("admit: host " + req.host() + ": the request has an EK certificate: --ek-ca DIR is required to check it");
         }
         Path out = challengeOut != null ? challengeOut : defaultChallengePath(request);
+        if (Files.isDirectory(out)) throw CliError.usage("admit: --challenge-out " + out + ": is a directory");
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Admission.Issued issued;
         try {
