@@ -14,10 +14,11 @@ import java.util.OptionalLong;
  * replayed), {@link CheckpointFinding} (a compacted segment's checkpoints), {@link LinkFinding} (the
  * chain rules between segments, {@link ChainLink}) and {@link SegmentCheck} (the per-segment checks
  * of {@code archive.segment}, carried as their own typed {@link org.imaarchiver.archive.segment.SegmentFinding}),
- * and {@link LossFinding} (history that should exist and does not: a missing, rolled back or stale chain).
+ * {@link LossFinding} (history that should exist and does not: a missing, rolled back or stale chain),
+ * and {@link AdmissionFinding} (an AK of the trust directory whose admission record does not hold).
  */
 public sealed interface ChainFinding permits ObjectFinding, QuoteFinding, ReplayFinding, CheckpointFinding, LinkFinding, SegmentCheck,
-        LossFinding {
+        LossFinding, AdmissionFinding {
     String host();
 
     FindingKind kind();

@@ -132,8 +132,24 @@ public final class ChainVerifier {
     public ChainReport verifyHost(ArchiveStore store, String host) throws IOException {
         ArchiveLayout.requireValidHostId(host);
         List<SegmentUnit> units = ChainListing.of(store, host).effective();
-        if (units.isEmpty()) return trust.isEnrolled(host) ? emptyReport(host, List.of(new LossFinding.MissingChain(host))) : noSegments(host);
-        return verifyUnits(store, host, units, new ChainPredecessor.Start(0), OptionalLong.empty());
+        if (units.isEmpty()) {
+            return withAdmission(host, trust.isEnrolled(host) ? emptyReport(host, List.of(new LossFinding.MissingChain(host))) : noSegments(host));
+        }
+        return withAdmission(host, verifyUnits(store, host, units, new ChainPredecessor.Start(0), OptionalLong.empty()));
+    }
+
+    /** How {@code host}'s AKs were admitted (the report's {@code admission}; docs/trust-model.md). */
+    public org.imaarchiver.archive.admission.HostAdmission admissionOf(String host) throws IOException { return trust.admissionOf(host); }
+
+    /**
+     * {@code report} with the host's {@link AdmissionFinding}s first: an AK whose admission record
+     * does not hold fails the host (docs/archive-format.md "Trust directory"). Added once per host:
+     * by the whole-chain checks ({@link #verifyHost}, {@link #verifyAfter}), and by the caller to the
+     * first part of a chain verified in parts ({@link #verifyRangeLinked} does not).
+     */
+    public ChainReport withAdmission(String host, ChainReport report) throws IOException {
+        List<AdmissionFinding> findings = trust.admissionOf(host).findings();
+        return findings.isEmpty() ? report : report.withFindings(List.copyOf(findings), List.of());
     }
 
     /**
@@ -174,14 +190,14 @@ public final class ChainVerifier {
         List<SegmentUnit> chain = ChainListing.of(store, host).effective();
         OptionalLong last = chain.isEmpty() ? OptionalLong.empty() : OptionalLong.of(chain.get(chain.size() - 1).lastSequence());
         if (last.isEmpty() || last.getAsLong() < receipt.sequence()) {
-            return emptyReport(host, List.of(new LossFinding.BehindReceipt(host, receipt.sequence(), last)));
+            return withAdmission(host, emptyReport(host, List.of(new LossFinding.BehindReceipt(host, receipt.sequence(), last))));
         }
         List<ChainFinding> stored = new ArrayList<>();
         boolean closesBoot = receiptStillStored(store, host, receipt, stored);
         List<SegmentUnit> after = chain.stream().filter(u -> u.firstSequence() > receipt.sequence()).toList();
         ChainReport r = after.isEmpty() ? emptyReport(host, List.of())
                 : verifyUnits(store, host, after, new ChainPredecessor.Receipt(receipt, closesBoot), OptionalLong.empty());
-        return r.withFindings(stored, List.of());
+        return withAdmission(host, r.withFindings(stored, List.of()));
     }
 
     /**

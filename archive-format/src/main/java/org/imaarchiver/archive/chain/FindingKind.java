@@ -87,7 +87,14 @@ public enum FindingKind {
      * at shutdown: records measured after its last quote may have been lost at reboot (a warning unless
      * the verifier requires closed boots; docs/archive-format.md §13 step 7).
      */
-    UNCLOSED_BOOT("unclosed-boot");
+    UNCLOSED_BOOT("unclosed-boot"),
+    /**
+     * An AK file's admission record (docs/trust-model.md) is not signed by a key of the trust
+     * directory's {@code admission-signers/}, its signature does not verify, or it cannot be read.
+     */
+    ADMISSION_UNVERIFIED("admission-unverified"),
+    /** An AK file's signed admission record is about another key or another host than the file it sits beside. */
+    ADMISSION_MISMATCH("admission-mismatch");
 
     private final String id;
 

@@ -32,7 +32,10 @@ import org.imaarchiver.replay.quote.AkPublicKey;
  * <pre>
  * &lt;dir&gt;/hosts/&lt;host&gt;/*.pem|*.pub|*.tss   accepted AKs of the host: PEM SubjectPublicKeyInfo or
  *                                   TPM2B_PUBLIC (tpm2-tools ak.pub); "ak.pem" by convention, several allowed
+ * &lt;dir&gt;/hosts/&lt;host&gt;/&lt;name&gt;.admission.json|.cms   the signed admission record of AK file &lt;name&gt;.pem
+ *                                   (docs/trust-model.md); an AK file without one was asserted by an operator
  * &lt;dir&gt;/signers/*.pem              accepted archiver signers: X.509 certificates or PEM public keys
+ * &lt;dir&gt;/admission-signers/*.pem    accepted signers of admission records (the keys admit --answer signs with)
  * </pre>
  *
  *
@@ -49,11 +52,14 @@ import org.imaarchiver.replay.quote.AkPublicKey;
 public final class TrustStore {
     /** Hosts whose AKs are kept in memory at once (a few per verifying thread would do). */
     public static final int CACHED_HOSTS = 256;
+    /** The trust directory's folder of admission-record signers. */
+    public static final String ADMISSION_SIGNERS = "admission-signers";
 
     private final Optional<Path> hostsDir;
     private final Map<String, List<AkPublicKey>> fixed;
     private final java.util.NavigableSet<String> enrolled;
     private final TrustedKeys signers;
+    private final TrustedKeys admissionSigners;
     private final Map<String, List<AkPublicKey>> cache = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(16, 0.75f, true) {
                 @Override
@@ -67,12 +73,15 @@ public final class TrustStore {
      * @param signers accepted signer keys (by SubjectPublicKeyInfo)
      */
     public TrustStore(Map<String, List<AkPublicKey>> aks, TrustedKeys signers) {
-        this(Optional.empty(), aks, signers, aks.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(Map.Entry::getKey).toList());
+        this(Optional.empty(), aks, signers, TrustedKeys.none(),
+                aks.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(Map.Entry::getKey).toList());
     }
 
-    private TrustStore(Optional<Path> hostsDir, Map<String, List<AkPublicKey>> aks, TrustedKeys signers, Collection<String> enrolled) {
+    private TrustStore(Optional<Path> hostsDir, Map<String, List<AkPublicKey>> aks, TrustedKeys signers, TrustedKeys admissionSigners,
+                       Collection<String> enrolled) {
         this.hostsDir = Objects.requireNonNull(hostsDir, "hostsDir");
         this.signers = Objects.requireNonNull(signers, "signers");
+        this.admissionSigners = Objects.requireNonNull(admissionSigners, "admissionSigners");
         Objects.requireNonNull(aks, "aks").forEach((h, l) -> ArchiveLayout.requireValidHostId(h));
         this.fixed = aks.entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey,
                 e -> List.copyOf(e.getValue())));
@@ -93,6 +102,19 @@ public final class TrustStore {
 
     /** Accepted signer keys (by SubjectPublicKeyInfo). */
     public TrustedKeys signers() { return signers; }
+
+    /** Accepted signers of admission records ({@code admission-signers/}). */
+    public TrustedKeys admissionSigners() { return admissionSigners; }
+
+    /**
+     * How {@code host}'s AKs were admitted, read again from the trust directory (records are small
+     * and read once per verified host). An in-memory store has no records: its AKs are asserted.
+     */
+    public org.imaarchiver.archive.admission.HostAdmission admissionOf(String host) throws IOException {
+        if (hostsDir.isEmpty()) return org.imaarchiver.archive.admission.HostAdmission.asserted(host, fixed.getOrDefault(host, List.of()).size());
+        if (!ArchiveLayout.isValidHostId(host)) return org.imaarchiver.archive.admission.HostAdmission.asserted(host, 0);
+        return org.imaarchiver.archive.admission.HostAdmission.read(hostsDir.get().resolve(host), host, admissionSigners);
+    }
 
     /**
      * The accepted AKs of {@code host}; empty if none are enrolled.
@@ -140,7 +162,9 @@ public final class TrustStore {
             }
         }
         Path signers = dir.resolve("signers");
-        return new TrustStore(Optional.of(hosts), Map.of(), isDirectoryEntry(signers) ? loadSigners(signers) : TrustedKeys.none(), enrolled);
+        Path admissionSigners = dir.resolve(ADMISSION_SIGNERS);
+        return new TrustStore(Optional.of(hosts), Map.of(), isDirectoryEntry(signers) ? loadSigners(signers) : TrustedKeys.none(),
+                isDirectoryEntry(admissionSigners) ? loadSigners(admissionSigners) : TrustedKeys.none(), enrolled);
     }
 
     /**
@@ -159,7 +183,7 @@ public final class TrustStore {
         if (!Files.isDirectory(h)) return List.of();
         List<AkPublicKey> keys = new ArrayList<>();
         for (Path f : sorted(h)) {
-            if (!isKeyFile(f)) continue;
+            if (!isAkFile(f)) continue;
             try {
                 keys.add(AkPublicKey.load(readFile(f, InputLimit.AK_PUBLIC_KEY)));
             } catch (MalformedQuoteException e) {
@@ -209,7 +233,8 @@ public final class TrustStore {
         return TrustedKeys.ofKeys(signerKeys);
     }
 
-    private static boolean isKeyFile(Path f) {
+    /** Whether {@code f} is an AK file of a host directory: {@code *.pem}, {@code *.pub} or {@code *.tss}. */
+    public static boolean isAkFile(Path f) {
         String n = f.getFileName().toString();
         return n.endsWith(".pem") || n.endsWith(".pub") || n.endsWith(".tss");
     }

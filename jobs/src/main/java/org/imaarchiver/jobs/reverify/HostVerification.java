@@ -112,6 +112,7 @@ final class HostVerification {
         }
 
         Map<String, Object> entry = hostEntry(report);
+        entry.put("admission", verifier.admissionOf(host).toJson());
         entry.put("verifiedFromSegment", from);
         entry.put("sinceReceipt", receipt.<Object>map(r -> r.sequence()).orElse(Json.NULL));
         entry.put("receiptRejected", receiptRejected.<Object>map(s -> s).orElse(Json.NULL));
@@ -144,6 +145,7 @@ final class HostVerification {
     HostOutcome verifyAndRecordPart(String host, Part part) throws IOException {
         listener.beforeHost(host);
         ChainReport report = verifier.verifyRangeLinked(store, host, part.first(), part.last());
+        if (part.index() == 0) report = verifier.withAdmission(host, report); // once per host: the merged report's first part
         if (part.isLast()) report = withCadence(host, report, false); // the last part holds the chain's newest segment
         Timeline timeline = timeline(host, part.first(), part.last(), report);
         Optional<VerificationReceipt> next = Optional.empty();
@@ -151,6 +153,7 @@ final class HostVerification {
             next = timeline.last().map(l -> receiptBody(host, l));
         }
         Map<String, Object> entry = hostEntry(report);
+        if (part.index() == 0) entry.put("admission", verifier.admissionOf(host).toJson()); // the merged entry keeps the first part's keys
         entry.put("verifiedFromSegment", 0L);
         entry.put("sinceReceipt", Json.NULL);
         entry.put("receiptRejected", Json.NULL);

@@ -168,7 +168,7 @@ final class HtmlReport implements Closeable {
                 + "><summary>Verified hosts (" + number(okHosts) + ")</summary>\n");
         if (okHosts > 0) {
             out.write("<table class=\"ok\"><tr><th>host</th><th>segments</th><th>records</th><th>records of the last boot</th>"
-                    + "<th>archived (UTC)</th><th>receipt</th><th>boots</th></tr>\n");
+                    + "<th>archived (UTC)</th><th>receipt</th><th>boots</th><th>AK admission</th></tr>\n");
             try (Reader r = Files.newBufferedReader(okSpool, StandardCharsets.UTF_8)) {
                 r.transferTo(out);
             }
@@ -198,7 +198,7 @@ final class HtmlReport implements Closeable {
             w.write("<tr" + filterAttributes(host, status, List.of()) + "><td>" + escape(host) + " <span class=\"badge\">"
                     + escape(status) + "</span></td><td class=\"num\">" + escape(e.get("segments")) + "</td><td class=\"num\">"
                     + escape(e.get("records")) + "</td><td>" + indexRange(e) + "</td><td>" + archived(e) + "</td><td>"
-                    + (receipt.isEmpty() ? "–" : receipt) + "</td><td>" + boots(e) + "</td></tr>\n");
+                    + (receipt.isEmpty() ? "–" : receipt) + "</td><td>" + boots(e) + "</td><td>" + admission(e) + "</td></tr>\n");
             return;
         }
         Set<String> kinds = new LinkedHashSet<>();
@@ -217,6 +217,8 @@ final class HtmlReport implements Closeable {
         w.write("<p class=\"facts\">" + facts + "</p>\n");
         String boots = boots(e);
         if (!boots.isEmpty()) w.write("<p class=\"facts\">boots: " + boots + "</p>\n");
+        String admission = admission(e);
+        if (!admission.isEmpty()) w.write("<p class=\"facts\">AK admission: " + admission + "</p>\n");
         if (!failures.isEmpty()) {
             findingsTable(w, failures.subList(0, Math.min(FINDINGS_SHOWN, failures.size())));
             if (failures.size() > FINDINGS_SHOWN) {
@@ -296,6 +298,25 @@ final class HtmlReport implements Closeable {
         Object a = e.get("firstCreatedAt");
         Object b = e.get("lastCreatedAt");
         return a instanceof String && b instanceof String ? escape(time(a)) + " – " + escape(time(b)) : "";
+    }
+
+    /**
+     * How the host's AKs were admitted (the entry's {@code admission}, docs/trust-model.md): the
+     * status, then per AK file how it came to be trusted; empty for entries without it.
+     */
+    @SuppressWarnings("unchecked")
+    static String admission(Map<String, Object> e) {
+        if (!(e.get("admission") instanceof Map<?, ?> a)) return "";
+        StringBuilder sb = new StringBuilder(escape(a.get("status")));
+        List<String> files = new ArrayList<>();
+        for (Object o : a.get("aks") instanceof List<?> l ? (List<Object>) l : List.of()) {
+            Map<String, Object> ak = (Map<String, Object>) o;
+            String how = Objects.toString(ak.get("admission"));
+            files.add(escape(ak.get("file")) + ": " + escape(how)
+                    + (ak.get("admittedAt") instanceof String t ? " " + escape(time(t)) : ""));
+        }
+        if (!files.isEmpty()) sb.append(" (").append(String.join("; ", files)).append(')');
+        return sb.toString();
     }
 
     private static String receiptNote(Map<String, Object> e) {
