@@ -40,35 +40,39 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write one archived boot's measurement list as the kernel showed it, verified on the way.",
-                "The host's chain is verified first as 'verify --host H' does (signatures, quotes, replay, links);",
-                "any finding refuses the export (exit 1, one line per finding on stderr). The boot's records are",
-                "then read again, segment by segment, and each segment must give the data digest, indices and",
-                "record count it was verified with.",
-                "Output: binary_runtime_measurements_<bank> (--format binary) or ascii_runtime_measurements_<bank>",
-                "(--format ascii) of the boot from its first record (boot_aggregate) to its last archived quote.",
-                "Records after that quote were never archived and are not in the output."},
+                "The host's chain is verified first, as 'verify --host H' does: any finding",
+                "refuses the export (exit 1, one line per finding on stderr). The boot's",
+                "segments are then read again, and each must give the data digest, indices",
+                "and record count it was verified with.",
+                "The list runs from the boot's first record (boot_aggregate) to its last",
+                "archived quote; records after that quote were never archived."},
         footer = {"",
-                "Banks: the archive keeps the records as the archived bank's file showed them (the nightly job's",
-                "ima-archiver.bank, sha256 by default). --bank sha1 gives the legacy binary_runtime_measurements /",
-                "ascii_runtime_measurements, which every kernel has; another bank needs the archive to have replayed",
-                "it with its own hash (its PCRs were quoted), else exit 2 says why.",
+                "Files: --format binary is binary_runtime_measurements_<bank>, --format ascii",
+                "ascii_runtime_measurements_<bank>. The default bank is the one the nightly",
+                "job read (ima-archiver.bank, sha256 by default), whose bytes the archive",
+                "keeps as read. --bank sha1 is the legacy binary_runtime_measurements (what",
+                "evmctl reads). Another bank needs the archive to have replayed it with its",
+                "own hash; else exit 2 says why.",
                 "",
-                "Boots are numbered as in verify's report (boots[].bootCounter, the 'boot N' lines); without --boot",
-                "the host's latest boot. An unknown host or boot is exit 2 with the host's boots (or the archive's hosts).",
+                "Boots: numbered as in verify's report (boots[].bootCounter, its 'boot N'",
+                "lines); default the host's latest boot. An unknown boot is exit 2 listing",
+                "the host's boots; an unknown host, exit 2 listing the archive's hosts.",
                 "",
-                "--out FILE: a regular file (or nothing) there is replaced only when the whole list is written and",
-                "verified (written beside it, then renamed): on exit 1 it is untouched. A FIFO, device or terminal",
-                "(and standard output without --out) is written through: the list starts only after the chain",
-                "verified, but if a segment changes in the store during the export the output stops early and the",
-                "exit code is 1: discard the output of any run that does not exit 0.",
+                "Output: --out FILE replaces a regular file (or nothing) only when the whole",
+                "list is written and verified: on exit 1 it is left as it was. Standard",
+                "output, a FIFO or a device is written through: the list starts only after",
+                "the chain verified, but a segment that changes in the store meanwhile stops",
+                "it early with exit 1. Discard the output of any run that does not exit 0.",
                 "",
-                "Example (an auditor checks boot 3 of host web-1 against PCRs read from its TPM):",
-                "  ima-archiver export s3://audit/ima --trust trust --host web-1 --boot 3 --bank sha1 --out boot3.bin",
-                "  evmctl ima_measurement --pcrs sha1,pcrs-sha1.txt boot3.bin",
+                "Example: check boot 3 of web-1 against PCR values from its TPM:",
+                "  ima-archiver export s3://audit/ima --trust trust --host web-1 --boot 3 \\",
+                "      --bank sha1 --out boot3.bin",
+                "  evmctl ima_measurement --pcrs sha1,sha1.pcrs --pcrs sha256,sha256.pcrs \\",
+                "      --verify-bank=sha256 boot3.bin        (must print \"Matched\")",
                 "",
-                "Exit codes: 0 exported, 1 the chain does not verify (nothing written to a --out file),",
-                "2 bad usage (unknown host or boot, a bank the archive cannot rebuild, unreadable trust directory),",
-                "3 store unreachable or output not writable."})
+                "Exit codes: 0 exported, 1 the chain does not verify (a --out file is left",
+                "as it was), 2 bad usage (unknown host, boot or bank; unreadable trust",
+                "directory), 3 store unreachable or output not writable."})
 public final class ExportCommand implements java.util.concurrent.Callable<Integer> {
     private final CliContext ctx;
 
@@ -85,11 +89,11 @@ public final class ExportCommand implements java.util.concurrent.Callable<Intege
     Long boot;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "binary",
-            description = "binary (binary_runtime_measurements) or ascii (ascii_runtime_measurements); default ${DEFAULT-VALUE}.")
+            description = "binary or ascii (default ${DEFAULT-VALUE}).")
     String format;
 
     @Option(names = "--bank", paramLabel = "ALG",
-            description = "The bank whose file to write (sha1 = the legacy files, sha256, sha384, sha512); default: the archived bank.")
+            description = "The bank's file: sha1 (the legacy files), sha256, sha384, sha512; default: the archived bank.")
     String bank;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Write the list to FILE (default: standard output).")
