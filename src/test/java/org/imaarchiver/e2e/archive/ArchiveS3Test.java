@@ -56,12 +56,9 @@ class ArchiveS3Test {
             b.position(b.position() + 4 + 20);
             byte[] name = new byte[b.getInt()];
             b.get(name);
-            if (new String(name, java.nio.charset.StandardCharsets.US_ASCII).equals("ima")) {
-                b.position(b.position() + 20);
-                b.position(b.position() + b.getInt());
-            } else {
-                b.position(b.position() + b.getInt());
-            }
+            if (new String(name, java.nio.charset.StandardCharsets.US_ASCII).equals("ima")) b.position(b.position() + 20);
+            int length = b.getInt(); // ima: the file name's, else the template data's
+            b.position(b.position() + length);
         }
         return java.util.Arrays.copyOf(list, b.position());
     }
