@@ -92,6 +92,16 @@ class ExportCommandTest {
     }
 
     @Test
+    void aDeviceIsWrittenThroughNeverReplaced() {
+        // OutputTargets: /dev/null stays the null device (renaming over it as root would replace it)
+        Path devNull = Path.of("/dev/null");
+        Result r = export("--host", "alpha", "--out", devNull.toString());
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(Files.isRegularFile(devNull)).isFalse();
+        assertThat(Files.exists(devNull)).isTrue();
+    }
+
+    @Test
     void anotherBankCarriesThatBanksTemplateDigests() throws Exception {
         // B.7: for ima-ng the bank's digest is its hash over the template data; the rest of each record is unchanged
         ByteArrayOutputStream expected = new ByteArrayOutputStream();

@@ -92,6 +92,18 @@ class ExportNightlyTest {
             assertThat(r.exitCode()).as(r.output()).isZero();
             assertThat(h.kernelCount()).isEqualTo(1);
             everyFileEqualsTheUntrimmedOne(h, untrimmed);
+
+            // kexec (B.9, C.5): the list is carried over and a second boot_aggregate follows; the same boot goes on
+            h.emu.ok("kexec");
+            untrimmed.ok("kexec");
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            measure(h, untrimmed, "ima-ng", ImafsEmulator.imaNg("sha256", sha256.digest("kexec".getBytes(StandardCharsets.UTF_8)), "boot_aggregate"));
+            measure(h, untrimmed, "ima-ng", ImafsEmulator.imaNg("sha256", sha256.digest("later".getBytes(StandardCharsets.UTF_8)), "/usr/bin/later"));
+            NightlyHarness.Result k = h.archiveInProcess();
+            assertThat(k.exitCode()).as(k.output()).isZero();
+            everyFileEqualsTheUntrimmedOne(h, untrimmed);
+            assertThat(export(h, "--out", dir.resolve("kexec.bin").toString()).out()).asString(StandardCharsets.UTF_8)
+                    .contains("boot 0: 10 records (0..9)");
         }
     }
 
