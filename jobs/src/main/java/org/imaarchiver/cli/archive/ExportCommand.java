@@ -144,7 +144,7 @@ public final class ExportCommand implements java.util.concurrent.Callable<Intege
             Optional<BootSummary> chosen = report.segments() == 0 ? Optional.empty()
                     : BootExporter.boot(report, boot == null ? OptionalLong.empty() : OptionalLong.of(boot));
             if (chosen.isEmpty() && report.ok()) throw CliError.usage(unknownBoot(report));
-            if (!report.ok()) return refuse(report.findings(), target, "the chain does not verify");
+            if (!report.ok()) return refuse(report.findings(), "the chain does not verify", "nothing written");
             for (ChainFinding w : report.warnings()) ctx.err().println("export: warning: " + line(w));
             List<VerifiedChain.Segment> segments = BootExporter.segmentsOf(chain, chosen.get());
             HashAlgorithm listBank = requestedBank.orElse(BootExporter.archivedBank(segments));
@@ -187,7 +187,10 @@ public final class ExportCommand implements java.util.concurrent.Callable<Intege
                 target.stream(content);
             }
         } catch (Refusal r) {
-            return refuse(List.of(r.finding), target, "a segment changed in the store after it was verified");
+            String left = target == null ? "standard output may have an incomplete list: discard it"
+                    : target.writtenThrough() ? out + " is written through and may have an incomplete list: discard it"
+                    : "nothing written to " + out;
+            return refuse(List.of(r.finding), "a segment changed in the store after it was verified", left);
         }
         BootExporter.Outcome.Exported done = (BootExporter.Outcome.Exported) outcome[0];
         // The list owns standard output when it goes there; the summary then goes to stderr.
@@ -198,14 +201,11 @@ public final class ExportCommand implements java.util.concurrent.Callable<Intege
         return ExitCode.OK;
     }
 
-    /** Prints the findings, one line each, and the verdict; exit 1. */
-    private int refuse(List<ChainFinding> findings, ReportFile target, String why) {
+    /** Prints the findings, one line each, and the verdict with what the output holds ({@code left}); exit 1. */
+    private int refuse(List<ChainFinding> findings, String why, String left) {
         PrintStream err = ctx.err();
         for (ChainFinding f : findings) err.println("export: " + line(f));
-        String written = target == null ? "standard output may have an incomplete list: discard it"
-                : target.writtenThrough() ? out + " is written through and may have an incomplete list: discard it"
-                : "nothing written to " + out;
-        err.println("export: host " + host + ": " + why + " (" + findings.size() + " finding(s)): not exported; " + written);
+        err.println("export: host " + host + ": " + why + " (" + findings.size() + " finding(s)): not exported; " + left);
         return ExitCode.NOT_VERIFIED;
     }
 
