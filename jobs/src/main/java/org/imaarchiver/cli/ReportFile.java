@@ -45,9 +45,24 @@ public record ReportFile(Path path) {
         put(out -> out.write(bytes));
     }
 
+    /**
+     * Writes what {@code content} puts into the stream (unbuffered: buffer and flush it). When it
+     * throws, a replaced target is left as it was (the file beside it is deleted), while a target
+     * written through has what was written so far.
+     */
+    public void stream(Content content) throws IOException {
+        put(content);
+    }
+
+    /** What a report file is made of: bytes written into a stream. */
     @FunctionalInterface
-    private interface Content {
+    public interface Content {
         void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Whether the target is written through ({@link OutputTargets#writesThrough}): what a failed write leaves there. */
+    public boolean writtenThrough() {
+        return writesThrough();
     }
 
     private void put(Content content) throws IOException {

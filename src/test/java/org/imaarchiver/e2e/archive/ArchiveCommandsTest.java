@@ -209,7 +209,7 @@ class ArchiveCommandsTest {
 
     @Test
     void everyArchiveCommandHasHelp() {
-        for (String c : Set.of("keygen", "pack", "verify", "bench-verify")) {
+        for (String c : Set.of("keygen", "pack", "verify", "export", "bench-verify")) {
             ArchiveCli.Result r = run(c, "--help");
             assertThat(r.code()).as(c).isZero();
             assertThat(r.out()).as(c).contains("Usage:");

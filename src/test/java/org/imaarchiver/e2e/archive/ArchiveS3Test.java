@@ -8,6 +8,7 @@ import static org.imaarchiver.e2e.archive.ArchiveCli.NONCE_362;
 import static org.imaarchiver.e2e.archive.ArchiveCli.packArgs;
 import static org.imaarchiver.e2e.archive.ArchiveCli.run;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,23 @@ class ArchiveS3Test {
         if (s3 != null) s3.close();
     }
 
+    /**
+     * The first {@code n} records of a little-endian legacy list (kernel-interface.md B.3: PCR, 20-byte
+     * digest, name length, name, then for every template but {@code ima} a data length and the data).
+     */
+    private static byte[] firstRecords(byte[] list, int n) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(list).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            b.position(b.position() + 4 + 20);
+            byte[] name = new byte[b.getInt()];
+            b.get(name);
+            if (new String(name, java.nio.charset.StandardCharsets.US_ASCII).equals("ima")) b.position(b.position() + 20);
+            int length = b.getInt(); // ima: the file name's, else the template data's
+            b.position(b.position() + length);
+        }
+        return java.util.Arrays.copyOf(list, b.position());
+    }
+
     @Test
     void packAndVerifyOnS3() throws Exception {
         Path keys = dir.resolve("keys");
@@ -69,6 +87,13 @@ class ArchiveS3Test {
         Map<String, Object> h = Json.asObject(Json.asArray(v.json().get("hosts"), "hosts").get(0), "host");
         assertThat(h.get("segments")).isEqualTo(2L);
         assertThat(h.get("records")).isEqualTo(362L);
+
+        // export from S3: the archived boot is the real kernel's list up to the last quote, byte for byte
+        Path exported = dir.resolve("export.bin");
+        ArchiveCli.Result e = run("export", store, "--s3-endpoint", endpoint, "--trust", trust.toString(), "--host", ArchiveCli.HOST,
+                "--out", exported.toString());
+        assertThat(e.code()).as(e.toString()).isZero();
+        assertThat(Files.readAllBytes(exported)).isEqualTo(firstRecords(Files.readAllBytes(ArchiveCli.log()), 362));
 
         ArchiveCli.Result bad = run("verify", store, "--s3-endpoint", endpoint,
                 "--trust", ArchiveCli.trustDir(dir.resolve("no-ak"), keys, false).toString(),

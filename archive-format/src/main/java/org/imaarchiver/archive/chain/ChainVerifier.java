@@ -130,12 +130,22 @@ public final class ChainVerifier {
      * No chain segment: {@link LossFinding.MissingChain} for an enrolled host, else {@link ObjectFinding.NoSegments}.
      */
     public ChainReport verifyHost(ArchiveStore store, String host) throws IOException {
+        return verifyHostChain(store, host).report();
+    }
+
+    /**
+     * {@link #verifyHost}, keeping for each chain segment the manifest it was verified under: what a
+     * reader of the verified records ({@link BootExporter}) binds its second read to.
+     */
+    public VerifiedChain verifyHostChain(ArchiveStore store, String host) throws IOException {
         ArchiveLayout.requireValidHostId(host);
         List<SegmentUnit> units = ChainListing.of(store, host).effective();
         if (units.isEmpty()) {
-            return withAdmission(host, trust.isEnrolled(host) ? emptyReport(host, List.of(new LossFinding.MissingChain(host))) : noSegments(host));
+            ChainReport none = trust.isEnrolled(host) ? emptyReport(host, List.of(new LossFinding.MissingChain(host))) : noSegments(host);
+            return new VerifiedChain(withAdmission(host, none), List.of());
         }
-        return withAdmission(host, verifyUnits(store, host, units, new ChainPredecessor.Start(0), OptionalLong.empty()));
+        VerifiedChain verified = verifyUnitsKeeping(store, host, units, new ChainPredecessor.Start(0), OptionalLong.empty());
+        return new VerifiedChain(withAdmission(host, verified.report()), verified.segments());
     }
 
     /** How {@code host}'s AKs were admitted (the report's {@code admission}; docs/trust-model.md). */
@@ -266,7 +276,16 @@ public final class ChainVerifier {
      */
     private ChainReport verifyUnits(ArchiveStore store, String host, List<SegmentUnit> units, ChainPredecessor before,
                                     OptionalLong rangeLast) throws IOException {
+        return verifyUnitsKeeping(store, host, units, before, rangeLast).report();
+    }
+
+    private VerifiedChain verifyUnitsKeeping(ArchiveStore store, String host, List<SegmentUnit> units, ChainPredecessor before,
+                                             OptionalLong rangeLast) throws IOException {
         List<CheckedSegment> checked = checkAll(store, host, units);
+        List<VerifiedChain.Segment> kept = new ArrayList<>();
+        for (int i = 0; i < checked.size(); i++) {
+            if (checked.get(i).manifest().isPresent()) kept.add(new VerifiedChain.Segment(units.get(i), checked.get(i).manifest().get()));
+        }
         List<ChainFinding> findings = new ArrayList<>();
         List<ChainFinding> warnings = new ArrayList<>();
         List<BootSummary> boots = new ArrayList<>();
@@ -296,7 +315,8 @@ public final class ChainVerifier {
         if (rangeLast.isPresent() && next <= rangeLast.getAsLong()) {
             findings.add(new LinkFinding.RangeEndMissing(host, next, rangeLast.getAsLong()));
         }
-        return new ChainReport(host, units.size(), records, firstIndex, lastIndex, firstAt, lastAt, findings, warnings, boots);
+        return new VerifiedChain(new ChainReport(host, units.size(), records, firstIndex, lastIndex, firstAt, lastAt, findings, warnings, boots),
+                kept);
     }
 
     /**

@@ -4,7 +4,7 @@ import org.imaarchiver.cli.CliContext;
 import picocli.CommandLine;
 
 /**
- * The archive commands ({@code keygen}, {@code admit}, {@code pack}, {@code verify}, {@code bench-verify}, and the
+ * The archive commands ({@code keygen}, {@code admit}, {@code pack}, {@code verify}, {@code export}, {@code bench-verify}, and the
  * distributed verify's {@code worker} and {@code broker}) as one registration point, so the entry point
  * needs one line to add them. Only {@code worker} starts Spring.
  */
@@ -17,6 +17,7 @@ public final class ArchiveCommands {
         root.addSubcommand(new AdmitCommand(ctx));
         root.addSubcommand(new PackCommand(ctx));
         root.addSubcommand(new VerifyCommand(ctx));
+        root.addSubcommand(new ExportCommand(ctx));
         root.addSubcommand(new BenchVerifyCommand(ctx));
         root.addSubcommand(new CompactCommand(ctx));
         root.addSubcommand(new WorkerCommand(ctx));

@@ -82,8 +82,16 @@ public final class TestArchive {
 
         public Host segment(int upTo) throws Exception { return segment(upTo, signer); }
 
+        /** The current boot's first {@code upTo} records as the generator wrote them (legacy binary list, SHA-1 digests). */
+        public byte[] listBytes(int upTo) { return list.bytes(upTo); }
+
+        /** The current boot's first {@code upTo} records' template data, in order. */
+        public java.util.List<Bytes> templateData(int upTo) {
+            return list.records.subList(0, upTo).stream().map(org.imaarchiver.replay.log.MeasurementRecord::templateData).toList();
+        }
+
         /** A reboot into a new generated list of {@code count} records. */
-        Host reboot(long newSeed, int count) throws Exception {
+        public Host reboot(long newSeed, int count) throws Exception {
             tpm.reboot();
             seed = newSeed;
             list = new GeneratedList(newSeed, count);

@@ -45,6 +45,9 @@ public final class Bytes {
 
     public void copyTo(byte[] dst, int dstOffset) { System.arraycopy(bytes, 0, dst, dstOffset, bytes.length); }
 
+    /** Writes the bytes to {@code out} without copying them first. */
+    public void writeTo(java.io.OutputStream out) throws java.io.IOException { out.write(bytes); }
+
     public String hex() { return HEX.formatHex(bytes); }
 
     @Override
