@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.imaarchiver.replay.testsupport.Tools;
+import org.junit.jupiter.api.Assumptions;
 
 /** A log view daemon in a child JVM (so that a test can SIGKILL it), mounted at {@code mount}. */
 public final class ViewProcess implements AutoCloseable {
@@ -18,8 +20,12 @@ public final class ViewProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the daemon and waits until its mount is live. */
+    /**
+     * Starts the daemon and waits until its mount is live. Without libfuse 2 (which jnr-fuse loads)
+     * the test is skipped, and fails under CI.
+     */
     public static ViewProcess start(Path kernelRoot, Path stateDir, Path mount) throws IOException, InterruptedException {
+        requireLibfuse2();
         Files.createDirectories(mount);
         Path log = Files.createTempFile(mount.getParent(), "view-", ".log");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
@@ -36,6 +42,16 @@ public final class ViewProcess implements AutoCloseable {
             Thread.sleep(50);
         }
         return v;
+    }
+
+    private static void requireLibfuse2() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("/sbin/ldconfig", "-p").redirectErrorStream(true).start();
+        String libs = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        if (libs.contains("libfuse.so.2")) return;
+        String why = "libfuse.so.2 not found: install the Debian package libfuse2 (scripts/install-deps does)";
+        if (Tools.inCi()) throw new AssertionError(why);
+        Assumptions.assumeTrue(false, why);
     }
 
     public Path mount() { return mount; }
