@@ -39,6 +39,30 @@ public final class LogViewDaemon {
         }
     }
 
+    /**
+     * Mounts the view in the background (for the demo); closing the result unmounts it. Fails when
+     * the mount is not live within 30 s.
+     */
+    public static AutoCloseable mountInBackground(Path kernelRoot, Path stateDir, Path mount, PrintStream log)
+            throws IOException, InterruptedException {
+        detachStale(mount);
+        LogViewFilesystem fs = new LogViewFilesystem(new LogView(kernelRoot, stateDir, BUSY_WAIT), 0, log);
+        fs.mount(mount, false, false, LogViewFilesystem.mountOptions(false));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!mounted(mount)) {
+            if (System.nanoTime() > deadline) {
+                fs.umount();
+                fs.shutdown();
+                throw new IOException("the log view did not mount at " + mount + " within 30 s");
+            }
+            Thread.sleep(20);
+        }
+        return () -> {
+            fs.umount();
+            fs.shutdown();
+        };
+    }
+
     /** Whether {@code mount} is a log view mount (per /proc/self/mountinfo). */
     public static boolean mounted(Path mount) throws IOException {
         String target = mount.toAbsolutePath().normalize().toString();
