@@ -9,7 +9,8 @@ import java.nio.channels.FileChannel;
 /**
  * One open view file: maps a view offset to a kept chunk file and offset, or to the live list. The
  * live list stays open between sequential reads (the kernel's own readers hold it the same way)
- * and is closed when idle, on a backward seek and on close; while it is open no trim can happen
+ * and is closed at its end, when idle, on a backward seek and on close, so that a reader that keeps
+ * the view file open (rust-keylime does) does not keep the nightly trim out; while it is open no trim can happen
  * (securityfs locks a list against writers while a reader has it open, A.8), so the placement
  * decided at its open holds for every read through it.
  */
@@ -37,6 +38,7 @@ public final class ViewReader implements AutoCloseable {
         int total = 0;
         if (live == null) establish();
         while (dst.hasRemaining()) {
+            if (live == null) break; // the end of the live list was reached in this call
             long o = offset + total;
             if (o < placement.prefixBytes()) {
                 int i = placement.chunkAt(o);
@@ -57,9 +59,15 @@ public final class ViewReader implements AutoCloseable {
                 establish();
                 continue;
             }
-            if (at > live.position() && !live.skip(at - live.position(), scratch())) break;
+            if (at > live.position() && !live.skip(at - live.position(), scratch())) {
+                closeLive();
+                break;
+            }
             int n = live.read(dst);
-            if (n < 0) break;
+            if (n < 0) { // at the end: let a trim in until this reader asks again (the next read reopens)
+                closeLive();
+                break;
+            }
             total += n;
         }
         return total;

@@ -89,10 +89,12 @@ class LogViewTest {
                 AtomicReference<Throwable> failure = new AtomicReference<>();
                 List<Bytes> racing = java.util.Collections.synchronizedList(new ArrayList<>(seen));
                 OffsetReader racer = reader.copy();
+                // like rust-keylime, the racer keeps the view file open for its whole life and seeks
+                FileChannel held = FileChannel.open(list, StandardOpenOption.READ);
                 Thread t = new Thread(() -> {
                     try {
                         while (!stop.get()) {
-                            racing.addAll(racer.attest());
+                            racing.addAll(racer.attest(held));
                             Thread.sleep(5);
                         }
                     } catch (Throwable e) {
@@ -112,7 +114,8 @@ class LogViewTest {
                 stop.set(true);
                 t.join();
                 assertThat(failure.get()).isNull();
-                racing.addAll(racer.attest());
+                racing.addAll(racer.attest(held));
+                held.close();
                 assertThat(trimmed).as("trims that got past the racing reader").isGreaterThanOrEqualTo(1);
                 assertThat(seen).containsExactlyElementsOf(h.measured);
                 assertThat(racing).containsExactlyElementsOf(h.measured);
@@ -207,15 +210,21 @@ class LogViewTest {
             return c;
         }
 
+        /** One attestation through a fresh open of the list. */
         List<Bytes> attest() throws IOException {
-            ByteArrayOutputStream tail = new ByteArrayOutputStream();
             try (FileChannel ch = FileChannel.open(list, StandardOpenOption.READ)) {
-                ch.position(offset);
-                ByteBuffer b = ByteBuffer.allocate(64 * 1024);
-                while (ch.read(b) >= 0) {
-                    tail.write(b.array(), 0, b.position());
-                    b.clear();
-                }
+                return attest(ch);
+            }
+        }
+
+        /** One attestation through a descriptor the reader keeps open: seek to the offset, read the tail. */
+        List<Bytes> attest(FileChannel ch) throws IOException {
+            ByteArrayOutputStream tail = new ByteArrayOutputStream();
+            ch.position(offset);
+            ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+            while (ch.read(b) >= 0) {
+                tail.write(b.array(), 0, b.position());
+                b.clear();
             }
             byte[] t = tail.toByteArray();
             ByteBuffer in = ByteBuffer.wrap(t).order(java.nio.ByteOrder.LITTLE_ENDIAN);
