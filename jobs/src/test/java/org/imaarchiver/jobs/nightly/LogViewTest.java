@@ -139,6 +139,29 @@ class LogViewTest {
     }
 
     @Test
+    void aDeclinedTrimKeepsNoRecordsAndTheViewStaysWhole() throws Exception {
+        try (NightlyHarness h = new NightlyHarness(dir.resolve("host"));
+             ImafsEmulator untrimmed = ImafsEmulator.start(dir.resolve("untrimmed"), "--banks", "sha1,sha256")) {
+            h.mirrorTo(untrimmed);
+            h.bootAggregate("1");
+            h.measure(40);
+            try (ViewProcess view = ViewProcess.start(h.emu.mountPoint(), dir.resolve("host/state"), dir.resolve("view"))) {
+                // a reader of the kernel's own list: the copy for the view is made, the N gets EBUSY
+                try (FileChannel reader = FileChannel.open(h.emu.file("binary_runtime_measurements_sha256"), StandardOpenOption.READ)) {
+                    NightlyHarness.Result r = h.archiveInProcess();
+                    assertThat(r.exitCode()).as(r.output()).isEqualTo(RunOutcome.ARCHIVED_NOT_TRIMMED.exitCode());
+                }
+                assertThat(new KeptRecords(dir.resolve("host/state")).chunks(0)).isEmpty();
+                assertSameLists(view, untrimmed, "after the declined trim");
+                NightlyHarness.Result r = h.archiveInProcess();
+                assertThat(r.exitCode()).as(r.output()).isEqualTo(RunOutcome.ARCHIVED_AND_TRIMMED.exitCode());
+                assertThat(new KeptRecords(dir.resolve("host/state")).chunks(0)).hasSize(1);
+                assertSameLists(view, untrimmed, "after the trim");
+            }
+        }
+    }
+
+    @Test
     void aSigkilledViewRestartsWithTheSameBytes() throws Exception {
         try (NightlyHarness h = new NightlyHarness(dir.resolve("host"))) {
             h.bootAggregate("1");
