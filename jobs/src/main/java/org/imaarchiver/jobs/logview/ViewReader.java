@@ -23,6 +23,8 @@ public final class ViewReader implements AutoCloseable {
     private Placement placement;
     private ByteBuffer scratch;
     private long lastUse;
+    private FileChannel chunk;
+    private java.nio.file.Path chunkFile;
 
     ViewReader(LogView view, ListFiles.ListFile file) {
         this.view = view;
@@ -45,8 +47,8 @@ public final class ViewReader implements AutoCloseable {
                 long end = placement.chunkEnd(i);
                 int oldLimit = dst.limit();
                 if (dst.remaining() > end - o) dst.limit(dst.position() + (int) (end - o));
-                try (FileChannel ch = FileChannel.open(placement.files().get(i), READ)) {
-                    int n = ch.read(dst, o - placement.starts()[i]);
+                try {
+                    int n = chunk(placement.files().get(i)).read(dst, o - placement.starts()[i]);
                     if (n <= 0) throw new ViewFailure(ViewFailure.Errno.EIO, placement.files().get(i) + ": shorter than its index");
                     total += n;
                 } finally {
@@ -90,6 +92,25 @@ public final class ViewReader implements AutoCloseable {
         live = opened;
     }
 
+    /** The kept chunk file being read (kept open while reads stay in it). */
+    private FileChannel chunk(java.nio.file.Path file) throws IOException {
+        if (chunkFile == null || !chunkFile.equals(file)) {
+            closeChunk();
+            chunk = FileChannel.open(file, READ);
+            chunkFile = file;
+        }
+        return chunk;
+    }
+
+    private void closeChunk() throws IOException {
+        if (chunk != null) {
+            FileChannel c = chunk;
+            chunk = null;
+            chunkFile = null;
+            c.close();
+        }
+    }
+
     private ByteBuffer scratch() {
         if (scratch == null) scratch = ByteBuffer.allocate(SCRATCH);
         return scratch;
@@ -104,5 +125,11 @@ public final class ViewReader implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() throws IOException { closeLive(); }
+    public synchronized void close() throws IOException {
+        try {
+            closeLive();
+        } finally {
+            closeChunk();
+        }
+    }
 }
