@@ -40,6 +40,7 @@ public final class KeptRecords {
     public static final String DIR = "log-view";
     static final String INDEX = "chunk.json";
     private static final String BOOT_PREFIX = "boot-";
+    private static final String TMP_PREFIX = ".tmp-";
     private static final Pattern BOOT = Pattern.compile("boot-(\\d{1,18})");
     private static final Pattern CHUNK = Pattern.compile("\\d{20}");
     private static final long VERSION = 1;
@@ -66,7 +67,11 @@ public final class KeptRecords {
     public Optional<KeptChunk> keep(long boot, long first, long count, ChunkContent content) throws IOException {
         Path bootDir = Files.createDirectories(bootDir(boot));
         syncDirectory(root);
-        Path tmp = bootDir.resolve(".tmp-" + UUID.randomUUID());
+        // a chunk a killed run was writing (one job at a time: the host lock)
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(bootDir, TMP_PREFIX + "*")) {
+            for (Path p : stale) deleteTree(p);
+        }
+        Path tmp = bootDir.resolve(TMP_PREFIX + UUID.randomUUID());
         Files.createDirectory(tmp);
         try {
             Optional<Map<String, KeptChunk.Extent>> files = content.writeInto(tmp);
