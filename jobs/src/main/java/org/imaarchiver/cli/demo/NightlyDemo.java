@@ -40,8 +40,9 @@ import org.imaarchiver.jobs.nightly.RunOutcome;
  * <p>Layout of the work directory: {@code tpm/} (swtpm state), {@code emu/} (mount point
  * {@code mnt}, control socket, emulator log), {@code keys/} (signing key and certificate),
  * {@code enroll/} (the enrolled AK), {@code trust/} (the verifier's trust directory),
- * {@code archive/} (the store), {@code state/}, {@code run/lock}, {@code metrics/}, and
- * {@code archive-runs.log} (the job's log lines).
+ * {@code archive/} (the store), {@code state/} (with the kept records of trimmed boots' lists),
+ * {@code run/lock}, {@code metrics/}, {@code view/} (the log view's mount point while the demo shows
+ * it) and {@code archive-runs.log} (the job's log lines).
  */
 public final class NightlyDemo {
     /** The archive's name for the emulated host. */
@@ -151,6 +152,7 @@ public final class NightlyDemo {
         int code = nightsOk && chain.ok() ? 0
                 : nights.stream().anyMatch(x -> x.exitCode() == RunOutcome.ENVIRONMENT_ERROR.exitCode()) ? 3 : 1;
         printSummary(nights, chain, kernelNow, dir, trust);
+        ViewDemo.show(emu.mountPoint(), dir.resolve("state"), dir.resolve("view"), tpm, dir, out);
         return new Result(List.copyOf(nights), chain, kernelNow, code);
     }
 

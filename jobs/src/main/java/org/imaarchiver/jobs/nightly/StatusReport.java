@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Optional;
 import org.imaarchiver.archive.chain.ChainHead;
 import org.imaarchiver.archive.chain.ChainIndex;
@@ -17,6 +18,8 @@ import org.imaarchiver.jobs.host.securityfs.SecurityfsLog;
 import org.imaarchiver.jobs.host.state.HostState;
 import org.imaarchiver.jobs.host.state.HostStateFile;
 import org.imaarchiver.jobs.host.state.TrimJournal;
+import org.imaarchiver.jobs.logview.KeptChunk;
+import org.imaarchiver.jobs.logview.KeptRecords;
 import org.imaarchiver.replay.log.BinaryLogReader;
 import org.imaarchiver.replay.log.LogReadOptions;
 import org.imaarchiver.replay.pcr.HashAlgorithm;
@@ -61,6 +64,7 @@ public final class StatusReport {
         } catch (Exception e) {
             out.println("excess: unreadable (" + e.getMessage() + ")");
         }
+        printKeptRecords(s, out);
         long count = -1;
         HashAlgorithm bank = HashAlgorithm.byKernelName(s.templateBank()).orElse(HashAlgorithm.SHA256);
         var log = SecurityfsLog.at(s.securityfsRoot(), s.procCmdline());
@@ -97,5 +101,22 @@ public final class StatusReport {
             next = "unknown (" + e.getMessage() + ")";
         }
         out.println("next run: " + next);
+    }
+
+    /** The log view's kept records: per boot, how many, how many trims, and the disk they take. */
+    private static void printKeptRecords(ArchiverSettings s, PrintStream out) {
+        KeptRecords kept = new KeptRecords(s.stateDir());
+        try {
+            List<Long> boots = kept.boots();
+            if (boots.isEmpty()) out.println("log view: no kept records (" + kept.root() + ")");
+            for (long boot : boots) {
+                List<KeptChunk> chunks = kept.chunks(boot);
+                long records = chunks.stream().mapToLong(KeptChunk::count).sum();
+                out.println("log view: " + records + " kept records of boot " + boot + " (" + chunks.size() + " trims), "
+                        + kept.diskUse() + " bytes on disk in " + kept.root());
+            }
+        } catch (IOException e) {
+            out.println("log view: unreadable (" + e.getMessage() + ")");
+        }
     }
 }

@@ -9,6 +9,7 @@ import org.imaarchiver.jobs.host.securityfs.TrimOutcome;
 import org.imaarchiver.jobs.host.securityfs.TrimSession;
 import org.imaarchiver.jobs.host.state.RecordId;
 import org.imaarchiver.jobs.host.state.TrimIntent;
+import org.imaarchiver.jobs.logview.KeptRecords;
 import org.imaarchiver.replay.log.MalformedLogException;
 
 /**
@@ -23,6 +24,9 @@ final class TrimKernelLogStep extends NightlyStep {
 
     @Override
     void perform() throws IOException, MalformedLogException, InterruptedException {
+        Optional<Long> boot = ledger.find(StepResult.Quoted.class).map(q -> q.plan().boot().bootCounter());
+        // an earlier boot is over, and every record it trimmed was archived first: its kept records go
+        if (boot.isPresent()) new KeptRecords(run.stateDir()).deleteBootsBefore(boot.get());
         Optional<TrimIntent> intent = ledger.intent();
         if (intent.isEmpty()) return;
         if (ledger.staging()) deleteStaged(intent.get());
@@ -37,6 +41,14 @@ final class TrimKernelLogStep extends NightlyStep {
         // The archived copy is first consulted right after the O_RDWR open succeeded; the session
         // closes that fd before compareThenTrim returns: the span is the writer-lock time (lock_ms).
         long[] writerOpened = {-1};
+        // the log view's copy of the records to delete is durable before the N (issue 12)
+        long boot = ledger.get(StepResult.Quoted.class).plan().boot().bootCounter();
+        KeepTrimmedRecords.Outcome kept = new KeepTrimmedRecords(run, log(), spool).keep(boot, ti.startIndex(), ti.plannedN());
+        if (kept instanceof KeepTrimmedRecords.Outcome.NotKept nk) {
+            run.trimJournal().clear(); // nothing was deleted: the intent is void
+            declined(nk.reason(), writerLock, "the kernel list changed before the trim (" + nk.reason() + ")");
+            return;
+        }
         try (TrimSession session = TrimSession.open(log(), ledger.get(StepResult.FeaturesChecked.class).features(), run.backoff())) {
             outcome = session.compareThenTrim(run.bank(), ledger.trimmedSoFar(), batch -> {
                 long seen = 0;
@@ -54,6 +66,7 @@ final class TrimKernelLogStep extends NightlyStep {
             return;
         }
         TrimOutcome.Reason reason = ((TrimOutcome.NotTrimmed) outcome).reason();
+        new KeptRecords(run.stateDir()).discard(boot, ti.startIndex()); // still in the kernel
         run.trimJournal().clear(); // nothing was deleted (A.8 table): the intent is void
         declined(reason, writerLock, "the kernel head changed under the trim (" + reason + "): foreign trimmer");
         if (reason instanceof TrimOutcome.FlushHtable) AtomicText.write(run.flushHtableFile(), "EINVAL on N\n");

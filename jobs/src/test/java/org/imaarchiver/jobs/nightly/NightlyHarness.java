@@ -40,6 +40,8 @@ final class NightlyHarness implements AutoCloseable {
     /** Raw binary records (B.3, sha256 template digests) in measurement order, all boots. */
     final List<Bytes> measured = new ArrayList<>();
     private int counter;
+    /** A second emulator that receives every measurement too and is never trimmed (the log view's reference). */
+    private java.util.Optional<ImafsEmulator> mirror = java.util.Optional.empty();
     /** The job's store properties (a local directory unless {@link #useStore} changed them). */
     private List<String> storeProperties;
     private StoreFactory storeFactory;
@@ -165,9 +167,13 @@ final class NightlyHarness implements AutoCloseable {
         }
     }
 
+    /** Sends every later measurement to {@code other} as well. */
+    void mirrorTo(ImafsEmulator other) { mirror = java.util.Optional.of(other); }
+
     private void record(byte[] templateData) throws Exception {
         var reply = emu.measure(10, "ima-ng", templateData);
         if (!reply.ok()) throw new IllegalStateException("measure failed: " + reply.text());
+        if (mirror.isPresent() && !mirror.get().measure(10, "ima-ng", templateData).ok()) throw new IllegalStateException("mirror measure failed");
         byte[] digest = java.util.HexFormat.of().parseHex(reply.field("sha256").orElseThrow());
         measured.add(Bytes.wrap(rawRecord(10, digest, "ima-ng", templateData)));
     }
