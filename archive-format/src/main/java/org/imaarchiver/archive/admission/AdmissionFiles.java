@@ -1,14 +1,10 @@
 package org.imaarchiver.archive.admission;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Base64;
 import java.util.Optional;
 import org.imaarchiver.archive.chain.ArchiveLayout;
@@ -43,7 +39,7 @@ public final class AdmissionFiles {
     public static void writePending(Path trust, PendingAdmission pending) throws IOException {
         Path dir = hostDir(trust, pending.host());
         Files.createDirectories(dir);
-        writeAtomically(dir.resolve(PendingAdmission.FILE), pending.toBytes().toArray());
+        OutputTargets.replaceAtomically(dir.resolve(PendingAdmission.FILE), pending.toBytes().toArray());
     }
 
     /** The host's pending admission; empty if there is none. */
@@ -89,9 +85,9 @@ public final class AdmissionFiles {
         String stem = stem(akFile);
         Bytes content = record.canonicalBytes();
         Bytes cms = signer.sign(content, record.admittedAt());
-        writeAtomically(akFile, pem(ak.publicKey().getEncoded()));
-        writeAtomically(dir.resolve(stem + AdmissionRecord.CMS_SUFFIX), cms.toArray());
-        writeAtomically(dir.resolve(stem + AdmissionRecord.JSON_SUFFIX), content.toArray());
+        OutputTargets.replaceAtomically(akFile, pem(ak.publicKey().getEncoded()));
+        OutputTargets.replaceAtomically(dir.resolve(stem + AdmissionRecord.CMS_SUFFIX), cms.toArray());
+        OutputTargets.replaceAtomically(dir.resolve(stem + AdmissionRecord.JSON_SUFFIX), content.toArray());
         return akFile;
     }
 
@@ -113,21 +109,5 @@ public final class AdmissionFiles {
     private static byte[] pem(byte[] spki) {
         String b64 = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(spki);
         return ("-----BEGIN PUBLIC KEY-----\n" + b64 + "\n-----END PUBLIC KEY-----\n").getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /** Replaces {@code target} with {@code content}: a synced temporary file moved into place. */
-    static void writeAtomically(Path target, byte[] content) throws IOException {
-        OutputTargets.requireReplaceable(target);
-        Path tmp = OutputTargets.freshTemporary(target.resolveSibling(target.getFileName() + ".tmp"));
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
-            while (b.hasRemaining()) ch.write(b);
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 }

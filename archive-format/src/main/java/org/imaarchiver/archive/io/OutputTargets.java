@@ -1,9 +1,14 @@
 package org.imaarchiver.archive.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /**
  * What the archiver may do to what already exists where it writes a file (docs/operations.md "Output
@@ -47,5 +52,25 @@ public final class OutputTargets {
         requireReplaceable(tmp);
         Files.deleteIfExists(tmp);
         return tmp;
+    }
+
+    /**
+     * Replaces the archiver-named file {@code target} ({@link #requireReplaceable}) with {@code content}:
+     * written to a fresh temporary file beside it, synced, then moved into place, so a reader sees the
+     * old content or the new, never a part.
+     */
+    public static void replaceAtomically(Path target, byte[] content) throws IOException {
+        requireReplaceable(target);
+        Path tmp = freshTemporary(target.resolveSibling(target.getFileName() + ".tmp"));
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(content);
+            while (b.hasRemaining()) ch.write(b);
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 }

@@ -2,12 +2,8 @@ package org.imaarchiver.archive.receipt;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -89,8 +85,8 @@ public record VerificationReceipt(String host, BootIdentity boot, long sequence,
         Bytes content = canonicalBytes();
         Bytes cms = signer.sign(content, verifiedAt);
         Files.createDirectories(dir);
-        writeAtomically(dir.resolve(host + CMS_SUFFIX), cms.toArray());
-        writeAtomically(dir.resolve(host + JSON_SUFFIX), content.toArray());
+        OutputTargets.replaceAtomically(dir.resolve(host + CMS_SUFFIX), cms.toArray());
+        OutputTargets.replaceAtomically(dir.resolve(host + JSON_SUFFIX), content.toArray());
     }
 
     /**
@@ -141,22 +137,6 @@ public record VerificationReceipt(String host, BootIdentity boot, long sequence,
                     Json.asString(Json.require(o, "verifier", "receipt"), "verifier"));
         } catch (Json.JsonException | MalformedManifestException | DateTimeParseException | IllegalArgumentException e) {
             throw new ReceiptException("malformed receipt: " + e.getMessage(), e);
-        }
-    }
-
-    /** Replaces {@code target} with {@code content}: a synced temporary file moved into place. */
-    private static void writeAtomically(Path target, byte[] content) throws IOException {
-        OutputTargets.requireReplaceable(target);
-        Path tmp = OutputTargets.freshTemporary(target.resolveSibling(target.getFileName() + ".tmp"));
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
-            while (b.hasRemaining()) ch.write(b);
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }
