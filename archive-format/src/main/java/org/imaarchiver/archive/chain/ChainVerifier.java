@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import org.imaarchiver.archive.admission.HostAdmission;
 import org.imaarchiver.archive.receipt.VerificationReceipt;
 import org.imaarchiver.archive.segment.MalformedManifestException;
 import org.imaarchiver.archive.segment.ManifestCodec;
@@ -149,7 +150,7 @@ public final class ChainVerifier {
     }
 
     /** How {@code host}'s AKs were admitted (the report's {@code admission}; docs/trust-model.md). */
-    public org.imaarchiver.archive.admission.HostAdmission admissionOf(String host) throws IOException { return trust.admissionOf(host); }
+    public HostAdmission admissionOf(String host) throws IOException { return trust.admissionOf(host); }
 
     /**
      * {@code report} with the host's {@link AdmissionFinding}s first: an AK whose admission record

@@ -16,6 +16,7 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.imaarchiver.archive.admission.HostAdmission;
 import org.imaarchiver.archive.io.InputLimit;
 import org.imaarchiver.archive.io.InputTooLargeException;
 import org.imaarchiver.archive.io.LimitedFiles;
@@ -65,6 +66,12 @@ public final class TrustStore {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, List<AkPublicKey>> eldest) { return size() > CACHED_HOSTS; }
             });
+    /** Admission records per host, read and checked once per host and run (the findings and the report's {@code admission} agree). */
+    private final Map<String, HostAdmission> admissions = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, HostAdmission> eldest) { return size() > CACHED_HOSTS; }
+            });
 
     /**
      * An in-memory trust store.
@@ -107,13 +114,17 @@ public final class TrustStore {
     public TrustedKeys admissionSigners() { return admissionSigners; }
 
     /**
-     * How {@code host}'s AKs were admitted, read again from the trust directory (records are small
-     * and read once per verified host). An in-memory store has no records: its AKs are asserted.
+     * How {@code host}'s AKs were admitted, read from the trust directory when first asked for and
+     * then kept like the host's AKs. An in-memory store has no records: its AKs are asserted.
      */
-    public org.imaarchiver.archive.admission.HostAdmission admissionOf(String host) throws IOException {
-        if (hostsDir.isEmpty()) return org.imaarchiver.archive.admission.HostAdmission.asserted(host, fixed.getOrDefault(host, List.of()).size());
-        if (!ArchiveLayout.isValidHostId(host)) return org.imaarchiver.archive.admission.HostAdmission.asserted(host, 0);
-        return org.imaarchiver.archive.admission.HostAdmission.read(hostsDir.get().resolve(host), host, admissionSigners);
+    public HostAdmission admissionOf(String host) throws IOException {
+        if (hostsDir.isEmpty()) return HostAdmission.asserted(host, fixed.getOrDefault(host, List.of()).size());
+        if (!ArchiveLayout.isValidHostId(host)) return HostAdmission.asserted(host, 0);
+        HostAdmission cached = admissions.get(host);
+        if (cached != null) return cached;
+        HostAdmission read = HostAdmission.read(hostsDir.get().resolve(host), host, admissionSigners);
+        admissions.put(host, read);
+        return read;
     }
 
     /**
