@@ -14,9 +14,9 @@ import org.imaarchiver.cli.demo.SwtpmProcess;
 import org.imaarchiver.replay.testsupport.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole enrolment by credential activation with our code on both sides, over a swtpm whose EKs
@@ -45,10 +45,9 @@ class AdmissionRoundTripTest {
     record Run(int code, String out, String err) {}
 
     private static Run run(String... args) {
-        List<String> a = new ArrayList<>(List.of(args));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(a.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
