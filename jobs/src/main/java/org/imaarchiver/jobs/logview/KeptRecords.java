@@ -87,7 +87,7 @@ public final class KeptRecords {
             }
             syncDirectory(tmp);
             Path target = chunkDir(boot, first);
-            if (Files.exists(target)) deleteTree(target);
+            if (Files.exists(target)) removeAtomically(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             syncDirectory(bootDir);
             return Optional.of(chunk);
@@ -99,10 +99,7 @@ public final class KeptRecords {
     /** Deletes the chunk at {@code first} (its trim was declined: the records are still in the kernel). */
     public void discard(long boot, long first) throws IOException {
         Path dir = chunkDir(boot, first);
-        if (Files.exists(dir)) {
-            deleteTree(dir);
-            syncDirectory(bootDir(boot));
-        }
+        if (Files.exists(dir)) removeAtomically(dir);
     }
 
     /** The boots with kept records, newest (highest boot counter) first. */
@@ -123,12 +120,19 @@ public final class KeptRecords {
     public List<KeptChunk> chunks(long boot) throws IOException {
         List<KeptChunk> out = new ArrayList<>();
         Path dir = bootDir(boot);
-        if (!Files.isDirectory(dir)) return out;
         try (DirectoryStream<Path> all = Files.newDirectoryStream(dir)) {
             for (Path p : all) {
                 if (!CHUNK.matcher(p.getFileName().toString()).matches()) continue;
-                out.add(read(p.resolve(INDEX)));
+                try {
+                    out.add(read(p.resolve(INDEX)));
+                } catch (NoSuchFileException e) {
+                    // removed since the listing (a declined trim's chunk, an ended boot): chunks are
+                    // renamed away whole, so a chunk directory still in place without its index is damage
+                    if (Files.exists(p)) throw new IOException("kept chunk " + p.resolve(INDEX) + ": missing", e);
+                }
             }
+        } catch (NoSuchFileException e) {
+            return out; // no records kept for this boot, or its directory was removed since the caller listed it
         }
         out.sort(Comparator.comparingLong(KeptChunk::first));
         return out;
@@ -144,11 +148,15 @@ public final class KeptRecords {
         List<Long> deleted = new ArrayList<>();
         for (long b : boots()) {
             if (b < boot) {
-                deleteTree(bootDir(b));
+                removeAtomically(bootDir(b));
                 deleted.add(b);
             }
         }
-        if (!deleted.isEmpty()) syncDirectory(root);
+        if (Files.isDirectory(root)) { // boots a killed run was removing
+            try (DirectoryStream<Path> stale = Files.newDirectoryStream(root, TMP_PREFIX + "*")) {
+                for (Path p : stale) deleteTree(p);
+            }
+        }
         return deleted;
     }
 
@@ -206,11 +214,20 @@ public final class KeptRecords {
                                 Digest.ofHex(Json.asString(Json.require(f, "afterSha256", what), "afterSha256")))));
             }
             return new KeptChunk(Json.asLong(Json.require(m, "first", what), "first"), Json.asLong(Json.require(m, "count", what), "count"), files);
-        } catch (NoSuchFileException e) {
-            throw new IOException(what + ": missing", e);
         } catch (JsonException | IllegalArgumentException | ArithmeticException e) {
             throw new IOException(what + ": not a kept chunk: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Renames {@code dir} to a temporary name in its parent, then deletes it: a reader that lists the
+     * parent sees the whole directory or none of it (the view places reads while the job removes).
+     */
+    private static void removeAtomically(Path dir) throws IOException {
+        Path doomed = dir.resolveSibling(TMP_PREFIX + UUID.randomUUID());
+        Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(dir.getParent());
+        deleteTree(doomed);
     }
 
     private static void deleteTree(Path dir) throws IOException {

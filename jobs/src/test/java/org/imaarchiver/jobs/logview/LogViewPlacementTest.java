@@ -133,6 +133,36 @@ class LogViewPlacementTest {
         }
     }
 
+    @Test
+    void readsWhileTheJobKeepsAndDiscardsADeclinedTrimsChunkSeeTheWholeView() throws Exception {
+        keep(0, 0, 5);
+        live(5); // the first trim happened; every later one is declined (a reader holds the list)
+        byte[] whole = concat(0, 12);
+        java.util.concurrent.atomic.AtomicReference<Throwable> jobFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread job = new Thread(() -> {
+            try {
+                for (int night = 0; night < 300; night++) {
+                    keep(0, 5, 4);
+                    new KeptRecords(state).discard(0, 5);
+                }
+            } catch (Throwable e) {
+                jobFailure.set(e);
+            }
+        });
+        job.start();
+        int reads = 0;
+        while (job.isAlive() || reads == 0) {
+            assertThat(readView()).as("read %d", reads).isEqualTo(whole);
+            reads++;
+        }
+        job.join();
+        assertThat(jobFailure.get()).isNull();
+        // a chunk directory left in place without its index is damage, not a removal in progress
+        keep(0, 5, 4);
+        Files.delete(state.resolve(KeptRecords.DIR).resolve("boot-0").resolve(String.format("%020d", 5)).resolve(KeptRecords.INDEX));
+        assertThatThrownBy(this::readView).isInstanceOf(IOException.class).hasMessageContaining("missing");
+    }
+
     private LogView view() throws IOException {
         return new LogView(kernel, state, new LogView.BusyWait(1, Duration.ZERO));
     }

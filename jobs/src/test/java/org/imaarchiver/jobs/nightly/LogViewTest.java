@@ -113,7 +113,7 @@ class LogViewTest {
                 }
                 stop.set(true);
                 t.join();
-                assertThat(failure.get()).isNull();
+                assertThat(failure.get()).as("the racing reader; the view's log:%n%s", view.log()).isNull();
                 racing.addAll(racer.attest(held));
                 held.close();
                 assertThat(trimmed).as("trims that got past the racing reader").isGreaterThanOrEqualTo(1);
