@@ -61,17 +61,17 @@ public final class TrustStore {
     private final java.util.NavigableSet<String> enrolled;
     private final TrustedKeys signers;
     private final TrustedKeys admissionSigners;
-    private final Map<String, List<AkPublicKey>> cache = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, List<AkPublicKey>> eldest) { return size() > CACHED_HOSTS; }
-            });
+    private final Map<String, List<AkPublicKey>> cache = lastUsedHosts();
     /** Admission records per host, read and checked once per host and run (the findings and the report's {@code admission} agree). */
-    private final Map<String, HostAdmission> admissions = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, HostAdmission> eldest) { return size() > CACHED_HOSTS; }
-            });
+    private final Map<String, HostAdmission> admissions = lastUsedHosts();
+
+    /** A thread-safe map of the {@value #CACHED_HOSTS} hosts used last. */
+    private static <V> Map<String, V> lastUsedHosts() {
+        return java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) { return size() > CACHED_HOSTS; }
+        });
+    }
 
     /**
      * An in-memory trust store.

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.imaarchiver.replay.pcr.Digest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,7 +139,7 @@ class LogViewPlacementTest {
         keep(0, 0, 5);
         live(5); // the first trim happened; every later one is declined (a reader holds the list)
         byte[] whole = concat(0, 12);
-        java.util.concurrent.atomic.AtomicReference<Throwable> jobFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Throwable> jobFailure = new AtomicReference<>();
         Thread job = new Thread(() -> {
             try {
                 for (int night = 0; night < 300; night++) {
